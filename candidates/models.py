@@ -1,0 +1,1 @@
+"""Who applies: candidates' profiles and their applications (added by the applications issue)."""

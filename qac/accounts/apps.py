@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "qac.accounts"
+    label = "accounts"
+    verbose_name = _("Accounts and roles")
+
+    def ready(self) -> None:
+        from .roles import sync_role_groups
+
+        # Permissions only exist after every app has migrated, so the role
+        # groups are (re)synchronised after each migrate, idempotently.
+        post_migrate.connect(sync_role_groups, dispatch_uid="qac.accounts.sync_role_groups")

@@ -1,0 +1,64 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    """Users log in by e-mail; there is no username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        # Case-insensitive login: people type their address in any case.
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractUser):
+    """A person who signs in: QAC head or staff, an expert, or a candidate.
+
+    What a user may do comes from the role groups (see ``roles.py``);
+    ``is_staff`` only opens the Django admin.
+    """
+
+    username = None
+    email = models.EmailField(_("e-mail"), unique=True)
+    patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["last_name", "first_name", "email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p).strip()
+
+    def get_short_name(self) -> str:
+        """Surname and initials, as Russian documents write a name: «Иванов И. И.»."""
+        initials = " ".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
+        return f"{self.last_name} {initials}".strip() or self.email

@@ -1,0 +1,224 @@
+"""Settings shared by every environment.
+
+Everything that differs between a laptop and production is read from the
+environment through the single ``env`` reader below. With nothing set, the
+project runs on embedded defaults: a SQLite file, Celery tasks executed
+in-process, e-mail printed to the console.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+# A developer may keep local values in .env (never committed); real
+# deployments set variables in the process environment.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Which settings flavour is active; management commands such as seed_demo
+# refuse to run where this says production.
+QAC_ENVIRONMENT = "base"
+
+SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    # The project's own apps, in the order of the pipeline: what is assessed,
+    # who applies, then the center's own work.
+    "qac.accounts",
+    "standards",
+    "candidates",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "qac.middleware.CookieLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "qac.urls"
+WSGI_APPLICATION = "qac.wsgi.application"
+ASGI_APPLICATION = "qac.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "qac.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the dev server and an in-process task read while another
+    # request writes; a busy timeout turns brief lock waits into waits, not errors.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache and Celery ---------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "qac",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Celery reads every CELERY_* setting (see qac/celery.py). Without Redis the
+# tasks run in-process, so a laptop needs no broker to use every feature.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "Europe/Moscow"
+CELERY_ENABLE_UTC = True
+# House rule: every task is idempotent, so it is acknowledged only after it
+# ran; a worker that dies mid-task leaves the message for another worker.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Project-level tasks outside any app (autodiscovery covers the apps).
+CELERY_IMPORTS = ["qac.tasks"]
+# Heavy document rendering gets its own queue so it cannot starve e-mail and
+# other short tasks: run `celery -A qac worker -Q documents` on render nodes.
+CELERY_TASK_ROUTES = {
+    "qac.certificates.tasks.*": {"queue": "documents"},
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Longer than the hard time limit, so Redis does not redeliver a task
+    # that is still running on a healthy worker.
+    "visibility_timeout": 3600,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic jobs are added here by the issues that need them, each with a
+# comment saying why it runs when it does.
+CELERY_BEAT_SCHEDULE = {}
+
+# --- Auth ---------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Internationalisation -----------------------------------------------------
+LANGUAGE_CODE = "ru"
+LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Moscow"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and private files -------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded documents and rendered PDFs hold personal data: they live outside
+# any public path and are served only through views that check access, so
+# urls.py deliberately has no route for MEDIA_URL (it is set only because
+# Django's tooling expects a value; tests prove /media/ answers 404).
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- E-mail ---------------------------------------------------------------------
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ЦОК «Автопром Северо-Запад» <noreply@qac.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Security defaults that hold everywhere ----------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Domain settings ------------------------------------------------------------
+# Deadlines from Government Decree No. 1204 (domain.md). They are settings,
+# not constants, because the rule or its reading may change.
+QAC_APPLICATION_REVIEW_DAYS = env.int("QAC_APPLICATION_REVIEW_DAYS", default=10)
+QAC_DOCUMENTS_ISSUE_DAYS = env.int("QAC_DOCUMENTS_ISSUE_DAYS", default=30)
+QAC_REGISTRY_REPORT_DAYS = env.int("QAC_REGISTRY_REPORT_DAYS", default=30)
+QAC_APPEAL_DAYS = env.int("QAC_APPEAL_DAYS", default=30)
+# Demo data may be loaded everywhere but production.
+QAC_DEMO_DATA_ALLOWED = True
+# Health checks must answer quickly even when a dependency hangs.
+QAC_HEALTH_TIMEOUT_SECONDS = env.float("QAC_HEALTH_TIMEOUT_SECONDS", default=2.0)

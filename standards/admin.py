@@ -1,0 +1,127 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    AssessmentCenter,
+    ExamSpecification,
+    PracticalCriterion,
+    PracticalTask,
+    ProfessionalStandard,
+    Qualification,
+    RequiredDocument,
+)
+
+
+@admin.register(AssessmentCenter)
+class AssessmentCenterAdmin(admin.ModelAdmin):
+    list_display = ["name", "register_number", "city", "council_name", "empowerment_minutes", "empowerment_date"]
+    search_fields = ["name", "name_en", "register_number", "city"]
+
+    def has_add_permission(self, request):
+        # One center per installation: the row comes with the system.
+        return not AssessmentCenter.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class QualificationInline(admin.TabularInline):
+    model = Qualification
+    fields = ["code", "name", "level", "is_active"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(ProfessionalStandard)
+class ProfessionalStandardAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "activity_area"]
+    search_fields = ["code", "name", "name_en"]
+    list_filter = ["activity_area"]
+    inlines = [QualificationInline]
+
+
+class RequiredDocumentInline(admin.TabularInline):
+    model = RequiredDocument
+    fields = ["position", "name", "name_en", "description", "is_mandatory"]
+    extra = 0
+
+
+@admin.register(Qualification)
+class QualificationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "standard", "validity_years", "is_active"]
+    list_filter = ["is_active", "level", "standard"]
+    search_fields = ["code", "name", "name_en", "standard__code"]
+    list_select_related = ["standard"]
+    inlines = [RequiredDocumentInline]
+    fieldsets = (
+        (None, {"fields": ("standard", "code", "name", "name_en", "level", "is_active", "validity_years")}),
+        (
+            _("Register card"),
+            {
+                "fields": (
+                    "activity_type",
+                    "council_approval",
+                    "nark_order",
+                    "labour_functions",
+                    "education_requirements",
+                    "experience_requirements",
+                    "special_conditions",
+                    "reference_codes",
+                )
+            },
+        ),
+    )
+
+
+@admin.register(RequiredDocument)
+class RequiredDocumentAdmin(admin.ModelAdmin):
+    list_display = ["name", "qualification", "is_mandatory", "position"]
+    list_filter = ["is_mandatory", "qualification"]
+    search_fields = ["name", "name_en", "qualification__code"]
+    list_select_related = ["qualification"]
+
+
+class PracticalTaskInline(admin.StackedInline):
+    model = PracticalTask
+    fields = ["position", "title", "description", "time_limit_minutes"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(ExamSpecification)
+class ExamSpecificationAdmin(admin.ModelAdmin):
+    list_display = [
+        "qualification",
+        "theory_question_count",
+        "theory_time_limit_minutes",
+        "theory_pass_percent",
+        "practical_pass_rule",
+        "is_example",
+    ]
+    list_filter = ["is_example", "practical_pass_rule"]
+    search_fields = ["qualification__code", "qualification__name"]
+    list_select_related = ["qualification"]
+    inlines = [PracticalTaskInline]
+
+
+class PracticalCriterionInline(admin.TabularInline):
+    model = PracticalCriterion
+    fields = ["position", "text", "max_score"]
+    extra = 0
+
+
+@admin.register(PracticalTask)
+class PracticalTaskAdmin(admin.ModelAdmin):
+    list_display = ["title", "spec", "time_limit_minutes", "position"]
+    list_filter = ["spec__qualification"]
+    search_fields = ["title", "description", "spec__qualification__code"]
+    list_select_related = ["spec__qualification"]
+    inlines = [PracticalCriterionInline]
+
+
+@admin.register(PracticalCriterion)
+class PracticalCriterionAdmin(admin.ModelAdmin):
+    list_display = ["text", "task", "max_score"]
+    list_filter = ["task__spec__qualification"]
+    search_fields = ["text", "task__title"]
+    list_select_related = ["task"]

@@ -1,0 +1,272 @@
+"""What the center assesses: professional standards, their qualifications,
+and how each qualification is examined. Also the center's own identity,
+which every document and page names."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .validators import (
+    QUALIFICATION_CODE_RE,
+    STANDARD_CODE_RE,
+    validate_qualification_code,
+    validate_standard_code,
+)
+
+
+class BilingualNameMixin:
+    """Pick the Russian or English name by the active language.
+
+    Russian is the legal language and always filled in; the English name
+    falls back to it where staff have not translated it yet.
+    """
+
+    @property
+    def display_name(self) -> str:
+        if (get_language() or "ru").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class AssessmentCenter(models.Model):
+    """The QAC itself, as registered with NARK. One row; staff edit it in the admin."""
+
+    name = models.CharField(_("name"), max_length=255)
+    name_en = models.CharField(_("name in English"), max_length=255, blank=True)
+    register_number = models.CharField(
+        _("register number"),
+        max_length=16,
+        help_text=_("The center's number in the register of assessment centers, e.g. 78.033."),
+    )
+    city = models.CharField(_("city"), max_length=100)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    email = models.EmailField(_("contact e-mail"), blank=True)
+    phone = models.CharField(_("contact phone"), max_length=50, blank=True)
+    council_name = models.CharField(_("Council for professional qualifications"), max_length=255)
+    empowerment_minutes = models.CharField(
+        _("Council minutes empowering the center"), max_length=100, help_text=_("e.g. No. 30")
+    )
+    empowerment_date = models.DateField(_("date of the empowering minutes"))
+    operating_since = models.DateField(_("operating since"), null=True, blank=True)
+    head_name = models.CharField(
+        _("head of the center"),
+        max_length=150,
+        blank=True,
+        help_text=_("Initials and surname, as printed under the signature line."),
+    )
+
+    class Meta:
+        verbose_name = _("assessment center")
+        verbose_name_plural = _("assessment center")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.register_number})"
+
+    @property
+    def display_name(self) -> str:
+        if (get_language() or "ru").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class ProfessionalStandard(BilingualNameMixin, models.Model):
+    code = models.CharField(_("code"), max_length=6, unique=True, validators=[validate_standard_code])
+    name = models.CharField(_("name"), max_length=500)
+    name_en = models.CharField(_("name in English"), max_length=500, blank=True)
+    approval_details = models.CharField(
+        _("approval details"),
+        max_length=500,
+        blank=True,
+        help_text=_("The order of the Ministry of Labour approving the standard, with its number and date."),
+    )
+    activity_area = models.CharField(_("area of professional activity"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("professional standard")
+        verbose_name_plural = _("professional standards")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=STANDARD_CODE_RE), name="standard_code_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Qualification(BilingualNameMixin, models.Model):
+    """A qualification card of the register (Ministry of Labour Order No. 726n)."""
+
+    standard = models.ForeignKey(
+        ProfessionalStandard,
+        verbose_name=_("professional standard"),
+        on_delete=models.PROTECT,
+        related_name="qualifications",
+    )
+    code = models.CharField(_("code"), max_length=11, unique=True, validators=[validate_qualification_code])
+    name = models.CharField(_("name"), max_length=500)
+    name_en = models.CharField(_("name in English"), max_length=500, blank=True)
+    level = models.PositiveSmallIntegerField(
+        _("qualification level"),
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+        help_text=_("Level in the national qualifications framework, 1 to 9."),
+    )
+    activity_type = models.CharField(_("type of professional activity"), max_length=500, blank=True)
+    council_approval = models.CharField(_("Council approval (minutes)"), max_length=255, blank=True)
+    nark_order = models.CharField(_("NARK order"), max_length=255, blank=True)
+    labour_functions = models.TextField(_("labour functions assessed"), blank=True)
+    education_requirements = models.TextField(_("education requirements"), blank=True)
+    experience_requirements = models.TextField(_("practical experience requirements"), blank=True)
+    special_conditions = models.TextField(_("special admission conditions"), blank=True)
+    reference_codes = models.CharField(
+        _("reference codes"), max_length=255, blank=True, help_text=_("OKZ, ETKS, OKPDTR codes.")
+    )
+    validity_years = models.PositiveSmallIntegerField(
+        _("certificate validity, years"), default=3, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    is_active = models.BooleanField(
+        _("accepting applications"),
+        default=True,
+        help_text=_("Only active qualifications are listed in the catalogue and open to applications."),
+    )
+
+    class Meta:
+        verbose_name = _("qualification")
+        verbose_name_plural = _("qualifications")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=9), name="qualification_level_1_9"),
+            models.CheckConstraint(condition=Q(code__regex=QUALIFICATION_CODE_RE), name="qualification_code_format"),
+            models.CheckConstraint(condition=Q(validity_years__gte=1), name="qualification_validity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name} ({self.level})"
+
+    def clean(self) -> None:
+        # The qualification code begins with its standard's code (31.004 -> 31.00400.02).
+        if self.standard_id and self.code and not self.code.startswith(f"{self.standard.code}00."):
+            raise ValidationError(
+                {
+                    "code": _("The code must begin with the standard's code followed by 00 (e.g. %(prefix)s).")
+                    % {"prefix": f"{self.standard.code}00."}
+                }
+            )
+
+
+class RequiredDocument(BilingualNameMixin, models.Model):
+    """A document an applicant must (or may) attach for a qualification."""
+
+    qualification = models.ForeignKey(
+        Qualification,
+        on_delete=models.CASCADE,
+        related_name="required_documents",
+        verbose_name=_("qualification"),
+    )
+    name = models.CharField(_("name"), max_length=255)
+    name_en = models.CharField(_("name in English"), max_length=255, blank=True)
+    description = models.TextField(_("what is accepted"), blank=True)
+    is_mandatory = models.BooleanField(_("mandatory"), default=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+        ordering = ["qualification", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExamSpecification(models.Model):
+    """How the professional exam for a qualification is run: the assessment tools' frame."""
+
+    class PracticalPassRule(models.TextChoices):
+        ALL_TASKS = "all", _("every practical task passed")
+        MAJORITY = "majority", _("a majority of practical tasks passed")
+        MEAN = "mean", _("mean score at or above the threshold")
+
+    qualification = models.OneToOneField(
+        Qualification, on_delete=models.CASCADE, related_name="exam_spec", verbose_name=_("qualification")
+    )
+    theory_question_count = models.PositiveSmallIntegerField(
+        _("theory: number of questions"), validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    theory_time_limit_minutes = models.PositiveSmallIntegerField(
+        _("theory: time limit, minutes"), validators=[MinValueValidator(1), MaxValueValidator(600)]
+    )
+    theory_pass_percent = models.PositiveSmallIntegerField(
+        _("theory: pass threshold, %"), validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    practical_pass_rule = models.CharField(
+        _("practical: pass rule"), max_length=16, choices=PracticalPassRule.choices, default=PracticalPassRule.ALL_TASKS
+    )
+    practical_pass_percent = models.PositiveSmallIntegerField(
+        _("practical: pass threshold, %"),
+        default=70,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("A task (or, under the mean rule, the whole stage) passes at this share of the maximum score."),
+    )
+    is_example = models.BooleanField(
+        _("example data"),
+        default=False,
+        help_text=_(
+            "Set on the specifications shipped with the system: staff replace them with the approved assessment tools."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("exam specification")
+        verbose_name_plural = _("exam specifications")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(theory_pass_percent__gte=1, theory_pass_percent__lte=100), name="spec_theory_pass_percent"
+            ),
+            models.CheckConstraint(
+                condition=Q(practical_pass_percent__gte=1, practical_pass_percent__lte=100),
+                name="spec_practical_pass_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.qualification)
+
+
+class PracticalTask(models.Model):
+    spec = models.ForeignKey(
+        ExamSpecification, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("exam specification")
+    )
+    title = models.CharField(_("title"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        _("time limit, minutes"), validators=[MinValueValidator(1), MaxValueValidator(600)]
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("practical task")
+        verbose_name_plural = _("practical tasks")
+        ordering = ["spec", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PracticalCriterion(models.Model):
+    task = models.ForeignKey(PracticalTask, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("task"))
+    text = models.CharField(_("criterion"), max_length=500)
+    max_score = models.PositiveSmallIntegerField(
+        _("maximum score"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("assessment criterion")
+        verbose_name_plural = _("assessment criteria")
+        ordering = ["task", "position", "id"]
+        constraints = [models.CheckConstraint(condition=Q(max_score__gte=1), name="criterion_max_score_positive")]
+
+    def __str__(self) -> str:
+        return self.text

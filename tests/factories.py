@@ -1,0 +1,90 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from qac.accounts.roles import Role, assign_role
+from standards.models import (
+    ExamSpecification,
+    PracticalCriterion,
+    PracticalTask,
+    ProfessionalStandard,
+    Qualification,
+    RequiredDocument,
+)
+
+DEFAULT_PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    first_name = "Иван"
+    last_name = factory.Sequence(lambda n: f"Тестов{n}")
+    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        self.save()
+        if extracted:
+            assign_role(self, Role(extracted))
+
+
+class ProfessionalStandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProfessionalStandard
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"40.{100 + n:03d}")
+    name = factory.Sequence(lambda n: f"Тестовый стандарт {n}")
+
+
+class QualificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Qualification
+
+    standard = factory.SubFactory(ProfessionalStandardFactory)
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.standard.code}00.{n % 100:02d}")
+    name = factory.Sequence(lambda n: f"Тестовая квалификация {n}")
+    name_en = factory.Sequence(lambda n: f"Test qualification {n}")
+    level = 4
+    validity_years = 3
+    is_active = True
+
+
+class RequiredDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RequiredDocument
+
+    qualification = factory.SubFactory(QualificationFactory)
+    name = factory.Sequence(lambda n: f"Документ {n}")
+    is_mandatory = True
+
+
+class ExamSpecificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExamSpecification
+
+    qualification = factory.SubFactory(QualificationFactory)
+    theory_question_count = 20
+    theory_time_limit_minutes = 45
+    theory_pass_percent = 70
+
+
+class PracticalTaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PracticalTask
+
+    spec = factory.SubFactory(ExamSpecificationFactory)
+    title = factory.Sequence(lambda n: f"Задание {n}")
+    time_limit_minutes = 30
+
+
+class PracticalCriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PracticalCriterion
+
+    task = factory.SubFactory(PracticalTaskFactory)
+    text = factory.Sequence(lambda n: f"Критерий {n}")
+    max_score = 2
