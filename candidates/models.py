@@ -1,1 +1,278 @@
-"""Who applies: candidates' profiles and their applications (added by the applications issue)."""
+"""Who applies: candidates' profiles, their applications and documents.
+
+Every state change goes through ``candidates/services.py``; the models hold
+data and constraints only.
+"""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from standards.models import Qualification, RequiredDocument
+
+from .validators import (
+    format_snils,
+    mask_document_number,
+    mask_snils,
+    validate_birth_date,
+    validate_plausible_past_date,
+    validate_snils,
+)
+
+
+class IdDocumentType(models.TextChoices):
+    PASSPORT_RU = "passport_ru", _("Passport of a citizen of the Russian Federation")
+    PASSPORT_FOREIGN = "passport_foreign", _("Foreign citizen's passport")
+    MILITARY_ID = "military_id", _("Military ID")
+    RESIDENCE_PERMIT = "residence_permit", _("Residence permit")
+
+
+class CandidateProfile(models.Model):
+    """Personal data of a candidate (152-FZ): shown only to the candidate and to QAC staff."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="candidate_profile", verbose_name=_("user")
+    )
+    date_of_birth = models.DateField(_("date of birth"), validators=[validate_birth_date])
+    snils = models.CharField(_("SNILS"), max_length=11, validators=[validate_snils], db_index=True)
+    id_doc_type = models.CharField(_("identity document"), max_length=32, choices=IdDocumentType.choices)
+    id_doc_series = models.CharField(_("series"), max_length=10, blank=True)
+    id_doc_number = models.CharField(_("number"), max_length=15)
+    id_doc_issued_by = models.CharField(_("issued by"), max_length=255)
+    id_doc_issued_on = models.DateField(_("date of issue"), validators=[validate_plausible_past_date])
+    phone = models.CharField(_("phone"), max_length=32)
+    address = models.CharField(_("address"), max_length=500)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("candidate profile")
+        verbose_name_plural = _("candidate profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def snils_display(self) -> str:
+        return format_snils(self.snils)
+
+    @property
+    def snils_masked(self) -> str:
+        return mask_snils(self.snils)
+
+    @property
+    def id_doc_number_masked(self) -> str:
+        return mask_document_number(self.id_doc_number)
+
+
+class EducationRecord(models.Model):
+    class Level(models.TextChoices):
+        SECONDARY_GENERAL = "secondary_general", _("Secondary general")
+        VOCATIONAL_TRAINING = "vocational_training", _("Vocational training")
+        SECONDARY_VOCATIONAL = "secondary_vocational", _("Secondary vocational")
+        HIGHER = "higher", _("Higher")
+        ADDITIONAL = "additional", _("Additional professional programme")
+
+    profile = models.ForeignKey(CandidateProfile, on_delete=models.CASCADE, related_name="education")
+    level = models.CharField(_("level of education"), max_length=32, choices=Level.choices)
+    institution = models.CharField(_("educational institution"), max_length=255)
+    specialty = models.CharField(_("specialty or programme"), max_length=255, blank=True)
+    document_number = models.CharField(_("diploma or certificate number"), max_length=64, blank=True)
+    completed_on = models.DateField(_("completed on"), validators=[validate_plausible_past_date])
+
+    class Meta:
+        verbose_name = _("education record")
+        verbose_name_plural = _("education records")
+        ordering = ["-completed_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}: {self.institution}"
+
+
+class WorkExperience(models.Model):
+    profile = models.ForeignKey(CandidateProfile, on_delete=models.CASCADE, related_name="experience")
+    employer = models.CharField(_("employer"), max_length=255)
+    position = models.CharField(_("position"), max_length=255)
+    started_on = models.DateField(_("from"), validators=[validate_plausible_past_date])
+    ended_on = models.DateField(_("to"), null=True, blank=True, validators=[validate_plausible_past_date])
+
+    class Meta:
+        verbose_name = _("work experience")
+        verbose_name_plural = _("work experience")
+        ordering = ["-started_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="experience_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}, {self.employer}"
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    DOCUMENTS_REQUESTED = "documents_requested", _("Documents requested")
+    RESUBMITTED = "resubmitted", _("Resubmitted")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Statuses in which an application is still alive: a candidate may hold only
+# one such application per qualification (a DB constraint enforces it).
+OPEN_STATUSES = (
+    ApplicationStatus.DRAFT,
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.DOCUMENTS_REQUESTED,
+    ApplicationStatus.RESUBMITTED,
+    ApplicationStatus.ACCEPTED,
+)
+# Statuses that wait for staff: the review deadline runs.
+AWAITING_REVIEW = (ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED)
+
+
+class Application(models.Model):
+    """An application for the independent assessment of one qualification (Decree No. 1204, p. 1-2)."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True, null=True, blank=True, editable=False)
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications", verbose_name=_("candidate")
+    )
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.PROTECT, related_name="applications", verbose_name=_("qualification")
+    )
+    status = models.CharField(
+        _("status"), max_length=32, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
+    )
+    # Bumped by every transition: a form that carries an older version lost a race.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("registered"), null=True, blank=True)
+    review_due_on = models.DateField(
+        _("review due"), null=True, blank=True, help_text=_("Set when the application (re)enters review.")
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    staff_message = models.TextField(_("message from the center"), blank=True)
+    rejection_reason = models.TextField(_("reason for refusal"), blank=True)
+    # Consent to personal-data processing (152-FZ) and to the exam rules.
+    consent_text_version = models.CharField(_("consent text version"), max_length=32, blank=True)
+    consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    consent_ip = models.GenericIPAddressField(_("consent given from"), null=True, blank=True)
+    rules_accepted_at = models.DateTimeField(_("exam rules accepted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "qualification"],
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="one_open_application_per_qualification",
+                violation_error_message=_("You already have an open application for this qualification."),
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "review_due_on"], name="application_queue_idx"),
+            models.Index(fields=["submitted_at"], name="application_submitted_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or _("draft #%(pk)s") % {"pk": self.pk}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class ApplicationTransition(models.Model):
+    """One row per status change: who, when, from, to, and the note shown to the candidate."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(_("from"), max_length=32, choices=ApplicationStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=32, choices=ApplicationStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+    notified_at = models.DateTimeField(_("candidate notified"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status history")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.from_status or '-'} -> {self.to_status}"
+
+
+def _document_path(instance: "ApplicationDocument", filename: str) -> str:
+    # A generated name: the candidate's file name never reaches the file system.
+    return f"applications/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class ApplicationDocument(models.Model):
+    """An uploaded file: stored privately, served only through a view that checks access."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    required_document = models.ForeignKey(
+        RequiredDocument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document type"),
+    )
+    file = models.FileField(_("file"), upload_to=_document_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveIntegerField(_("size, bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("application document")
+        verbose_name_plural = _("application documents")
+        ordering = ["required_document__position", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class PersonalDataAccess(models.Model):
+    """Audit of who saw a candidate's full personal data or documents (152-FZ)."""
+
+    class What(models.TextChoices):
+        PROFILE = "profile", _("full personal data")
+        DOCUMENT = "document", _("document file")
+
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("viewer")
+    )
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("candidate")
+    )
+    what = models.CharField(_("what"), max_length=16, choices=What.choices)
+    application = models.ForeignKey(Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    document = models.ForeignKey(
+        ApplicationDocument, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data access log")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.viewer} -> {self.candidate} ({self.what})"

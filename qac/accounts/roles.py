@@ -51,15 +51,27 @@ _CATALOGUE_EDIT = [
     "standards.delete_practicalcriterion",
 ]
 
+# Staff read applications and profiles in the admin; changes go through the
+# review pages, which keep the history.
+_APPLICATIONS_READ = [
+    "candidates.view_application",
+    "candidates.view_candidateprofile",
+    "candidates.view_applicationdocument",
+    "candidates.view_applicationtransition",
+]
+
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     # The head signs documents and manages staff accounts on top of staff work.
     Role.HEAD: [
         *_CATALOGUE_EDIT,
+        *_APPLICATIONS_READ,
+        # The head answers for personal data (152-FZ) and audits who saw it.
+        "candidates.view_personaldataaccess",
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
     ],
-    Role.STAFF: [*_CATALOGUE_EDIT, "accounts.view_user"],
+    Role.STAFF: [*_CATALOGUE_EDIT, *_APPLICATIONS_READ, "accounts.view_user"],
     Role.EXPERT: [],
     Role.CANDIDATE: [],
 }

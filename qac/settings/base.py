@@ -194,6 +194,9 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ЦОК «Автопром Северо-Запад» <noreply@qac.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The public address of the site, for links in e-mails sent by workers
+# (which have no request to build them from).
+QAC_SITE_URL = env("QAC_SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Security defaults that hold everywhere ----------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -218,6 +221,10 @@ QAC_APPLICATION_REVIEW_DAYS = env.int("QAC_APPLICATION_REVIEW_DAYS", default=10)
 QAC_DOCUMENTS_ISSUE_DAYS = env.int("QAC_DOCUMENTS_ISSUE_DAYS", default=30)
 QAC_REGISTRY_REPORT_DAYS = env.int("QAC_REGISTRY_REPORT_DAYS", default=30)
 QAC_APPEAL_DAYS = env.int("QAC_APPEAL_DAYS", default=30)
+# The version of the personal-data consent and exam-rules text shown to
+# candidates (templates/candidates/consent.html); recorded with each consent.
+# Change it whenever that text changes.
+QAC_CONSENT_TEXT_VERSION = "2026-11-26"
 # Demo data may be loaded everywhere but production.
 QAC_DEMO_DATA_ALLOWED = True
 # Health checks must answer quickly even when a dependency hangs.

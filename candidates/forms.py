@@ -1,0 +1,247 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from standards.models import Qualification
+
+from .models import ApplicationStatus, CandidateProfile, EducationRecord, WorkExperience
+from .uploads import ACCEPT_ATTRIBUTE, inspect_upload
+from .validators import normalize_snils, validate_id_document
+
+
+class _NoFormTagMixin:
+    """Templates draw the <form> tag and buttons; crispy renders the fields."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class SignupForm(_NoFormTagMixin, forms.Form):
+    last_name = forms.CharField(label=_("Surname"), max_length=150)
+    first_name = forms.CharField(label=_("Name"), max_length=150)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"))
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise ValidationError(
+                _("An account with this e-mail already exists. Log in or reset the password."), code="taken"
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            probe = get_user_model()(
+                email=cleaned.get("email", ""),
+                last_name=cleaned.get("last_name", ""),
+                first_name=cleaned.get("first_name", ""),
+            )
+            try:
+                password_validation.validate_password(p1, probe)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ProfileForm(_NoFormTagMixin, forms.ModelForm):
+    last_name = forms.CharField(label=_("Surname"), max_length=150)
+    first_name = forms.CharField(label=_("Name"), max_length=150)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
+
+    class Meta:
+        model = CandidateProfile
+        fields = [
+            "date_of_birth",
+            "snils",
+            "id_doc_type",
+            "id_doc_series",
+            "id_doc_number",
+            "id_doc_issued_by",
+            "id_doc_issued_on",
+            "phone",
+            "address",
+        ]
+        widgets = {"date_of_birth": DateInput(), "id_doc_issued_on": DateInput()}
+        help_texts = {"snils": _("11 digits, e.g. 112-233-445 95.")}
+
+    field_order = ["last_name", "first_name", "patronymic"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["snils"].max_length = 14
+        self.fields["snils"].widget.attrs["maxlength"] = 14
+        if not self.is_bound:
+            for name in ("last_name", "first_name", "patronymic"):
+                self.initial.setdefault(name, getattr(user, name))
+
+    def clean_snils(self):
+        return normalize_snils(self.cleaned_data["snils"])
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        digits = [c for c in phone if c.isdigit()]
+        if not 10 <= len(digits) <= 15 or any(c not in "0123456789+-() " for c in phone):
+            raise ValidationError(_("Enter a phone number of 10 to 15 digits, e.g. +7 812 123-45-67."))
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("id_doc_series", "id_doc_number"):
+            if cleaned.get(name):
+                cleaned[name] = cleaned[name].replace(" ", "")
+        if "id_doc_type" in cleaned:
+            for field, error in validate_id_document(
+                cleaned["id_doc_type"], cleaned.get("id_doc_series", ""), cleaned.get("id_doc_number", "")
+            ).items():
+                if field not in self.errors:
+                    self.add_error(field, error)
+        born, issued = cleaned.get("date_of_birth"), cleaned.get("id_doc_issued_on")
+        if born and issued and issued < born:
+            self.add_error("id_doc_issued_on", _("The document cannot be issued before the date of birth."))
+        return cleaned
+
+    def names(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("last_name", "first_name", "patronymic")}
+
+    def profile_data(self) -> dict:
+        return {k: self.cleaned_data[k] for k in self.Meta.fields}
+
+
+EducationFormSet = inlineformset_factory(
+    CandidateProfile,
+    EducationRecord,
+    fields=["level", "institution", "specialty", "document_number", "completed_on"],
+    widgets={"completed_on": DateInput()},
+    extra=1,
+    can_delete=True,
+    max_num=10,
+)
+
+
+class _ExperienceForm(forms.ModelForm):
+    class Meta:
+        model = WorkExperience
+        fields = ["employer", "position", "started_on", "ended_on"]
+        widgets = {"started_on": DateInput(), "ended_on": DateInput()}
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("started_on"), cleaned.get("ended_on")
+        if start and end and end < start:
+            self.add_error("ended_on", _("The end date is before the start date."))
+        return cleaned
+
+
+ExperienceFormSet = inlineformset_factory(
+    CandidateProfile, WorkExperience, form=_ExperienceForm, extra=1, can_delete=True, max_num=20
+)
+
+
+class UploadField(forms.FileField):
+    widget = forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE})
+
+    def clean(self, data, initial=None):
+        uploaded = super().clean(data, initial)
+        if uploaded:
+            inspect_upload(uploaded)
+        return uploaded
+
+
+class NewApplicationForm(_NoFormTagMixin, forms.Form):
+    qualification = forms.ModelChoiceField(
+        label=_("Qualification"), queryset=Qualification.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["qualification"].queryset = Qualification.objects.filter(is_active=True).order_by("code")
+        self.fields["qualification"].label_from_instance = lambda q: f"{q.code} {q.display_name}"
+
+
+class DocumentUploadForm(_NoFormTagMixin, forms.Form):
+    required_document = forms.TypedChoiceField(label=_("Document"), coerce=int)
+    file = UploadField(label=_("File (PDF, JPEG or PNG, up to 10 MB)"))
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.documents = {d.pk: d for d in application.qualification.required_documents.all()}
+        self.fields["required_document"].choices = [(pk, d.display_name) for pk, d in self.documents.items()]
+
+    def clean_required_document(self):
+        return self.documents[self.cleaned_data["required_document"]]
+
+
+class SubmitForm(_NoFormTagMixin, forms.Form):
+    consent_personal_data = forms.BooleanField(
+        label=_("I consent to the processing of my personal data on the terms above."), required=True
+    )
+    accept_exam_rules = forms.BooleanField(label=_("I have read and accept the exam rules."), required=True)
+
+
+class NoteForm(_NoFormTagMixin, forms.Form):
+    note = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class StaffActionForm(_NoFormTagMixin, forms.Form):
+    """One form for the three review actions; ``version`` is the state the staff member saw."""
+
+    ACTIONS = {
+        "accept": ApplicationStatus.ACCEPTED,
+        "request_documents": ApplicationStatus.DOCUMENTS_REQUESTED,
+        "reject": ApplicationStatus.REJECTED,
+    }
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    text = forms.CharField(
+        label=_("Message to the candidate"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") in ("request_documents", "reject") and not (cleaned.get("text") or "").strip():
+            self.add_error(
+                "text",
+                _("Say which documents are needed.")
+                if cleaned["action"] == "request_documents"
+                else _("A refusal must state its reason."),
+            )
+        return cleaned
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    qualification = forms.ModelChoiceField(
+        label=_("Qualification"), required=False, queryset=Qualification.objects.all().order_by("code")
+    )
+    submitted_from = forms.DateField(label=_("Registered from"), required=False, widget=DateInput())
+    submitted_to = forms.DateField(label=_("to"), required=False, widget=DateInput())
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses"))] + [
+            c for c in ApplicationStatus.choices if c[0] != ApplicationStatus.DRAFT
+        ]
+        self.fields["qualification"].label_from_instance = lambda q: q.code

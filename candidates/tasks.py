@@ -1,0 +1,73 @@
+"""E-mail to candidates. Each task takes ids, loads the rows and is safe to deliver twice."""
+
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from .models import ApplicationTransition
+
+TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.QAC_SITE_URL.rstrip('/')}{path}"
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT_MAIL_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def application_notify_task(transition_id: int) -> str:
+    """Tell the candidate their application changed status (sent at most once per transition)."""
+    from .services import notification_claim, notification_release
+
+    transition = (
+        ApplicationTransition.objects.select_related("application__candidate", "application__qualification")
+        .filter(pk=transition_id)
+        .first()
+    )
+    if transition is None:
+        return "missing"
+    if not notification_claim(transition_id=transition_id):
+        return "already sent"
+    application = transition.application
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            context = {
+                "application": application,
+                "transition": transition,
+                "url": _absolute(reverse("candidates:application", args=[application.pk])),
+            }
+            subject = render_to_string("candidates/email/status_subject.txt", context).strip()
+            body = render_to_string("candidates/email/status_body.txt", context)
+        send_mail(subject, body, None, [application.candidate.email])
+    except Exception:
+        notification_release(transition_id=transition_id)
+        raise
+    return "sent"
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, max_retries=8)
+def send_confirmation_email_task(user_id: int) -> str:
+    """Send the sign-up confirmation link. Resending is harmless: any valid link activates once."""
+    from .services import confirmation_link_parts
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=False).first()
+    if user is None:
+        return "nothing to confirm"
+    uidb64, token = confirmation_link_parts(user)
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"user": user, "url": _absolute(reverse("candidates:signup_confirm", args=[uidb64, token]))}
+        subject = render_to_string("candidates/email/confirm_subject.txt", context).strip()
+        body = render_to_string("candidates/email/confirm_body.txt", context)
+    send_mail(subject, body, None, [user.email])
+    return "sent"

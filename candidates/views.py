@@ -1,0 +1,371 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from qac.accounts.decorators import candidate_required, staff_required
+from qac.accounts.roles import is_qac_staff
+from standards.models import Qualification
+
+from . import selectors, services
+from .forms import (
+    DocumentUploadForm,
+    EducationFormSet,
+    ExperienceFormSet,
+    NewApplicationForm,
+    NoteForm,
+    ProfileForm,
+    QueueFilterForm,
+    SignupForm,
+    StaffActionForm,
+    SubmitForm,
+)
+from .models import ApplicationStatus, PersonalDataAccess
+
+# --- Sign-up ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.candidate_signup(
+            email=data["email"],
+            password=data["password1"],
+            last_name=data["last_name"],
+            first_name=data["first_name"],
+            patronymic=data["patronymic"],
+        )
+        return redirect("candidates:signup_done")
+    return render(request, "candidates/signup.html", {"form": form})
+
+
+def signup_done(request):
+    return render(request, "candidates/signup_done.html")
+
+
+def signup_confirm(request, uidb64: str, token: str):
+    user = services.candidate_confirm_email(uidb64=uidb64, token=token)
+    if user is None:
+        return render(request, "candidates/signup_invalid.html", status=400)
+    messages.success(request, _("Your e-mail is confirmed. Log in to fill in your profile and apply."))
+    return redirect("login")
+
+
+# --- Candidate's own pages ------------------------------------------------------------------
+
+
+@candidate_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    instance = selectors.profile_get(user=request.user)
+    data = request.POST if request.method == "POST" else None
+    form = ProfileForm(data, instance=instance, user=request.user)
+    education = EducationFormSet(data, instance=instance, prefix="education")
+    experience = ExperienceFormSet(data, instance=instance, prefix="experience")
+    if request.method == "POST" and all([form.is_valid(), education.is_valid(), experience.is_valid()]):
+        services.profile_save(
+            user=request.user,
+            names=form.names(),
+            profile_data=form.profile_data(),
+            education_formset=education,
+            experience_formset=experience,
+        )
+        messages.success(request, _("Your profile is saved."))
+        return redirect(request.GET.get("next") if _safe_next(request) else "candidates:dashboard")
+    return render(request, "candidates/profile.html", {"form": form, "education": education, "experience": experience})
+
+
+def _safe_next(request) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    nxt = request.GET.get("next")
+    return bool(nxt) and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})
+
+
+@candidate_required
+def dashboard(request):
+    return render(
+        request,
+        "candidates/dashboard.html",
+        {
+            "applications": selectors.application_list_for_candidate(user=request.user),
+            "has_profile": not services.profile_missing(request.user),
+        },
+    )
+
+
+@candidate_required
+@require_http_methods(["GET", "POST"])
+def application_new(request):
+    initial = {}
+    code = request.GET.get("qualification")
+    if code:
+        initial["qualification"] = Qualification.objects.filter(code=code, is_active=True).first()
+    form = NewApplicationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_create(
+                candidate=request.user, qualification=form.cleaned_data["qualification"]
+            )
+        except services.ApplicationError as exc:
+            form.add_error("qualification", str(exc))
+        else:
+            messages.success(request, _("A draft application is open. Attach the documents, then submit it."))
+            return redirect("candidates:application", pk=application.pk)
+    return render(request, "candidates/application_new.html", {"form": form})
+
+
+@candidate_required
+def application_detail(request, pk: int):
+    application = selectors.application_get_for_candidate(user=request.user, pk=pk)
+    return render(request, "candidates/application_detail.html", _candidate_context(request, application))
+
+
+def _candidate_context(request, application, **forms):
+    moves = services.allowed_moves(application, actor=services.CANDIDATE)
+    return {
+        "application": application,
+        "upload_form": forms.get("upload_form") or DocumentUploadForm(application=application),
+        "submit_form": forms.get("submit_form") or SubmitForm(),
+        "note_form": NoteForm(),
+        "can_upload": application.status in services.UPLOAD_STATUSES,
+        "can_submit": ApplicationStatus.SUBMITTED in moves,
+        "can_resubmit": ApplicationStatus.RESUBMITTED in moves,
+        "can_withdraw": ApplicationStatus.WITHDRAWN in moves,
+        "missing": services.missing_documents(application),
+        "has_profile": not services.profile_missing(request.user),
+        "consent_version": settings.QAC_CONSENT_TEXT_VERSION,
+    }
+
+
+def _candidate_action(request, pk, action):
+    """Run a candidate action; re-render the page with the error if the rules refuse it."""
+    application = selectors.application_get_for_candidate(user=request.user, pk=pk)
+    try:
+        action(application)
+    except services.ApplicationError as exc:
+        messages.error(request, str(exc))
+    return redirect("candidates:application", pk=application.pk)
+
+
+@candidate_required
+@require_POST
+def application_upload(request, pk: int):
+    application = selectors.application_get_for_candidate(user=request.user, pk=pk)
+    form = DocumentUploadForm(request.POST, request.FILES, application=application)
+    if form.is_valid():
+        try:
+            services.application_attach_document(
+                application=application,
+                required_document=form.cleaned_data["required_document"],
+                uploaded_file=form.cleaned_data["file"],
+                by=request.user,
+            )
+        except services.ApplicationError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, _("The document is attached."))
+            return redirect("candidates:application", pk=application.pk)
+    context = _candidate_context(request, application, upload_form=form)
+    return render(request, "candidates/application_detail.html", context, status=400)
+
+
+@candidate_required
+@require_POST
+def application_submit(request, pk: int):
+    application = selectors.application_get_for_candidate(user=request.user, pk=pk)
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        context = _candidate_context(request, application, submit_form=form)
+        return render(request, "candidates/application_detail.html", context, status=400)
+    consent = services.Consent(personal_data=True, exam_rules=True, ip=_client_ip(request))
+    try:
+        services.application_submit(application=application, by=request.user, consent=consent)
+    except services.ApplicationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("The application is registered. The center reviews it within %(days)s days.")
+            % {"days": settings.QAC_APPLICATION_REVIEW_DAYS},
+        )
+    return redirect("candidates:application", pk=application.pk)
+
+
+@candidate_required
+@require_POST
+def application_resubmit(request, pk: int):
+    note = NoteForm(request.POST)
+    text = note.cleaned_data["note"] if note.is_valid() else ""
+    return _candidate_action(
+        request, pk, lambda a: services.application_resubmit(application=a, by=request.user, note=text)
+    )
+
+
+@candidate_required
+@require_POST
+def application_withdraw(request, pk: int):
+    note = NoteForm(request.POST)
+    text = note.cleaned_data["note"] if note.is_valid() else ""
+    return _candidate_action(
+        request, pk, lambda a: services.application_withdraw(application=a, by=request.user, note=text)
+    )
+
+
+def _client_ip(request) -> str | None:
+    # REMOTE_ADDR is the proxy in production; the proxy must set it from the
+    # real client (e.g. nginx real_ip), never trust a header the client sends.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+# --- Files ------------------------------------------------------------------------------------
+
+
+def document_file(request, pk: int):
+    """Serve an uploaded document to its candidate or to QAC staff; 404 for everyone else."""
+    if not request.user.is_authenticated:
+        raise Http404
+    document = selectors.document_get_for_user(user=request.user, pk=pk)
+    if is_qac_staff(request.user):
+        services.personal_data_access_record(
+            viewer=request.user,
+            candidate=document.application.candidate,
+            what=PersonalDataAccess.What.DOCUMENT,
+            application=document.application,
+            document=document,
+        )
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=document.content_type)
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response.headers["Content-Disposition"] = f"{disposition}; filename=document-{document.pk}{_suffix(document)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    # The file is shown in the detail page's preview frame on this site only.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+    )
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+def _suffix(document) -> str:
+    return {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}.get(document.content_type, "")
+
+
+# --- Staff review ------------------------------------------------------------------------------
+
+
+@staff_required
+def staff_queue(request):
+    form = QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    sort = filters.get("sort") or selectors.DEFAULT_SORT
+    if sort not in selectors.SORTS:
+        sort = selectors.DEFAULT_SORT
+    queue = selectors.application_queue(
+        status=filters.get("status") or "",
+        qualification_id=filters["qualification"].pk if filters.get("qualification") else None,
+        submitted_from=filters.get("submitted_from"),
+        submitted_to=filters.get("submitted_to"),
+        search=filters.get("q") or "",
+        sort=sort,
+    )
+    page = Paginator(queue, 25).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = []
+    for a in page.object_list:
+        left = selectors.days_left(a, today)
+        rows.append((a, left, -left if left is not None and left < 0 else None))
+    params = request.GET.copy()
+    params.pop("page", None)
+    sort_params = params.copy()
+    sort_params.pop("sort", None)
+    return render(
+        request,
+        "candidates/staff/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "sort": sort,
+            "query": params.urlencode(),
+            "sort_query": sort_params.urlencode(),
+            "review_days": settings.QAC_APPLICATION_REVIEW_DAYS,
+        },
+    )
+
+
+@staff_required
+def staff_application(request, pk: int):
+    application = selectors.application_get_for_staff(user=request.user, pk=pk)
+    services.personal_data_access_record(
+        viewer=request.user,
+        candidate=application.candidate,
+        what=PersonalDataAccess.What.PROFILE,
+        application=application,
+    )
+    return render(request, "candidates/staff/application.html", _staff_context(application))
+
+
+def _staff_context(application, form=None):
+    moves = services.allowed_moves(application, actor=services.STAFF)
+    return {
+        "application": application,
+        "profile": getattr(application.candidate, "candidate_profile", None),
+        "form": form,
+        "can_accept": ApplicationStatus.ACCEPTED in moves,
+        "can_request": ApplicationStatus.DOCUMENTS_REQUESTED in moves,
+        "can_reject": ApplicationStatus.REJECTED in moves,
+        "days_left": selectors.days_left(application),
+    }
+
+
+@staff_required
+@require_POST
+def staff_application_action(request, pk: int):
+    application = selectors.application_get_for_staff(user=request.user, pk=pk)
+    form = StaffActionForm(request.POST)
+    if not form.is_valid():
+        return render(request, "candidates/staff/application.html", _staff_context(application, form), status=400)
+    data = form.cleaned_data
+    actions = {
+        "accept": lambda: services.application_accept(
+            application=application, by=request.user, expected_version=data["version"], note=data["text"]
+        ),
+        "request_documents": lambda: services.application_request_documents(
+            application=application, by=request.user, message=data["text"], expected_version=data["version"]
+        ),
+        "reject": lambda: services.application_reject(
+            application=application, by=request.user, reason=data["text"], expected_version=data["version"]
+        ),
+    }
+    try:
+        with transaction.atomic():
+            actions[data["action"]]()
+    except services.StaleApplication as exc:
+        messages.warning(request, str(exc))
+    except services.ApplicationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Application %(number)s: %(status)s.")
+            % {
+                "number": application.number,
+                "status": application.get_status_display(),
+            },
+        )
+    return redirect(reverse("candidates:staff_application", args=[application.pk]))
