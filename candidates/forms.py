@@ -9,7 +9,7 @@ from standards.models import Qualification
 
 from .models import ApplicationStatus, CandidateProfile, EducationRecord, WorkExperience
 from .uploads import ACCEPT_ATTRIBUTE, inspect_upload
-from .validators import normalize_snils, validate_id_document
+from .validators import normalize_snils, validate_id_document, validate_snils
 
 
 class _NoFormTagMixin:
@@ -25,7 +25,8 @@ class SignupForm(_NoFormTagMixin, forms.Form):
     last_name = forms.CharField(label=_("Surname"), max_length=150)
     first_name = forms.CharField(label=_("Name"), max_length=150)
     patronymic = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
-    email = forms.EmailField(label=_("E-mail"))
+    # The model's limit: a longer address would pass the form and fail in the database.
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
     password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
 
@@ -63,6 +64,9 @@ class DateInput(forms.DateInput):
 
 
 class ProfileForm(_NoFormTagMixin, forms.ModelForm):
+    # Declared here, not taken from the model: people type SNILS with dashes and
+    # spaces (14 characters); the model's own checks run on the 11 digits.
+    snils = forms.CharField(label=_("SNILS"), max_length=14, help_text=_("11 digits, e.g. 112-233-445 95."))
     last_name = forms.CharField(label=_("Surname"), max_length=150)
     first_name = forms.CharField(label=_("Name"), max_length=150)
     patronymic = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
@@ -81,20 +85,19 @@ class ProfileForm(_NoFormTagMixin, forms.ModelForm):
             "address",
         ]
         widgets = {"date_of_birth": DateInput(), "id_doc_issued_on": DateInput()}
-        help_texts = {"snils": _("11 digits, e.g. 112-233-445 95.")}
 
     field_order = ["last_name", "first_name", "patronymic"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["snils"].max_length = 14
-        self.fields["snils"].widget.attrs["maxlength"] = 14
         if not self.is_bound:
             for name in ("last_name", "first_name", "patronymic"):
                 self.initial.setdefault(name, getattr(user, name))
 
     def clean_snils(self):
-        return normalize_snils(self.cleaned_data["snils"])
+        snils = normalize_snils(self.cleaned_data["snils"])
+        validate_snils(snils)
+        return snils
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()

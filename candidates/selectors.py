@@ -1,8 +1,10 @@
 """Read-side queries for applications; the one place that decides who sees which application."""
 
 import datetime
+import re
 
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models.functions import Upper
 from django.http import Http404
 from django.utils import timezone
 
@@ -45,9 +47,11 @@ def application_get_for_candidate(*, user, pk: int) -> Application:
 
 
 def application_get_for_staff(*, user, pk: int) -> Application:
+    """Any registered application; a draft is the candidate's own business until submitted
+    (they have not yet consented to processing), so staff get 404 for it."""
     if not is_qac_staff(user):
         raise Http404
-    application = _with_detail(Application.objects.filter(pk=pk)).first()
+    application = _with_detail(Application.objects.exclude(status=ApplicationStatus.DRAFT).filter(pk=pk)).first()
     if application is None:
         raise Http404
     return application
@@ -57,7 +61,7 @@ def document_get_for_user(*, user, pk: int) -> ApplicationDocument:
     """A document file: its candidate or QAC staff; everyone else gets 404."""
     qs = ApplicationDocument.objects.select_related("application")
     if is_qac_staff(user):
-        pass
+        qs = qs.exclude(application__status=ApplicationStatus.DRAFT)
     elif has_role(user, Role.CANDIDATE):
         qs = qs.filter(application__candidate=user)
     else:
@@ -91,8 +95,13 @@ def application_queue(
     sort: str = DEFAULT_SORT,
 ) -> QuerySet[Application]:
     """The staff review queue: drafts are the candidate's business and never listed."""
-    qs = Application.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
-        "qualification", "candidate", "candidate__candidate_profile"
+    qs = (
+        Application.objects.exclude(status=ApplicationStatus.DRAFT)
+        .select_related("qualification", "candidate", "candidate__candidate_profile")
+        .alias(
+            candidate_last_name_upper=Upper("candidate__last_name"),
+            candidate_first_name_upper=Upper("candidate__first_name"),
+        )
     )
     if status:
         qs = qs.filter(status=status)
@@ -104,20 +113,57 @@ def application_queue(
         qs = qs.filter(submitted_at__date__lte=submitted_to)
     search = search.strip()
     if search:
-        digits = normalize_snils(search)
-        condition = (
-            Q(number__iexact=search) | Q(candidate__email__iexact=search) | Q(candidate__last_name__istartswith=search)
-        )
-        if digits.isdigit() and len(digits) >= 3:
-            condition |= Q(candidate__candidate_profile__snils__startswith=digits) | Q(number__endswith=digits)
-        if " " in search:
-            last, first = search.split(None, 1)
-            condition |= Q(candidate__last_name__iexact=last, candidate__first_name__istartswith=first)
-        qs = qs.filter(condition)
+        qs = qs.filter(_search_condition(search))
     return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+
+
+APPLICATION_NUMBER_RE = re.compile(r"^V?\d{4}-\d{6,7}$", re.IGNORECASE)
+
+
+def _search_condition(search: str) -> Q:
+    """One indexed condition chosen by what the search looks like.
+
+    An e-mail, an application number, SNILS digits or a name: guessing the
+    kind keeps each search on one index instead of an OR that scans every row.
+    """
+    if "@" in search:
+        # Addresses are stored in lower case (UserManager), so the unique index serves.
+        return Q(candidate__email=search.lower())
+    if APPLICATION_NUMBER_RE.match(search):
+        return Q(number=search.upper())
+    digits = normalize_snils(search)
+    if digits.isdigit():
+        if len(digits) == 11:
+            return Q(candidate__candidate_profile__snils=digits)
+        return Q(candidate__candidate_profile__snils__startswith=digits)
+    # A name: "Surname" or "Surname Name", case-insensitively by prefix. Upper()
+    # on both sides rather than istartswith, because SQLite's LIKE folds only
+    # ASCII (qac.db teaches SQLite's UPPER() Cyrillic); on PostgreSQL it is
+    # the same query, served by the UPPER(last_name) pattern index.
+    parts = search.split(None, 1)
+    condition = Q(candidate_last_name_upper__startswith=parts[0].upper())
+    if len(parts) == 2:
+        condition = Q(
+            candidate_last_name_upper=parts[0].upper(), candidate_first_name_upper__startswith=parts[1].upper()
+        )
+    return condition
 
 
 def days_left(application: Application, today: datetime.date | None = None) -> int | None:
     if application.review_due_on is None:
         return None
     return (application.review_due_on - (today or timezone.localdate())).days
+
+
+def review_deadline_summary(*, today: datetime.date | None = None) -> dict[str, int]:
+    """Counts for the staff home: applications awaiting review, due soon, overdue (one query)."""
+    from django.db.models import Count
+
+    from .models import AWAITING_REVIEW
+
+    today = today or timezone.localdate()
+    return Application.objects.filter(status__in=AWAITING_REVIEW).aggregate(
+        awaiting=Count("id"),
+        overdue=Count("id", filter=Q(review_due_on__lt=today)),
+        due_soon=Count("id", filter=Q(review_due_on__gte=today, review_due_on__lte=today + datetime.timedelta(days=2))),
+    )

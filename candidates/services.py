@@ -66,6 +66,10 @@ class IllegalTransition(ApplicationError):
     pass
 
 
+class EmailTaken(ApplicationError):
+    """Two sign-ups with one address raced past the form's check; the database refused the second."""
+
+
 class StaleApplication(ApplicationError):
     """Someone else changed the application after the user loaded the page."""
 
@@ -139,19 +143,22 @@ email_confirmation_tokens = _EmailConfirmationTokens()
 def candidate_signup(*, email: str, password: str, last_name: str, first_name: str, patronymic: str = ""):
     """Create an inactive candidate account and send the confirmation link after commit."""
     User = get_user_model()
-    with transaction.atomic():
-        user = User.objects.create_user(
-            email=email,
-            password=password,
-            last_name=last_name,
-            first_name=first_name,
-            patronymic=patronymic,
-            is_active=False,
-        )
-        assign_role(user, Role.CANDIDATE)
-        from .tasks import send_confirmation_email_task
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email,
+                password=password,
+                last_name=last_name,
+                first_name=first_name,
+                patronymic=patronymic,
+                is_active=False,
+            )
+            assign_role(user, Role.CANDIDATE)
+            from .tasks import send_confirmation_email_task
 
-        transaction.on_commit(lambda: send_confirmation_email_task.delay(user.pk))
+            transaction.on_commit(lambda: send_confirmation_email_task.delay(user.pk))
+    except IntegrityError:
+        raise EmailTaken(_("An account with this e-mail already exists. Log in or reset the password.")) from None
     return user
 
 

@@ -38,14 +38,18 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.candidate_signup(
-            email=data["email"],
-            password=data["password1"],
-            last_name=data["last_name"],
-            first_name=data["first_name"],
-            patronymic=data["patronymic"],
-        )
-        return redirect("candidates:signup_done")
+        try:
+            services.candidate_signup(
+                email=data["email"],
+                password=data["password1"],
+                last_name=data["last_name"],
+                first_name=data["first_name"],
+                patronymic=data["patronymic"],
+            )
+        except services.EmailTaken as exc:
+            form.add_error("email", str(exc))
+        else:
+            return redirect("candidates:signup_done")
     return render(request, "candidates/signup.html", {"form": form})
 
 
@@ -202,11 +206,22 @@ def application_submit(request, pk: int):
     return redirect("candidates:application", pk=application.pk)
 
 
+def _note_or_error(request, pk):
+    """The candidate's optional comment; a bad one stops the action with a message rather than being dropped."""
+    note = NoteForm(request.POST)
+    if note.is_valid():
+        return note.cleaned_data["note"], None
+    messages.error(request, " ".join(e for errors in note.errors.values() for e in errors))
+    return None, redirect("candidates:application", pk=pk)
+
+
 @candidate_required
 @require_POST
 def application_resubmit(request, pk: int):
-    note = NoteForm(request.POST)
-    text = note.cleaned_data["note"] if note.is_valid() else ""
+    selectors.application_get_for_candidate(user=request.user, pk=pk)
+    text, refused = _note_or_error(request, pk)
+    if refused:
+        return refused
     return _candidate_action(
         request, pk, lambda a: services.application_resubmit(application=a, by=request.user, note=text)
     )
@@ -215,8 +230,10 @@ def application_resubmit(request, pk: int):
 @candidate_required
 @require_POST
 def application_withdraw(request, pk: int):
-    note = NoteForm(request.POST)
-    text = note.cleaned_data["note"] if note.is_valid() else ""
+    selectors.application_get_for_candidate(user=request.user, pk=pk)
+    text, refused = _note_or_error(request, pk)
+    if refused:
+        return refused
     return _candidate_action(
         request, pk, lambda a: services.application_withdraw(application=a, by=request.user, note=text)
     )
@@ -236,6 +253,10 @@ def document_file(request, pk: int):
     if not request.user.is_authenticated:
         raise Http404
     document = selectors.document_get_for_user(user=request.user, pk=pk)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
     if is_qac_staff(request.user):
         services.personal_data_access_record(
             viewer=request.user,
@@ -244,10 +265,6 @@ def document_file(request, pk: int):
             application=document.application,
             document=document,
         )
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
     response = FileResponse(handle, content_type=document.content_type)
     disposition = "attachment" if request.GET.get("download") else "inline"
     response.headers["Content-Disposition"] = f"{disposition}; filename=document-{document.pk}{_suffix(document)}"
@@ -271,7 +288,9 @@ def _suffix(document) -> str:
 @staff_required
 def staff_queue(request):
     form = QueueFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()
+    # A bad value in one filter (shown on the form) must not drop the others.
+    filters = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
     sort = filters.get("sort") or selectors.DEFAULT_SORT
     if sort not in selectors.SORTS:
         sort = selectors.DEFAULT_SORT
@@ -339,6 +358,13 @@ def staff_application_action(request, pk: int):
     application = selectors.application_get_for_staff(user=request.user, pk=pk)
     form = StaffActionForm(request.POST)
     if not form.is_valid():
+        # The page shows the full profile again: that view is recorded too.
+        services.personal_data_access_record(
+            viewer=request.user,
+            candidate=application.candidate,
+            what=PersonalDataAccess.What.PROFILE,
+            application=application,
+        )
         return render(request, "candidates/staff/application.html", _staff_context(application, form), status=400)
     data = form.cleaned_data
     actions = {

@@ -2,9 +2,17 @@
 
 from django.shortcuts import render
 
+from candidates.selectors import application_list_for_candidate, review_deadline_summary
+from qac.accounts.roles import Role, has_role, is_qac_staff
 from standards.selectors import qualification_list_active
 
 
 def home(request):
-    """The front page: what the center is and what each visitor can do next."""
-    return render(request, "home.html", {"qualifications": qualification_list_active()})
+    """The front page: what the center is, and for a signed-in user what needs attention."""
+    context = {"qualifications": qualification_list_active()}
+    user = request.user
+    if is_qac_staff(user):
+        context["review"] = review_deadline_summary()
+    elif has_role(user, Role.CANDIDATE):
+        context["my_applications"] = application_list_for_candidate(user=user)[:5]
+    return render(request, "home.html", context)

@@ -64,13 +64,34 @@ def celery_worker_or_eager():
     """
     from django.conf import settings
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if not settings.REDIS_URL:
         yield None
         return
     from celery.contrib.testing.worker import start_worker
 
     from qac.celery import app
 
+    app.conf.task_always_eager = False
     app.control.purge()  # stale messages from an earlier, interrupted run
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=15, loglevel="WARNING") as worker:
-        yield worker
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=15, loglevel="WARNING"
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def committed_catalogue(transactional_db):
+    """The seeded catalogue for tests whose data must be committed (threads, live server, real workers).
+
+    Transactional tests end with a flush that also wipes what data migrations
+    loaded; loading the same data again (the migration's idempotent function)
+    is simpler and more dependable than serialized rollback.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("standards.migrations.0002_load_center_and_qualifications").load(apps, None)

@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -88,3 +90,51 @@ class PracticalCriterionFactory(factory.django.DjangoModelFactory):
     task = factory.SubFactory(PracticalTaskFactory)
     text = factory.Sequence(lambda n: f"Критерий {n}")
     max_score = 2
+
+
+# --- Candidates ----------------------------------------------------------------------------
+
+
+def valid_snils(n: int) -> str:
+    from qac.demo import snils_with_checksum
+
+    return snils_with_checksum(300000000 + n)
+
+
+class CandidateProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "candidates.CandidateProfile"
+
+    user = factory.SubFactory(UserFactory, role=Role.CANDIDATE)
+    date_of_birth = datetime.date(1990, 5, 17)
+    snils = factory.Sequence(valid_snils)
+    id_doc_type = "passport_ru"
+    id_doc_series = "4012"
+    id_doc_number = factory.Sequence(lambda n: f"{100000 + n:06d}")
+    id_doc_issued_by = "ГУ МВД России"
+    id_doc_issued_on = datetime.date(2015, 6, 10)
+    phone = "+7 921 000-00-00"
+    address = "г. Санкт-Петербург"
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A draft by default; use ``submitted_application`` etc. in tests/candidates/conftest.py for other states."""
+
+    class Meta:
+        model = "candidates.Application"
+
+    candidate = factory.LazyAttribute(lambda o: CandidateProfileFactory().user)
+    qualification = factory.LazyFunction(lambda: Qualification.objects.get(code="31.00400.02"))
+
+
+def pdf_upload(name: str = "passport.pdf", size: int | None = None):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = b"%PDF-1.4\n" + b"0" * ((size or 200) - 9)
+    return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+
+def png_upload(name: str = "scan.png"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, b"\x89PNG\r\n\x1a\n" + b"\0" * 100, content_type="image/png")

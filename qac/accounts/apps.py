@@ -9,7 +9,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
+        from qac import db
+
         from .roles import sync_role_groups
+
+        db.connect()
 
         # Permissions only exist after every app has migrated, so the role
         # groups are (re)synchronised after each migrate, idempotently.

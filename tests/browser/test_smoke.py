@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from qac.accounts.roles import Role
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("committed_catalogue")]
 
 
 def test_catalogue_language_switch_and_staff_login(live_server, page):

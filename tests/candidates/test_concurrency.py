@@ -1,0 +1,80 @@
+"""Two people acting on the same row at the same moment, in real threads with their own connections.
+
+On PostgreSQL the row lock and the partial unique index decide; on SQLite,
+IMMEDIATE transactions serialise the writers. Either way exactly one wins.
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from candidates import services
+from candidates.models import Application, ApplicationStatus
+from qac.accounts.roles import Role
+from standards.models import Qualification
+from tests.candidates.conftest import submit
+from tests.factories import CandidateProfileFactory, UserFactory
+
+pytestmark = pytest.mark.usefixtures("committed_catalogue")
+
+
+def run_at_once(*calls):
+    """Start the calls together; return each one's result or exception."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def worker(i, call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[i] = call()
+        except Exception as exc:
+            outcomes[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return outcomes
+
+
+def test_two_staff_deciding_at_once_one_wins_the_other_is_told(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    staff_a = UserFactory(role=Role.STAFF)
+    staff_b = UserFactory(role=Role.STAFF)
+    candidate = CandidateProfileFactory().user
+    app = submit(
+        services.application_create(candidate=candidate, qualification=Qualification.objects.get(code="31.00400.02"))
+    )
+    seen = app.version
+
+    outcomes = run_at_once(
+        lambda: services.application_accept(
+            application=Application.objects.get(pk=app.pk), by=staff_a, expected_version=seen
+        ),
+        lambda: services.application_reject(
+            application=Application.objects.get(pk=app.pk), by=staff_b, reason="Нет опыта", expected_version=seen
+        ),
+    )
+    errors = [o for o in outcomes if isinstance(o, Exception)]
+    wins = [o for o in outcomes if isinstance(o, Application)]
+    assert len(wins) == 1 and len(errors) == 1, outcomes
+    assert isinstance(errors[0], services.StaleApplication)
+    app.refresh_from_db()
+    assert app.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.REJECTED)
+    assert app.status == wins[0].status
+    assert app.history.filter(to_status__in=[ApplicationStatus.ACCEPTED, ApplicationStatus.REJECTED]).count() == 1
+    assert app.version == seen + 1
+
+
+def test_a_double_submitted_new_application_form_makes_one_application():
+    candidate = CandidateProfileFactory().user
+    qualification = Qualification.objects.get(code="31.00400.04")
+    outcomes = run_at_once(*[lambda: services.application_create(candidate=candidate, qualification=qualification)] * 3)
+    created = [o for o in outcomes if isinstance(o, Application)]
+    refused = [o for o in outcomes if isinstance(o, services.ApplicationError)]
+    assert len(created) == 1 and len(refused) == 2, outcomes
+    assert Application.objects.filter(candidate=candidate, qualification=qualification).count() == 1
