@@ -122,6 +122,11 @@ class ApplicationStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Set by the exams app: enrolled in a session, then the approved outcome.
+    SCHEDULED = "scheduled", _("Exam scheduled")
+    PASSED = "passed", _("Exam passed")
+    FAILED = "failed", _("Exam failed")
+    ABSENT = "absent", _("Did not appear")
 
 
 # Statuses in which an application is still alive: a candidate may hold only
@@ -132,6 +137,7 @@ OPEN_STATUSES = (
     ApplicationStatus.DOCUMENTS_REQUESTED,
     ApplicationStatus.RESUBMITTED,
     ApplicationStatus.ACCEPTED,
+    ApplicationStatus.SCHEDULED,
 )
 # Statuses that wait for staff: the review deadline runs.
 AWAITING_REVIEW = (ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED)

@@ -53,6 +53,12 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.DOCUMENTS_REQUESTED, S.WITHDRAWN): CANDIDATE,
     (S.RESUBMITTED, S.WITHDRAWN): CANDIDATE,
     (S.ACCEPTED, S.WITHDRAWN): CANDIDATE,
+    # Moves made by the exams app, through the functions at the end of this module.
+    (S.ACCEPTED, S.SCHEDULED): STAFF,
+    (S.SCHEDULED, S.ACCEPTED): STAFF,
+    (S.SCHEDULED, S.PASSED): STAFF,
+    (S.SCHEDULED, S.FAILED): STAFF,
+    (S.SCHEDULED, S.ABSENT): STAFF,
 }
 # Where the candidate may still add documents.
 UPLOAD_STATUSES = (S.DRAFT, S.DOCUMENTS_REQUESTED)
@@ -387,3 +393,31 @@ def notification_claim(*, transition_id: int) -> bool:
 
 def notification_release(*, transition_id: int) -> None:
     ApplicationTransition.objects.filter(pk=transition_id).update(notified_at=None)
+
+
+# --- Moves made by the exams app ----------------------------------------------------------
+# The exams app sits downstream and calls these; candidates never imports exams.
+
+EXAM_OUTCOMES = {"passed": S.PASSED, "failed": S.FAILED, "absent": S.ABSENT, "removed": S.FAILED}
+
+
+def application_schedule(*, application: Application, by, note: str = "") -> Application:
+    """An accepted application is enrolled in an exam session; the candidate can no longer withdraw it."""
+    return _transition(application=application, to=S.SCHEDULED, by=by, actor=STAFF, note=note)
+
+
+def application_unschedule(*, application: Application, by, note: str = "") -> Application:
+    """The enrolment is cancelled (session cancelled, candidate moved out): back to accepted."""
+    return _transition(application=application, to=S.ACCEPTED, by=by, actor=STAFF, note=note)
+
+
+def application_record_outcome(*, application: Application, by, outcome: str, note: str = "") -> Application:
+    """Close a scheduled application with the approved exam outcome."""
+    return _transition(
+        application=application,
+        to=EXAM_OUTCOMES[outcome],
+        by=by,
+        actor=STAFF,
+        note=note,
+        changes={"decided_at": timezone.now()},
+    )

@@ -29,6 +29,7 @@ urlpatterns = [
     path("qualifications/", include("standards.urls")),
     path("accounts/", include(auth_patterns)),
     path("", include("candidates.urls")),
+    path("", include("qac.exams.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -184,9 +184,15 @@ class ExamSpecification(models.Model):
     """How the professional exam for a qualification is run: the assessment tools' frame."""
 
     class PracticalPassRule(models.TextChoices):
-        ALL_TASKS = "all", _("every practical task passed")
-        MAJORITY = "majority", _("a majority of practical tasks passed")
-        MEAN = "mean", _("mean score at or above the threshold")
+        """How the commission's experts, each scoring independently, reach one verdict.
+
+        Each expert's own verdict is a pass when their total reaches the
+        threshold share of the maximum score.
+        """
+
+        ALL = "all", _("every expert judges the stage passed")
+        MAJORITY = "majority", _("a majority of the experts judge it passed")
+        MEAN = "mean", _("the experts' mean score reaches the threshold")
 
     qualification = models.OneToOneField(
         Qualification, on_delete=models.CASCADE, related_name="exam_spec", verbose_name=_("qualification")
@@ -201,13 +207,13 @@ class ExamSpecification(models.Model):
         _("theory: pass threshold, %"), validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
     practical_pass_rule = models.CharField(
-        _("practical: pass rule"), max_length=16, choices=PracticalPassRule.choices, default=PracticalPassRule.ALL_TASKS
+        _("practical: pass rule"), max_length=16, choices=PracticalPassRule.choices, default=PracticalPassRule.ALL
     )
     practical_pass_percent = models.PositiveSmallIntegerField(
         _("practical: pass threshold, %"),
         default=70,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text=_("A task (or, under the mean rule, the whole stage) passes at this share of the maximum score."),
+        help_text=_("The share of the maximum practical score at which an expert's verdict (or the mean) is a pass."),
     )
     is_example = models.BooleanField(
         _("example data"),

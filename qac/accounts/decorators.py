@@ -27,3 +27,5 @@ def _role_required(test):
 staff_required = _role_required(is_qac_staff)
 #: Candidates only.
 candidate_required = _role_required(lambda user: has_role(user, Role.CANDIDATE))
+#: Experts only.
+expert_required = _role_required(lambda user: has_role(user, Role.EXPERT))

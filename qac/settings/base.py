@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "qac.accounts",
     "standards",
     "candidates",
+    "qac.exams",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +136,7 @@ CELERY_IMPORTS = ["qac.tasks"]
 # other short tasks: run `celery -A qac worker -Q documents` on render nodes.
 CELERY_TASK_ROUTES = {
     "qac.certificates.tasks.*": {"queue": "documents"},
+    "qac.exams.tasks.render_protocol_task": {"queue": "documents"},
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than the hard time limit, so Redis does not redeliver a task
@@ -143,7 +146,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs are added here by the issues that need them, each with a
 # comment saying why it runs when it does.
-CELERY_BEAT_SCHEDULE = {}
+
+CELERY_BEAT_SCHEDULE = {
+    # Theory tests whose time ran out while the candidate's page was closed
+    # are submitted within a minute; the answers saved so far count.
+    "exams-finalize-expired-attempts": {
+        "task": "qac.exams.tasks.finalize_expired_attempts_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
+}
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -211,7 +223,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint and fontTools report every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------

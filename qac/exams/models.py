@@ -1,0 +1,283 @@
+"""Exam sessions, their commissions and candidates, the question bank, the theory
+attempts, the practical scores and the results.
+
+State changes go through ``qac/exams/services.py``; these models hold data and
+constraints.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from candidates.models import Application
+from standards.models import PracticalCriterion, Qualification
+
+
+class SessionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    RESULTS_APPROVED = "results_approved", _("Results approved")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ExamSession(models.Model):
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.PROTECT, related_name="exam_sessions", verbose_name=_("qualification")
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    venue_address = models.CharField(_("address"), max_length=255)
+    venue_room = models.CharField(_("room"), max_length=100, blank=True)
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"), validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    status = models.CharField(_("status"), max_length=20, choices=SessionStatus.choices, default=SessionStatus.PLANNED)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_at = models.DateTimeField(_("results approved"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    protocol = models.FileField(_("commission protocol"), upload_to="protocols/", blank=True, max_length=255)
+    protocol_sha256 = models.CharField(max_length=64, blank=True)
+    protocol_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("exam session")
+        verbose_name_plural = _("exam sessions")
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="session_capacity_positive"),
+        ]
+        indexes = [models.Index(fields=["starts_at", "ends_at"], name="session_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.qualification.code} {self.starts_at:%d.%m.%Y %H:%M}"
+
+
+class CommissionMember(models.Model):
+    session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="commission")
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commission_seats", verbose_name=_("expert")
+    )
+    is_chair = models.BooleanField(_("chair"), default=False)
+
+    class Meta:
+        verbose_name = _("commission member")
+        verbose_name_plural = _("expert commission")
+        ordering = ["-is_chair", "expert__last_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "expert"], name="one_seat_per_expert"),
+            models.UniqueConstraint(fields=["session"], condition=Q(is_chair=True), name="one_chair_per_session"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.expert)
+
+
+class EnrolmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", _("Enrolled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Enrolment(models.Model):
+    session = models.ForeignKey(ExamSession, on_delete=models.PROTECT, related_name="enrolments")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="enrolments")
+    status = models.CharField(max_length=16, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ENROLLED)
+    present = models.BooleanField(_("present"), null=True, blank=True)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+    enrolled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["application__candidate__last_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(status="enrolled"), name="one_live_enrolment_per_application"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} @ {self.session_id}"
+
+
+# --- Question bank ------------------------------------------------------------------------
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+
+
+class Question(models.Model):
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.PROTECT, related_name="questions", verbose_name=_("qualification")
+    )
+    external_id = models.CharField(
+        _("code"), max_length=64, help_text=_("The question's code in the bank; import matches questions by it.")
+    )
+    topic = models.CharField(_("topic"), max_length=255)
+    text = models.TextField(_("question"))
+    kind = models.CharField(_("type"), max_length=16, choices=QuestionKind.choices, default=QuestionKind.SINGLE)
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+    is_demo = models.BooleanField(_("demo"), default=False)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("question bank")
+        ordering = ["qualification", "topic", "external_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["qualification", "external_id"], name="question_code_unique_per_bank"),
+            models.CheckConstraint(condition=Q(weight__gte=1), name="question_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.text[:60]}"
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField(_("answer"), max_length=1000)
+    is_correct = models.BooleanField(_("correct"), default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("answer option")
+        verbose_name_plural = _("answer options")
+        ordering = ["question", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# --- Theory stage ---------------------------------------------------------------------------
+
+
+class TheoryAttempt(models.Model):
+    """One candidate's online theory test: the variant is drawn from ``seed`` and frozen in ``question_ids``."""
+
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="theory_attempt")
+    seed = models.BigIntegerField()
+    question_ids = models.JSONField(default=list)
+    started_at = models.DateTimeField()
+    deadline_at = models.DateTimeField(db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    auto_submitted = models.BooleanField(default=False)
+    score = models.PositiveIntegerField(null=True, blank=True)
+    max_score = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("theory attempt")
+        verbose_name_plural = _("theory attempts")
+
+    def __str__(self) -> str:
+        return f"attempt {self.pk} ({self.enrolment})"
+
+
+class Answer(models.Model):
+    attempt = models.ForeignKey(TheoryAttempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    choice_ids = models.JSONField(default=list)
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="one_answer_per_question")]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}/{self.question_id}: {self.choice_ids}"
+
+
+# --- Practical stage and results ----------------------------------------------------------
+
+
+class PracticalScore(models.Model):
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="practical_scores")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    criterion = models.ForeignKey(PracticalCriterion, on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.CharField(_("comment"), max_length=1000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "expert", "criterion"], name="one_score_per_expert_criterion")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}/{self.expert_id}/{self.criterion_id}: {self.score}"
+
+
+class Decision(models.TextChoices):
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+    ABSENT = "absent", _("Absent")
+    REMOVED = "removed", _("Removed (rules broken)")
+
+
+class ExamResult(models.Model):
+    """The outcome for one enrolment; locked once the chair approves the session."""
+
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="result")
+    theory_percent = models.PositiveSmallIntegerField(_("theory, %"), null=True, blank=True)
+    theory_passed = models.BooleanField(_("theory passed"), null=True)
+    theory_on_paper = models.BooleanField(_("theory on paper"), default=False)
+    theory_paper_reason = models.TextField(_("reason for the paper score"), blank=True)
+    practical_percent = models.PositiveSmallIntegerField(_("practice, %"), null=True, blank=True)
+    practical_passed = models.BooleanField(_("practice passed"), null=True)
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
+    incident_note = models.TextField(_("incident"), blank=True)
+    # What the conclusion for a failed candidate names: the criteria and topics below the bar.
+    failed_criteria = models.JSONField(default=list, blank=True)
+    failed_topics = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("exam result")
+        verbose_name_plural = _("exam results")
+
+    def __str__(self) -> str:
+        return f"{self.enrolment}: {self.decision or '-'}"
+
+
+class ResultCorrection(models.Model):
+    """A change to an approved result: who, when, why, and the values before and after."""
+
+    result = models.ForeignKey(ExamResult, on_delete=models.PROTECT, related_name="corrections")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(_("reason"))
+    before = models.JSONField()
+    after = models.JSONField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.result_id} corrected by {self.by_id}"
+
+
+class SessionEvent(models.Model):
+    """History of a session: status changes, enrolments, moves, approvals."""
+
+    session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="events")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(max_length=20, choices=SessionStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=SessionStatus.choices, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.from_status or '-'} -> {self.to_status or '-'}"

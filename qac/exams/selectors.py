@@ -1,0 +1,173 @@
+"""Read-side queries for exams; the one place that decides who sees which session, sheet or test."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from candidates.models import Application, ApplicationStatus
+from qac.accounts.roles import Role, has_role, is_qac_staff
+from standards.models import PracticalTask
+
+from .models import (
+    Answer,
+    Choice,
+    CommissionMember,
+    Enrolment,
+    EnrolmentStatus,
+    ExamSession,
+    PracticalScore,
+    Question,
+    TheoryAttempt,
+)
+
+
+def session_list(*, status: str = "") -> QuerySet[ExamSession]:
+    qs = ExamSession.objects.select_related("qualification").annotate(
+        enrolled=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ENROLLED))
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-starts_at", "-id")
+
+
+def _session_detail(qs):
+    return qs.select_related("qualification__exam_spec", "created_by", "approved_by").prefetch_related(
+        Prefetch("commission", queryset=CommissionMember.objects.select_related("expert")),
+        Prefetch(
+            "enrolments",
+            queryset=Enrolment.objects.filter(status=EnrolmentStatus.ENROLLED).select_related(
+                "application__candidate", "result", "theory_attempt"
+            ),
+            to_attr="live_enrolments",
+        ),
+        "events__by",
+    )
+
+
+def session_get_for_staff(*, user, pk: int) -> ExamSession:
+    if not is_qac_staff(user):
+        raise Http404
+    session = _session_detail(ExamSession.objects.filter(pk=pk)).first()
+    if session is None:
+        raise Http404
+    return session
+
+
+def sessions_for_expert(*, user) -> QuerySet[ExamSession]:
+    return (
+        ExamSession.objects.filter(commission__expert=user)
+        .select_related("qualification")
+        .annotate(enrolled=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ENROLLED), distinct=True))
+        .order_by("-starts_at")
+    )
+
+
+def session_get_for_expert(*, user, pk: int) -> ExamSession:
+    """A session whose commission the expert sits on; 404 for any other."""
+    if not has_role(user, Role.EXPERT):
+        raise Http404
+    session = _session_detail(ExamSession.objects.filter(pk=pk, commission__expert=user)).first()
+    if session is None:
+        raise Http404
+    return session
+
+
+def enrolment_get_for_expert(*, user, pk: int) -> Enrolment:
+    if not has_role(user, Role.EXPERT):
+        raise Http404
+    enrolment = (
+        Enrolment.objects.filter(pk=pk, session__commission__expert=user, status=EnrolmentStatus.ENROLLED)
+        .select_related("session__qualification__exam_spec", "application__candidate")
+        .first()
+    )
+    if enrolment is None:
+        raise Http404
+    return enrolment
+
+
+def scoring_sheet(*, enrolment: Enrolment, expert) -> list[tuple[PracticalTask, list[tuple]]]:
+    """The practical tasks with each criterion and this expert's own score (never the other experts')."""
+    spec = enrolment.session.qualification.exam_spec
+    mine = {s.criterion_id: s for s in PracticalScore.objects.filter(enrolment=enrolment, expert=expert)}
+    return [
+        (task, [(c, mine.get(c.pk)) for c in task.criteria.all()]) for task in spec.tasks.prefetch_related("criteria")
+    ]
+
+
+def enrolments_for_candidate(*, user) -> QuerySet[Enrolment]:
+    return (
+        Enrolment.objects.filter(application__candidate=user)
+        .select_related("session__qualification", "application", "result", "theory_attempt")
+        .order_by("-session__starts_at")
+    )
+
+
+def enrolment_get_for_candidate(*, user, pk: int) -> Enrolment:
+    if not has_role(user, Role.CANDIDATE):
+        raise Http404
+    enrolment = (
+        Enrolment.objects.filter(pk=pk, application__candidate=user)
+        .select_related("session__qualification__exam_spec", "application", "result")
+        .first()
+    )
+    if enrolment is None:
+        raise Http404
+    return enrolment
+
+
+def attempt_get_for_candidate(*, user, pk: int) -> TheoryAttempt:
+    """The candidate's own attempt, in one query (the autosave path); 404 for anyone else's."""
+    attempt = (
+        TheoryAttempt.objects.filter(pk=pk, enrolment__application__candidate_id=user.pk)
+        .select_related("enrolment__session__qualification__exam_spec")
+        .first()
+    )
+    if attempt is None:
+        raise Http404
+    return attempt
+
+
+def attempt_questions(*, attempt: TheoryAttempt) -> list[Question]:
+    """The variant's questions in the drawn order, with choices and the candidate's saved answers."""
+    questions = {
+        q.pk: q
+        for q in Question.objects.filter(pk__in=attempt.question_ids).prefetch_related(
+            Prefetch("choices", queryset=Choice.objects.order_by("position", "id"))
+        )
+    }
+    saved = {a.question_id: set(a.choice_ids) for a in Answer.objects.filter(attempt=attempt)}
+    ordered = []
+    for qid in attempt.question_ids:
+        q = questions[qid]
+        q.saved = saved.get(qid, set())
+        ordered.append(q)
+    return ordered
+
+
+def choices_by_question(*, attempt: TheoryAttempt, question_id: int) -> dict:
+    """(kind, valid choice ids) for one question of the attempt, in one query; empty if not in the variant."""
+    if question_id not in attempt.question_ids:
+        return {}
+    rows = list(Choice.objects.filter(question_id=question_id).values_list("pk", "question__kind"))
+    if not rows:
+        return {}
+    return {question_id: (rows[0][1], [pk for pk, _kind in rows])}
+
+
+def enrollable_applications(*, session: ExamSession) -> QuerySet[Application]:
+    return (
+        Application.objects.filter(qualification_id=session.qualification_id, status=ApplicationStatus.ACCEPTED)
+        .select_related("candidate")
+        .order_by("decided_at", "id")
+    )
+
+
+def protocol_context(session: ExamSession) -> dict:
+    from standards.selectors import center_get
+
+    session = _session_detail(ExamSession.objects.filter(pk=session.pk)).get()
+    return {
+        "session": session,
+        "center": center_get(),
+        "commission": list(session.commission.all()),
+        "enrolments": sorted(session.live_enrolments, key=lambda e: e.application.candidate.get_full_name()),
+    }

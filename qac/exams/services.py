@@ -1,0 +1,733 @@
+"""Every state change of exam sessions, enrolments, theory attempts, practical scores and results.
+
+A session's life is an explicit state machine (``SESSION_TRANSITIONS``); each
+move writes a ``SessionEvent``. Applications move through the candidates
+app's services, never directly.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import secrets
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from candidates import services as candidate_services
+from candidates.models import Application, ApplicationStatus
+from qac.accounts.roles import Role, has_role, is_qac_staff
+from standards.models import ExamSpecification, PracticalCriterion
+
+from .models import (
+    Answer,
+    CommissionMember,
+    Decision,
+    Enrolment,
+    EnrolmentStatus,
+    ExamResult,
+    ExamSession,
+    PracticalScore,
+    Question,
+    ResultCorrection,
+    SessionEvent,
+    SessionStatus,
+    TheoryAttempt,
+)
+from .signals import results_approved
+
+SS = SessionStatus
+MIN_COMMISSION = 3
+
+SESSION_TRANSITIONS: dict[tuple[str, str], str] = {
+    (SS.PLANNED, SS.OPEN): "staff",
+    (SS.OPEN, SS.IN_PROGRESS): "staff",
+    (SS.IN_PROGRESS, SS.COMPLETED): "staff",
+    (SS.COMPLETED, SS.RESULTS_APPROVED): "chair",
+    (SS.PLANNED, SS.CANCELLED): "staff",
+    (SS.OPEN, SS.CANCELLED): "staff",
+}
+# Sessions whose candidates and experts are still booked.
+LIVE_STATUSES = (SS.PLANNED, SS.OPEN, SS.IN_PROGRESS, SS.COMPLETED)
+
+
+class ExamError(Exception):
+    """A request the rules do not allow; the message is shown to the user as it is."""
+
+
+class AttemptClosed(ExamError):
+    """The theory attempt is submitted or past its deadline."""
+
+
+# --- Sessions and commissions ------------------------------------------------------------------
+
+
+def _check_commission(*, chair, experts, starts_at, ends_at, exclude_session=None) -> list:
+    members = list(dict.fromkeys([chair, *experts]))
+    if len(members) < MIN_COMMISSION:
+        raise ExamError(
+            _("An expert commission needs at least %(n)s experts, one of them the chair.") % {"n": MIN_COMMISSION}
+        )
+    not_experts = [str(u) for u in members if not has_role(u, Role.EXPERT)]
+    if not_experts:
+        raise ExamError(_("Not experts: %(names)s.") % {"names": ", ".join(not_experts)})
+    # Lock the experts' rows so two sessions booked at the same moment cannot both take one expert.
+    User = get_user_model()
+    list(User.objects.select_for_update().filter(pk__in=[u.pk for u in members]).order_by("pk"))
+    busy = CommissionMember.objects.filter(
+        expert__in=members,
+        session__status__in=LIVE_STATUSES,
+        session__starts_at__lt=ends_at,
+        session__ends_at__gt=starts_at,
+    ).select_related("expert", "session")
+    if exclude_session is not None:
+        busy = busy.exclude(session=exclude_session)
+    clash = busy.first()
+    if clash:
+        raise ExamError(
+            _("%(expert)s is already on the commission of another session at that time (%(session)s).")
+            % {"expert": clash.expert, "session": clash.session}
+        )
+    return members
+
+
+def _event(session, by, *, from_status="", to_status="", note=""):
+    SessionEvent.objects.create(session=session, by=by, from_status=from_status, to_status=to_status, note=note)
+
+
+def session_create(
+    *, by, qualification, starts_at, ends_at, venue_address, venue_room, capacity, chair, experts
+) -> ExamSession:
+    if not is_qac_staff(by):
+        raise ExamError(_("Only the center's staff plan exam sessions."))
+    if ends_at <= starts_at:
+        raise ExamError(_("The session must end after it starts."))
+    with transaction.atomic():
+        members = _check_commission(chair=chair, experts=experts, starts_at=starts_at, ends_at=ends_at)
+        session = ExamSession.objects.create(
+            qualification=qualification,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            venue_address=venue_address,
+            venue_room=venue_room,
+            capacity=capacity,
+            created_by=by,
+        )
+        CommissionMember.objects.bulk_create(
+            [CommissionMember(session=session, expert=u, is_chair=(u.pk == chair.pk)) for u in members]
+        )
+        _event(session, by, to_status=SS.PLANNED)
+    return session
+
+
+def session_transition(*, session: ExamSession, to: str, by, note: str = "") -> ExamSession:
+    with transaction.atomic():
+        locked = ExamSession.objects.select_for_update().get(pk=session.pk)
+        who = SESSION_TRANSITIONS.get((locked.status, to))
+        if who is None:
+            raise ExamError(
+                _("A session that is «%(status)s» cannot become «%(to)s».")
+                % {"status": locked.get_status_display(), "to": SessionStatus(to).label}
+            )
+        if who == "chair" and not is_chair(locked, by):
+            raise ExamError(_("Only the chair of the commission approves the results."))
+        if who == "staff" and not is_qac_staff(by):
+            raise ExamError(_("Only the center's staff change a session's status."))
+        from_status = locked.status
+        locked.status = to
+        locked.version += 1
+        locked.save(update_fields=["status", "version"])
+        _event(locked, by, from_status=from_status, to_status=to, note=note)
+    session.refresh_from_db()
+    return session
+
+
+def is_chair(session: ExamSession, user) -> bool:
+    return CommissionMember.objects.filter(session=session, expert=user, is_chair=True).exists()
+
+
+def is_commission_member(session: ExamSession, user) -> bool:
+    return CommissionMember.objects.filter(session=session, expert=user).exists()
+
+
+def session_open(*, session, by):
+    return session_transition(session=session, to=SS.OPEN, by=by)
+
+
+def session_start(*, session, by):
+    """The exam begins: candidates marked present can start the theory test."""
+    return session_transition(session=session, to=SS.IN_PROGRESS, by=by)
+
+
+def session_complete(*, session, by):
+    """Close the exam: unfinished theory attempts are submitted and every result is computed."""
+    with transaction.atomic():
+        for attempt in TheoryAttempt.objects.filter(enrolment__session=session, submitted_at__isnull=True):
+            theory_submit(attempt=attempt, auto=True)
+        session = session_transition(session=session, to=SS.COMPLETED, by=by)
+        for enrolment in _live_enrolments(session):
+            result_compute(enrolment=enrolment)
+    return session
+
+
+def session_cancel(*, session, by, reason: str):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ExamError(_("Say why the session is cancelled: the candidates are told."))
+    with transaction.atomic():
+        session = session_transition(session=session, to=SS.CANCELLED, by=by, note=reason)
+        for enrolment in _live_enrolments(session).select_related("application"):
+            _unenrol(enrolment=enrolment, by=by, note=reason)
+        transaction.on_commit(lambda: _notify_session(session.pk, "cancelled", reason))
+    return session
+
+
+def session_reschedule(*, session, by, starts_at, ends_at, venue_address, venue_room, reason: str):
+    """Move a planned or open session; everyone enrolled is told with a new invitation."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ExamError(_("Say why the session is moved: the candidates are told."))
+    if ends_at <= starts_at:
+        raise ExamError(_("The session must end after it starts."))
+    with transaction.atomic():
+        locked = ExamSession.objects.select_for_update().get(pk=session.pk)
+        if locked.status not in (SS.PLANNED, SS.OPEN):
+            raise ExamError(_("Only a planned or open session can be moved."))
+        members = [m.expert for m in locked.commission.select_related("expert")]
+        chair = next(m.expert for m in locked.commission.all() if m.is_chair)
+        _check_commission(chair=chair, experts=members, starts_at=starts_at, ends_at=ends_at, exclude_session=locked)
+        for enrolment in _live_enrolments(locked).select_related("application"):
+            _check_candidate_free(enrolment.application, starts_at, ends_at, exclude_session=locked)
+        locked.starts_at, locked.ends_at = starts_at, ends_at
+        locked.venue_address, locked.venue_room = venue_address, venue_room
+        locked.version += 1
+        locked.save()
+        _event(locked, by, note=reason)
+        transaction.on_commit(lambda: _notify_session(locked.pk, "moved", reason))
+    session.refresh_from_db()
+    return session
+
+
+def _notify_session(session_id: int, what: str, reason: str = "") -> None:
+    from .tasks import notify_session_change_task
+
+    notify_session_change_task.delay(session_id, what, reason)
+
+
+# --- Enrolment ------------------------------------------------------------------------------------
+
+
+def _live_enrolments(session):
+    return Enrolment.objects.filter(session=session, status=EnrolmentStatus.ENROLLED)
+
+
+def _check_candidate_free(application, starts_at, ends_at, exclude_session=None):
+    clash = Enrolment.objects.filter(
+        application__candidate_id=application.candidate_id,
+        status=EnrolmentStatus.ENROLLED,
+        session__status__in=LIVE_STATUSES,
+        session__starts_at__lt=ends_at,
+        session__ends_at__gt=starts_at,
+    )
+    if exclude_session is not None:
+        clash = clash.exclude(session=exclude_session)
+    if clash.exists():
+        raise ExamError(
+            _("%(name)s is already enrolled in another session at that time.")
+            % {"name": application.candidate.get_full_name()}
+        )
+
+
+def enrol(*, session: ExamSession, applications: list[Application], by) -> list[Enrolment]:
+    """Enrol accepted applications in a session, all or none, within its capacity."""
+    if not is_qac_staff(by):
+        raise ExamError(_("Only the center's staff enrol candidates."))
+    if not applications:
+        raise ExamError(_("Choose at least one application."))
+    with transaction.atomic():
+        # The session row lock serialises enrolments, so capacity holds under concurrency.
+        locked = ExamSession.objects.select_for_update().get(pk=session.pk)
+        if locked.status not in (SS.PLANNED, SS.OPEN):
+            raise ExamError(_("Candidates are enrolled only in a planned or open session."))
+        taken = _live_enrolments(locked).count()
+        if taken + len(applications) > locked.capacity:
+            raise ExamError(
+                _("The session has %(free)s free places; %(asked)s were asked for.")
+                % {"free": max(locked.capacity - taken, 0), "asked": len(applications)}
+            )
+        User = get_user_model()
+        list(User.objects.select_for_update().filter(pk__in=[a.candidate_id for a in applications]).order_by("pk"))
+        created = []
+        for application in applications:
+            application = Application.objects.select_related("candidate").get(pk=application.pk)
+            if application.qualification_id != locked.qualification_id:
+                raise ExamError(
+                    _("Application %(number)s is for another qualification.") % {"number": application.number}
+                )
+            if application.status != ApplicationStatus.ACCEPTED:
+                raise ExamError(
+                    _("Application %(number)s is «%(status)s», not accepted.")
+                    % {"number": application.number, "status": application.get_status_display()}
+                )
+            _check_candidate_free(application, locked.starts_at, locked.ends_at)
+            try:
+                with transaction.atomic():
+                    enrolment = Enrolment.objects.create(session=locked, application=application, enrolled_by=by)
+            except IntegrityError:
+                raise ExamError(
+                    _("Application %(number)s is already enrolled.") % {"number": application.number}
+                ) from None
+            candidate_services.application_schedule(
+                application=application,
+                by=by,
+                note=_("Exam session: %(session)s") % {"session": _session_label(locked)},
+            )
+            created.append(enrolment)
+        _event(locked, by, note=_("Enrolled: %(numbers)s") % {"numbers": ", ".join(a.number for a in applications)})
+        ids = [e.pk for e in created]
+        transaction.on_commit(lambda: _send_invitations(ids))
+    return created
+
+
+def _session_label(session) -> str:
+    local = timezone.localtime(session.starts_at)
+    return f"{local:%d.%m.%Y %H:%M}, {session.venue_address} {session.venue_room}".strip()
+
+
+def _send_invitations(enrolment_ids):
+    from .tasks import send_invitation_task
+
+    for pk in enrolment_ids:
+        send_invitation_task.delay(pk)
+
+
+def _unenrol(*, enrolment, by, note):
+    Enrolment.objects.filter(pk=enrolment.pk).update(status=EnrolmentStatus.CANCELLED)
+    candidate_services.application_unschedule(application=enrolment.application, by=by, note=note)
+
+
+def unenrol(*, enrolment: Enrolment, by, reason: str):
+    if not is_qac_staff(by):
+        raise ExamError(_("Only the center's staff enrol candidates."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ExamError(_("Say why the candidate is taken off the session."))
+    with transaction.atomic():
+        locked = ExamSession.objects.select_for_update().get(pk=enrolment.session_id)
+        if locked.status not in (SS.PLANNED, SS.OPEN):
+            raise ExamError(_("Candidates are taken off only a planned or open session."))
+        enrolment = Enrolment.objects.select_related("application").get(pk=enrolment.pk)
+        if enrolment.status != EnrolmentStatus.ENROLLED:
+            raise ExamError(_("This candidate is not enrolled any more."))
+        _unenrol(enrolment=enrolment, by=by, note=reason)
+        _event(locked, by, note=reason)
+        pk = enrolment.pk
+        transaction.on_commit(lambda: _notify_enrolment(pk, reason))
+
+
+def _notify_enrolment(enrolment_id, reason):
+    from .tasks import notify_unenrolled_task
+
+    notify_unenrolled_task.delay(enrolment_id, reason)
+
+
+def mark_presence(*, enrolment: Enrolment, by, present: bool):
+    if not is_qac_staff(by):
+        raise ExamError(_("Only the center's staff mark presence."))
+    status = ExamSession.objects.filter(pk=enrolment.session_id).values_list("status", flat=True).get()
+    if status not in (SS.OPEN, SS.IN_PROGRESS):
+        raise ExamError(_("Presence is marked when the session is open or in progress."))
+    Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ENROLLED).update(present=present)
+    enrolment.present = present
+
+
+# --- Theory stage ---------------------------------------------------------------------------------
+
+
+def draw_variant(*, spec: ExamSpecification, seed: int) -> list[int]:
+    """Pick the variant's questions from the active bank, spread evenly over the topics.
+
+    Deterministic for a seed and a bank: the same seed gives the same
+    variant, so a variant can be reproduced later from the stored seed.
+    """
+    questions = list(
+        Question.objects.filter(qualification_id=spec.qualification_id, is_active=True)
+        .order_by("pk")
+        .values_list("pk", "topic")
+    )
+    count = spec.theory_question_count
+    if len(questions) < count:
+        raise ExamError(
+            _("The question bank has %(have)s active questions; the specification asks for %(need)s.")
+            % {"have": len(questions), "need": count}
+        )
+    rng = random.Random(seed)  # noqa: S311 (reproducible draw, not a secret)
+    by_topic: dict[str, list[int]] = defaultdict(list)
+    for pk, topic in questions:
+        by_topic[topic].append(pk)
+    topics = sorted(by_topic)
+    for topic in topics:
+        rng.shuffle(by_topic[topic])
+    rng.shuffle(topics)
+    chosen: list[int] = []
+    while len(chosen) < count:
+        for topic in topics:
+            if by_topic[topic] and len(chosen) < count:
+                chosen.append(by_topic[topic].pop())
+    rng.shuffle(chosen)
+    return chosen
+
+
+def theory_start(*, enrolment: Enrolment, by) -> TheoryAttempt:
+    """Start (or resume) the candidate's theory test; the deadline is fixed on the server at the start."""
+    if enrolment.application.candidate_id != by.pk:
+        raise ExamError(_("Only the candidate starts their own test."))
+    with transaction.atomic():
+        enrolment = Enrolment.objects.select_for_update().select_related("session__qualification").get(pk=enrolment.pk)
+        existing = TheoryAttempt.objects.filter(enrolment=enrolment).first()
+        if existing:
+            return existing
+        session = enrolment.session
+        if session.status != SS.IN_PROGRESS:
+            raise ExamError(_("The theory test opens when the staff start the session."))
+        if enrolment.status != EnrolmentStatus.ENROLLED or enrolment.present is False:
+            raise ExamError(_("You are not admitted to this session's test."))
+        if hasattr(enrolment, "result") and enrolment.result.theory_on_paper:
+            raise ExamError(_("Your theory stage is recorded on paper."))
+        spec = session.qualification.exam_spec
+        seed = secrets.randbits(62)
+        now = timezone.now()
+        return TheoryAttempt.objects.create(
+            enrolment=enrolment,
+            seed=seed,
+            question_ids=draw_variant(spec=spec, seed=seed),
+            started_at=now,
+            deadline_at=now + datetime.timedelta(minutes=spec.theory_time_limit_minutes),
+        )
+
+
+def theory_save_answer(*, attempt: TheoryAttempt, question_id: int, choice_ids: list[int], choices_by_question: dict):
+    """Save one answer as the candidate gives it. ``choices_by_question`` maps question id -> (kind, valid ids).
+
+    Refuses answers after the deadline or submission, to questions outside
+    the variant, and choices that are not the question's own.
+    """
+    now = timezone.now()
+    if attempt.submitted_at is not None:
+        raise AttemptClosed(_("The test is already submitted."))
+    if now >= attempt.deadline_at:
+        raise AttemptClosed(_("The time is up: the test has been submitted."))
+    if question_id not in attempt.question_ids:
+        raise ExamError(_("This question is not in your variant."))
+    kind, valid = choices_by_question[question_id]
+    chosen = sorted(set(choice_ids))
+    if not set(chosen) <= set(valid):
+        raise ExamError(_("These answers do not belong to the question."))
+    if kind == "single" and len(chosen) > 1:
+        raise ExamError(_("This question takes one answer."))
+    Answer.objects.bulk_create(
+        [Answer(attempt=attempt, question_id=question_id, choice_ids=chosen, answered_at=now)],
+        update_conflicts=True,
+        unique_fields=["attempt", "question"],
+        update_fields=["choice_ids", "answered_at"],
+    )
+    return chosen
+
+
+def _percent(part, whole) -> int:
+    if not whole:
+        return 0
+    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def theory_submit(*, attempt: TheoryAttempt, auto: bool = False) -> TheoryAttempt:
+    """Score the attempt against the bank's correct answers; a second call changes nothing."""
+    with transaction.atomic():
+        attempt = TheoryAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if attempt.submitted_at is not None:
+            return attempt
+        questions = {q.pk: q for q in Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("choices")}
+        answers = {a.question_id: set(a.choice_ids) for a in Answer.objects.filter(attempt=attempt)}
+        score = max_score = 0
+        per_topic: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for qid in attempt.question_ids:
+            q = questions[qid]
+            correct = {c.pk for c in q.choices.all() if c.is_correct}
+            max_score += q.weight
+            per_topic[q.topic][1] += q.weight
+            if answers.get(qid) == correct:
+                score += q.weight
+                per_topic[q.topic][0] += q.weight
+        now = timezone.now()
+        attempt.submitted_at = min(now, attempt.deadline_at) if auto else now
+        attempt.auto_submitted = auto
+        attempt.score, attempt.max_score = score, max_score
+        attempt.save(update_fields=["submitted_at", "auto_submitted", "score", "max_score"])
+        spec = attempt.enrolment.session.qualification.exam_spec
+        percent = _percent(score, max_score)
+        result, _created = ExamResult.objects.get_or_create(enrolment=attempt.enrolment)
+        result.theory_percent = percent
+        result.theory_passed = percent >= spec.theory_pass_percent
+        result.failed_topics = sorted(
+            topic for topic, (got, total) in per_topic.items() if _percent(got, total) < spec.theory_pass_percent
+        )
+        result.save()
+    return attempt
+
+
+def finalize_expired_attempts(*, now=None) -> int:
+    """Submit every attempt whose time ran out (the beat job and page loads call this)."""
+    now = now or timezone.now()
+    done = 0
+    for attempt in TheoryAttempt.objects.filter(submitted_at__isnull=True, deadline_at__lte=now).select_related(
+        "enrolment__session__qualification__exam_spec"
+    ):
+        theory_submit(attempt=attempt, auto=True)
+        done += 1
+    return done
+
+
+def theory_record_paper(*, enrolment: Enrolment, by, percent: int, reason: str) -> ExamResult:
+    """Staff record a theory score taken on paper (e.g. the online test could not run), with the reason."""
+    if not is_qac_staff(by):
+        raise ExamError(_("Only the center's staff record a paper score."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ExamError(_("Say why the theory score is recorded on paper."))
+    if not 0 <= percent <= 100:
+        raise ExamError(_("A score is a percentage from 0 to 100."))
+    with transaction.atomic():
+        session = ExamSession.objects.select_for_update().get(pk=enrolment.session_id)
+        if session.status not in (SS.IN_PROGRESS, SS.COMPLETED):
+            raise ExamError(_("Scores are recorded while the session runs or before its results are approved."))
+        if TheoryAttempt.objects.filter(enrolment=enrolment, submitted_at__isnull=False).exists():
+            raise ExamError(_("The candidate has an online theory result already."))
+        spec = session.qualification.exam_spec
+        result, _created = ExamResult.objects.get_or_create(enrolment=enrolment)
+        result.theory_on_paper = True
+        result.theory_paper_reason = reason
+        result.theory_percent = percent
+        result.theory_passed = percent >= spec.theory_pass_percent
+        result.save()
+        _event(
+            session,
+            by,
+            note=_("Paper theory score for %(name)s: %(p)s%%. %(reason)s")
+            % {"name": enrolment.application.candidate.get_full_name(), "p": percent, "reason": reason},
+        )
+    return result
+
+
+# --- Practical stage --------------------------------------------------------------------------------
+
+
+def practical_save_scores(
+    *, enrolment: Enrolment, expert, scores: dict[int, int], comments: dict[int, str] | None = None
+):
+    """An expert's own scores for one candidate, criterion by criterion, within each criterion's maximum."""
+    comments = comments or {}
+    with transaction.atomic():
+        session = ExamSession.objects.select_for_update().get(pk=enrolment.session_id)
+        if not is_commission_member(session, expert):
+            raise ExamError(_("Only the experts of this session's commission score its candidates."))
+        if session.status not in (SS.IN_PROGRESS, SS.COMPLETED):
+            raise ExamError(_("Scores are recorded while the session runs or before its results are approved."))
+        if enrolment.status != EnrolmentStatus.ENROLLED or enrolment.present is False:
+            raise ExamError(_("This candidate is not sitting the exam."))
+        criteria = {
+            c.pk: c for c in PracticalCriterion.objects.filter(task__spec__qualification_id=session.qualification_id)
+        }
+        for criterion_id, score in scores.items():
+            criterion = criteria.get(criterion_id)
+            if criterion is None:
+                raise ExamError(_("A criterion does not belong to this qualification."))
+            if not 0 <= score <= criterion.max_score:
+                raise ExamError(
+                    _("«%(criterion)s» is scored from 0 to %(max)s.")
+                    % {"criterion": criterion.text, "max": criterion.max_score}
+                )
+        for criterion_id, score in scores.items():
+            PracticalScore.objects.update_or_create(
+                enrolment=enrolment,
+                expert=expert,
+                criterion_id=criterion_id,
+                defaults={"score": score, "comment": (comments.get(criterion_id) or "")[:1000]},
+            )
+        if session.status == SS.COMPLETED:
+            result_compute(enrolment=enrolment)
+
+
+def practical_evaluate(*, enrolment: Enrolment) -> dict:
+    """Combine the experts' independent scores by the qualification's rule.
+
+    Returns the mean percent, each expert's percent and verdict, whether the
+    experts disagree, the combined verdict (None until every expert scored
+    every criterion), and the criteria whose mean fell below the threshold.
+    """
+    session = enrolment.session
+    spec = session.qualification.exam_spec
+    criteria = list(PracticalCriterion.objects.filter(task__spec=spec).select_related("task"))
+    maximum = sum(c.max_score for c in criteria)
+    experts = [m.expert_id for m in session.commission.all()]
+    scores = defaultdict(dict)
+    for s in PracticalScore.objects.filter(enrolment=enrolment):
+        scores[s.expert_id][s.criterion_id] = s.score
+    per_expert = {}
+    for expert_id in experts:
+        mine = scores.get(expert_id, {})
+        complete = len(mine) == len(criteria)
+        percent = _percent(sum(mine.values()), maximum) if complete else None
+        per_expert[expert_id] = {
+            "percent": percent,
+            "passed": None if percent is None else percent >= spec.practical_pass_percent,
+            "complete": complete,
+        }
+    complete = all(v["complete"] for v in per_expert.values()) and bool(criteria)
+    verdict = None
+    mean = None
+    if complete:
+        verdicts = [v["passed"] for v in per_expert.values()]
+        mean = _percent(sum(v["percent"] for v in per_expert.values()), 100 * len(per_expert))
+        rule = spec.practical_pass_rule
+        if rule == ExamSpecification.PracticalPassRule.ALL:
+            verdict = all(verdicts)
+        elif rule == ExamSpecification.PracticalPassRule.MAJORITY:
+            verdict = sum(verdicts) * 2 > len(verdicts)
+        else:
+            verdict = mean >= spec.practical_pass_percent
+    failed_criteria = []
+    for c in criteria:
+        given = [scores[e][c.pk] for e in experts if c.pk in scores.get(e, {})]
+        if given and _percent(sum(given), c.max_score * len(given)) < spec.practical_pass_percent:
+            failed_criteria.append({"id": c.pk, "task": c.task.title, "criterion": c.text})
+    verdict_set = {v["passed"] for v in per_expert.values() if v["passed"] is not None}
+    return {
+        "percent": mean,
+        "passed": verdict,
+        "complete": complete,
+        "per_expert": per_expert,
+        "disagreement": len(verdict_set) > 1,
+        "failed_criteria": failed_criteria,
+    }
+
+
+# --- Results -------------------------------------------------------------------------------------------
+
+
+def result_compute(*, enrolment: Enrolment) -> ExamResult:
+    """Work out the decision from both stages, unless staff recorded absence or removal."""
+    result, _created = ExamResult.objects.get_or_create(enrolment=enrolment)
+    if result.decision in (Decision.ABSENT, Decision.REMOVED):
+        return result
+    if enrolment.present is False:
+        result.decision = Decision.ABSENT
+        result.save()
+        return result
+    practical = practical_evaluate(enrolment=enrolment)
+    result.practical_percent = practical["percent"]
+    result.practical_passed = practical["passed"]
+    result.failed_criteria = practical["failed_criteria"]
+    if result.theory_passed is None or practical["passed"] is None:
+        result.decision = ""
+    else:
+        result.decision = Decision.PASSED if result.theory_passed and practical["passed"] else Decision.FAILED
+    result.save()
+    return result
+
+
+def result_set_special(*, enrolment: Enrolment, by, decision: str, note: str) -> ExamResult:
+    """Record that a candidate was absent or removed for breaking the rules (with the incident note)."""
+    if not is_qac_staff(by) and not is_chair(enrolment.session, by):
+        raise ExamError(_("Only staff or the chair record an absence or a removal."))
+    if decision not in (Decision.ABSENT, Decision.REMOVED):
+        raise ExamError(_("Unknown decision."))
+    note = (note or "").strip()
+    if decision == Decision.REMOVED and not note:
+        raise ExamError(_("Describe the incident: a removal must be justified."))
+    with transaction.atomic():
+        session = ExamSession.objects.select_for_update().get(pk=enrolment.session_id)
+        if session.status not in (SS.OPEN, SS.IN_PROGRESS, SS.COMPLETED):
+            raise ExamError(_("This is recorded while the session runs, before its results are approved."))
+        result, _created = ExamResult.objects.get_or_create(enrolment=enrolment)
+        result.decision = decision
+        result.incident_note = note
+        result.save()
+        if decision == Decision.ABSENT:
+            Enrolment.objects.filter(pk=enrolment.pk).update(present=False)
+        _event(
+            session,
+            by,
+            note=f"{result.get_decision_display()}: {enrolment.application.candidate.get_full_name()}. {note}",
+        )
+    return result
+
+
+def session_approve(*, session: ExamSession, by) -> ExamSession:
+    """The chair approves the results: they lock, the applications close, and downstream work starts after commit."""
+    with transaction.atomic():
+        locked = ExamSession.objects.select_for_update().get(pk=session.pk)
+        enrolments = list(_live_enrolments(locked).select_related("application", "result"))
+        undecided = [e for e in enrolments if not getattr(e, "result", None) or not e.result.decision]
+        if undecided:
+            raise ExamError(
+                _("Results are missing for: %(names)s.")
+                % {"names": ", ".join(e.application.candidate.get_full_name() for e in undecided)}
+            )
+        session_transition(session=locked, to=SS.RESULTS_APPROVED, by=by)
+        ExamSession.objects.filter(pk=locked.pk).update(approved_at=timezone.now(), approved_by=by)
+        for enrolment in enrolments:
+            candidate_services.application_record_outcome(
+                application=enrolment.application, by=by, outcome=enrolment.result.decision
+            )
+        session_id = locked.pk
+        transaction.on_commit(lambda: _after_approval(session_id))
+    session.refresh_from_db()
+    return session
+
+
+def _after_approval(session_id: int) -> None:
+    from .tasks import render_protocol_task
+
+    render_protocol_task.delay(session_id)
+    results_approved.send(sender=ExamSession, session_id=session_id)
+
+
+RESULT_FIELDS = (
+    "theory_percent",
+    "theory_passed",
+    "practical_percent",
+    "practical_passed",
+    "decision",
+    "incident_note",
+)
+
+
+def result_correct(*, result: ExamResult, by, reason: str, **changes) -> ExamResult:
+    """Change an approved result: only the chair or the head, always with a reason, recorded with before and after."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ExamError(_("A correction of approved results needs a reason."))
+    session = result.enrolment.session
+    if session.status != SS.RESULTS_APPROVED:
+        raise ExamError(_("Results that are not approved yet are edited directly."))
+    if not (is_chair(session, by) or has_role(by, Role.HEAD)):
+        raise ExamError(_("Only the chair or the head of the center corrects approved results."))
+    unknown = set(changes) - set(RESULT_FIELDS)
+    if unknown:
+        raise ExamError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    if "decision" in changes and changes["decision"] not in Decision.values:
+        raise ExamError(_("Unknown decision."))
+    with transaction.atomic():
+        result = ExamResult.objects.select_for_update().get(pk=result.pk)
+        before = {f: getattr(result, f) for f in RESULT_FIELDS}
+        for field, value in changes.items():
+            setattr(result, field, value)
+        result.save()
+        ResultCorrection.objects.create(
+            result=result, by=by, reason=reason, before=before, after={f: getattr(result, f) for f in RESULT_FIELDS}
+        )
+    return result

@@ -1,0 +1,415 @@
+import json
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from qac.accounts.decorators import candidate_required, expert_required, staff_required
+from qac.accounts.roles import Role, has_role, is_qac_staff
+
+from . import selectors, services
+from .forms import (
+    CorrectionForm,
+    EnrolForm,
+    PaperScoreForm,
+    ReasonForm,
+    RescheduleForm,
+    ScoringForm,
+    SessionForm,
+    SpecialDecisionForm,
+)
+from .models import Enrolment, ExamResult, SessionStatus
+
+
+def _error(request, exc):
+    messages.error(request, str(exc))
+
+
+# --- Staff: sessions ----------------------------------------------------------------------------
+
+
+@staff_required
+def session_list(request):
+    status = request.GET.get("status", "")
+    if status not in SessionStatus.values:
+        status = ""
+    return render(
+        request,
+        "exams/staff/session_list.html",
+        {"sessions": selectors.session_list(status=status), "status": status, "statuses": SessionStatus.choices},
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def session_new(request):
+    form = SessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = services.session_create(
+                by=request.user,
+                qualification=data["qualification"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                venue_address=data["venue_address"],
+                venue_room=data["venue_room"],
+                capacity=data["capacity"],
+                chair=data["chair"],
+                experts=list(data["experts"]),
+            )
+        except services.ExamError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The session is planned."))
+            return redirect("exams:session", pk=session.pk)
+    return render(request, "exams/staff/session_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _session_page(request, session, **extra):
+    enrolled = session.live_enrolments
+    for e in enrolled:
+        e.practical = services.practical_evaluate(enrolment=e)
+    context = {
+        "session": session,
+        "enrolments": enrolled,
+        "enrol_form": extra.get("enrol_form") or EnrolForm(queryset=selectors.enrollable_applications(session=session)),
+        "reschedule_form": extra.get("reschedule_form")
+        or RescheduleForm(
+            initial={
+                "starts_at": timezone.localtime(session.starts_at),
+                "ends_at": timezone.localtime(session.ends_at),
+                "venue_address": session.venue_address,
+                "venue_room": session.venue_room,
+            }
+        ),
+        "reason_form": ReasonForm(),
+        "paper_form": PaperScoreForm(),
+        "special_form": SpecialDecisionForm(),
+        "free": session.capacity - len(enrolled),
+        "S": SessionStatus,
+    }
+    return render(request, "exams/staff/session_detail.html", context, status=extra.get("status", 200))
+
+
+@staff_required
+def session_detail(request, pk: int):
+    return _session_page(request, selectors.session_get_for_staff(user=request.user, pk=pk))
+
+
+@staff_required
+@require_POST
+def session_action(request, pk: int):
+    session = selectors.session_get_for_staff(user=request.user, pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "open":
+            services.session_open(session=session, by=request.user)
+        elif action == "start":
+            services.session_start(session=session, by=request.user)
+        elif action == "complete":
+            services.session_complete(session=session, by=request.user)
+        elif action == "cancel":
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                raise services.ExamError(_("Say why the session is cancelled: the candidates are told."))
+            services.session_cancel(session=session, by=request.user, reason=form.cleaned_data["reason"])
+        else:
+            raise services.ExamError(_("Unknown action."))
+    except services.ExamError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("exams:session", pk=pk)
+
+
+@staff_required
+@require_POST
+def session_reschedule(request, pk: int):
+    session = selectors.session_get_for_staff(user=request.user, pk=pk)
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        return _session_page(request, session, reschedule_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        services.session_reschedule(session=session, by=request.user, **data)
+    except services.ExamError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("The session is moved; the candidates get a new invitation."))
+    return redirect("exams:session", pk=pk)
+
+
+@staff_required
+@require_POST
+def session_enrol(request, pk: int):
+    session = selectors.session_get_for_staff(user=request.user, pk=pk)
+    form = EnrolForm(request.POST, queryset=selectors.enrollable_applications(session=session))
+    if not form.is_valid():
+        return _session_page(request, session, enrol_form=form, status=400)
+    try:
+        created = services.enrol(session=session, applications=list(form.cleaned_data["applications"]), by=request.user)
+    except services.ExamError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Enrolled: %(n)s. Invitations are on their way.") % {"n": len(created)})
+    return redirect("exams:session", pk=pk)
+
+
+def _staff_enrolment(request, pk):
+    if not is_qac_staff(request.user):
+        raise Http404
+    enrolment = (
+        Enrolment.objects.select_related("session__qualification__exam_spec", "application__candidate")
+        .filter(pk=pk)
+        .first()
+    )
+    if enrolment is None:
+        raise Http404
+    return enrolment
+
+
+@staff_required
+@require_POST
+def enrolment_action(request, pk: int):
+    enrolment = _staff_enrolment(request, pk)
+    action = request.POST.get("action")
+    try:
+        if action in ("present", "absent_mark"):
+            services.mark_presence(enrolment=enrolment, by=request.user, present=action == "present")
+        elif action == "unenrol":
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                raise services.ExamError(_("Say why the candidate is taken off the session."))
+            services.unenrol(enrolment=enrolment, by=request.user, reason=form.cleaned_data["reason"])
+        elif action == "paper":
+            form = PaperScoreForm(request.POST)
+            if not form.is_valid():
+                raise services.ExamError(" ".join(e for errs in form.errors.values() for e in errs))
+            services.theory_record_paper(
+                enrolment=enrolment,
+                by=request.user,
+                percent=form.cleaned_data["percent"],
+                reason=form.cleaned_data["reason"],
+            )
+        elif action == "special":
+            form = SpecialDecisionForm(request.POST)
+            if not form.is_valid():
+                raise services.ExamError(" ".join(e for errs in form.errors.values() for e in errs))
+            services.result_set_special(
+                enrolment=enrolment,
+                by=request.user,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"],
+            )
+        else:
+            raise services.ExamError(_("Unknown action."))
+    except services.ExamError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("exams:session", pk=enrolment.session_id)
+
+
+def protocol_download(request, pk: int):
+    """The signed-off protocol: staff, and the experts of that session's commission."""
+    if not request.user.is_authenticated:
+        raise Http404
+    if is_qac_staff(request.user):
+        session = selectors.session_get_for_staff(user=request.user, pk=pk)
+    else:
+        session = selectors.session_get_for_expert(user=request.user, pk=pk)
+    if not session.protocol:
+        raise Http404
+    try:
+        handle = session.protocol.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, content_type="application/pdf", as_attachment=True, filename=f"protocol-{session.pk}.pdf"
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Experts ----------------------------------------------------------------------------------------
+
+
+@expert_required
+def expert_sessions(request):
+    return render(request, "exams/expert/sessions.html", {"sessions": selectors.sessions_for_expert(user=request.user)})
+
+
+@expert_required
+def expert_session(request, pk: int):
+    session = selectors.session_get_for_expert(user=request.user, pk=pk)
+    chair = services.is_chair(session, request.user)
+    enrolled = session.live_enrolments
+    for e in enrolled:
+        e.practical = services.practical_evaluate(enrolment=e)
+    return render(
+        request,
+        "exams/expert/session.html",
+        {
+            "session": session,
+            "enrolments": enrolled,
+            "is_chair": chair,
+            "S": SessionStatus,
+            "correction_form": CorrectionForm(),
+        },
+    )
+
+
+@expert_required
+@require_http_methods(["GET", "POST"])
+def expert_score(request, pk: int):
+    enrolment = selectors.enrolment_get_for_expert(user=request.user, pk=pk)
+    sheet = selectors.scoring_sheet(enrolment=enrolment, expert=request.user)
+    form = ScoringForm(request.POST or None, sheet=sheet)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.practical_save_scores(
+                    enrolment=enrolment, expert=request.user, scores=form.scores(), comments=form.comments()
+                )
+            except services.ExamError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Your scores are saved."))
+                return redirect("exams:expert_session", pk=enrolment.session_id)
+        return render(
+            request, "exams/expert/score.html", {"enrolment": enrolment, "sheet": sheet, "form": form}, status=400
+        )
+    return render(request, "exams/expert/score.html", {"enrolment": enrolment, "sheet": sheet, "form": form})
+
+
+@expert_required
+@require_POST
+def expert_approve(request, pk: int):
+    session = selectors.session_get_for_expert(user=request.user, pk=pk)
+    try:
+        services.session_approve(session=session, by=request.user)
+    except services.ExamError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("The results are approved and locked. Documents will be issued."))
+    return redirect("exams:expert_session", pk=pk)
+
+
+@expert_required
+@require_POST
+def expert_correct(request, pk: int):
+    """The chair corrects an approved result, with a reason."""
+    result = ExamResult.objects.select_related("enrolment__session").filter(pk=pk).first()
+    if result is None:
+        raise Http404
+    selectors.session_get_for_expert(user=request.user, pk=result.enrolment.session_id)
+    form = CorrectionForm(request.POST)
+    if not form.is_valid():
+        _error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("exams:expert_session", pk=result.enrolment.session_id)
+    data = form.cleaned_data
+    changes = {"decision": data["decision"]}
+    for field in ("theory_percent", "practical_percent"):
+        if data.get(field) is not None:
+            changes[field] = data[field]
+    try:
+        services.result_correct(result=result, by=request.user, reason=data["reason"], **changes)
+    except services.ExamError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("The correction is recorded."))
+    return redirect("exams:expert_session", pk=result.enrolment.session_id)
+
+
+# --- Candidates ----------------------------------------------------------------------------------------
+
+
+@candidate_required
+def my_exam(request, pk: int):
+    enrolment = selectors.enrolment_get_for_candidate(user=request.user, pk=pk)
+    attempt = getattr(enrolment, "theory_attempt", None) if hasattr(enrolment, "theory_attempt") else None
+    if attempt and attempt.submitted_at is None and attempt.deadline_at <= timezone.now():
+        services.theory_submit(attempt=attempt, auto=True)
+        attempt.refresh_from_db()
+    return render(
+        request, "exams/candidate/my_exam.html", {"enrolment": enrolment, "attempt": attempt, "S": SessionStatus}
+    )
+
+
+@candidate_required
+@require_POST
+def theory_start(request, pk: int):
+    enrolment = selectors.enrolment_get_for_candidate(user=request.user, pk=pk)
+    try:
+        attempt = services.theory_start(enrolment=enrolment, by=request.user)
+    except services.ExamError as exc:
+        _error(request, exc)
+        return redirect("exams:my_exam", pk=pk)
+    return redirect("exams:theory", pk=attempt.pk)
+
+
+@candidate_required
+@never_cache
+def theory(request, pk: int):
+    attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk)
+    if attempt.submitted_at is None and attempt.deadline_at <= timezone.now():
+        services.theory_submit(attempt=attempt, auto=True)
+        attempt.refresh_from_db()
+    if attempt.submitted_at is not None:
+        return redirect("exams:my_exam", pk=attempt.enrolment_id)
+    return render(
+        request,
+        "exams/candidate/theory.html",
+        {
+            "attempt": attempt,
+            "questions": selectors.attempt_questions(attempt=attempt),
+            "deadline_iso": attempt.deadline_at.isoformat(),
+            "seconds_left": max(int((attempt.deadline_at - timezone.now()).total_seconds()), 0),
+        },
+    )
+
+
+@never_cache
+@require_POST
+def theory_answer(request, pk: int):
+    """Autosave one answer. JSON in, JSON out; the deadline is the server's, never the browser's."""
+    if not request.user.is_authenticated or not has_role(request.user, Role.CANDIDATE):
+        return JsonResponse({"error": _("Log in as the candidate.")}, status=403)
+    attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk)
+    try:
+        payload = json.loads(request.body or b"{}")
+        question_id = int(payload["question"])
+        choice_ids = [int(c) for c in payload.get("choices", [])]
+        if len(choice_ids) > 50:
+            raise ValueError
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+        return JsonResponse({"error": _("The answer could not be read.")}, status=400)
+    valid = selectors.choices_by_question(attempt=attempt, question_id=question_id)
+    try:
+        if not valid:
+            raise services.ExamError(_("This question is not in your variant."))
+        saved = services.theory_save_answer(
+            attempt=attempt, question_id=question_id, choice_ids=choice_ids, choices_by_question=valid
+        )
+    except services.AttemptClosed as exc:
+        return JsonResponse({"error": str(exc), "closed": True}, status=409)
+    except services.ExamError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    seconds_left = max(int((attempt.deadline_at - timezone.now()).total_seconds()), 0)
+    return JsonResponse({"saved": saved, "seconds_left": seconds_left})
+
+
+@candidate_required
+@require_POST
+def theory_submit(request, pk: int):
+    attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk)
+    auto = attempt.deadline_at <= timezone.now()
+    attempt = services.theory_submit(attempt=attempt, auto=auto)
+    messages.success(request, _("Your test is submitted."))
+    return redirect(reverse("exams:my_exam", args=[attempt.enrolment_id]))
