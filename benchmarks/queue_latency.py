@@ -122,7 +122,9 @@ def vacuum_analyze(database_url: str) -> None:
 
 def manage(env: dict[str, str], *args: str) -> None:
     print("$ manage.py", " ".join(args), flush=True)
-    subprocess.run([sys.executable, str(PROJECT / "manage.py"), *args], cwd=PROJECT, env=env, check=True)
+    done = subprocess.run([sys.executable, str(PROJECT / "manage.py"), *args], cwd=PROJECT, env=env, check=False)
+    if done.returncode:
+        raise SystemExit(f"manage.py {args[0]} failed (exit code {done.returncode}); see its output above")
 
 
 @dataclass
@@ -171,6 +173,24 @@ def make_plan(count: int, samples: Samples, rng: random.Random) -> list[tuple[st
             continue
         plan.append((kind, f"{QUEUE}?{urllib.parse.urlencode(query)}"))
     return plan
+
+
+def cpu_busy_fraction(seconds: float = 2.0) -> float | None:
+    """Share of all CPUs busy over ``seconds`` (Linux /proc/stat), to spot other load before measuring."""
+
+    def ticks() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+        idle = values[3] + values[4]  # idle + iowait
+        return sum(values) - idle, sum(values)
+
+    try:
+        busy0, total0 = ticks()
+        time.sleep(seconds)
+        busy1, total1 = ticks()
+    except (OSError, ValueError, IndexError):
+        return None
+    return (busy1 - busy0) / max(total1 - total0, 1)
 
 
 # --- Server --------------------------------------------------------------------------------
@@ -374,6 +394,11 @@ def main() -> int:
     server = start_gunicorn(env, args.port, args.workers, log_path)
     try:
         wait_healthy(server, args.port)
+        busy = cpu_busy_fraction()
+        if busy is not None:
+            print(f"machine CPU busy before the run: {busy:.0%} of {os.cpu_count()} CPUs (idle server)")
+            if busy > 0.15:
+                print("warning: something else is using the CPU; the figures will be pessimistic")
         cookie = log_in(args.port, STAFF_EMAIL, os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD)
         if warmup:
             drive(args.port, cookie, warmup, args.concurrency, args.max_seconds)

@@ -79,6 +79,7 @@ def seed(*, password: str | None = None) -> list[tuple[DemoAccount, bool]]:
         raise DemoDataRefused("Demo data is never loaded under production settings.")
     accounts = seed_accounts(password=password or demo_password())
     seed_applications()
+    seed_exams()
     return accounts
 
 
@@ -419,3 +420,274 @@ def seed_volume(count: int, *, password: str, batch_size: int = 2000) -> int:
             )
         created += len(users)
     return created
+
+
+# --- Exams ------------------------------------------------------------------------------------
+
+ARCHIVE_CANDIDATES = [
+    ("archive1@qac.local", "Морозов", "Артём", "Витальевич"),
+    ("archive2@qac.local", "Волкова", "Дарья", "Сергеевна"),
+    ("archive3@qac.local", "Зайцев", "Кирилл", "Андреевич"),
+    ("archive4@qac.local", "Павлова", "Ирина", "Олеговна"),
+    ("archive5@qac.local", "Семёнов", "Глеб", "Ильич"),
+    ("archive6@qac.local", "Голубев", "Роман", "Петрович"),
+    ("archive7@qac.local", "Виноградова", "Алина", "Романовна"),
+]
+
+
+class _QuietMail:
+    """Demo data is not news: while seeding, e-mails go nowhere (in-process tasks only)."""
+
+    def __enter__(self):
+        self.saved = settings.EMAIL_BACKEND
+        settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+
+    def __exit__(self, *exc):
+        settings.EMAIL_BACKEND = self.saved
+
+
+def _accepted_application(*, user, code, staff):
+    """A submitted and accepted application through the real services."""
+    from candidates import services as cs
+    from standards.models import Qualification
+
+    app = cs.application_create(candidate=user, qualification=Qualification.objects.get(code=code))
+    _add_demo_documents(app, user)
+    app = cs.application_submit(application=app, by=user, consent=cs.Consent(True, True, "127.0.0.1"))
+    return cs.application_accept(application=app, by=staff, expected_version=app.version)
+
+
+def _archive_candidate(email, last, first, patronymic, index):
+    import datetime
+
+    from candidates.models import CandidateProfile
+
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"last_name": last, "first_name": first, "patronymic": patronymic}
+    )
+    if created:
+        user.set_password(demo_password())
+        user.save(update_fields=["password"])
+    assign_role(user, Role.CANDIDATE)
+    CandidateProfile.objects.get_or_create(
+        user=user,
+        defaults={
+            "date_of_birth": datetime.date(1985 + index, 3, 1 + index),
+            "snils": snils_with_checksum(555000000 + index * 777),
+            "id_doc_type": "passport_ru",
+            "id_doc_series": f"{4100 + index}",
+            "id_doc_number": f"{700000 + index}",
+            "id_doc_issued_by": "ГУ МВД России",
+            "id_doc_issued_on": datetime.date(2016, 5, 5),
+            "phone": f"+7 921 200-00-0{index}",
+            "address": "г. Санкт-Петербург",
+        },
+    )
+    return user
+
+
+def _sit_exam(*, session, enrolment, experts, right_share: float, practical: int):
+    """A candidate answers ``right_share`` of the theory right; every expert gives ``practical`` per criterion."""
+    from qac.exams import selectors as xs
+    from qac.exams import services as xsv
+    from qac.exams.models import Question
+
+    candidate = enrolment.application.candidate
+    attempt = xsv.theory_start(enrolment=enrolment, by=candidate)
+    limit = int(len(attempt.question_ids) * right_share)
+    for i, qid in enumerate(attempt.question_ids):
+        question = Question.objects.prefetch_related("choices").get(pk=qid)
+        right = [c.pk for c in question.choices.all() if c.is_correct]
+        wrong = [c.pk for c in question.choices.all() if not c.is_correct][:1]
+        xsv.theory_save_answer(
+            attempt=attempt,
+            question_id=qid,
+            choice_ids=right if i < limit else wrong,
+            choices_by_question=xs.choices_by_question(attempt=attempt, question_id=qid),
+        )
+    xsv.theory_submit(attempt=attempt)
+    criteria = [c for t in session.qualification.exam_spec.tasks.all() for c in t.criteria.all()]
+    for expert in experts:
+        xsv.practical_save_scores(
+            enrolment=enrolment, expert=expert, scores={c.pk: min(practical, c.max_score) for c in criteria}
+        )
+
+
+def seed_exams() -> int:
+    """Sessions in every status, with commissions, scored candidates and approved results. Idempotent.
+
+    Mail is muted around the whole transaction, so the notifications that
+    run on commit are muted too.
+    """
+    with _QuietMail():
+        return _seed_exams()
+
+
+@transaction.atomic
+def _seed_exams() -> int:
+    import datetime
+
+    from django.utils import timezone
+
+    from qac.exams import services as xsv
+    from qac.exams.demo_bank import seed_demo_bank
+    from qac.exams.models import ExamSession
+    from standards.models import Qualification
+
+    seed_demo_bank()
+    if ExamSession.objects.exists():
+        return 0
+    User = get_user_model()
+    staff = User.objects.get(email="staff@qac.local")
+    e1, e2, e3 = (User.objects.get(email=f"expert{i}@qac.local") for i in (1, 2, 3))
+    archive = [_archive_candidate(*row, index=i) for i, row in enumerate(ARCHIVE_CANDIDATES, start=1)]
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    venue = ("г. Санкт-Петербург, ул. Заводская, д. 1", "ауд. 101")
+
+    def plan(code, start, chair, others, capacity=10):
+        return xsv.session_create(
+            by=staff,
+            qualification=Qualification.objects.get(code=code),
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=5),
+            venue_address=venue[0],
+            venue_room=venue[1],
+            capacity=capacity,
+            chair=chair,
+            experts=others,
+        )
+
+    # Results approved, three weeks ago: two passed, one failed.
+    past = plan("31.00400.02", now - datetime.timedelta(days=21), e1, [e2, e3])
+    apps = [_accepted_application(user=u, code="31.00400.02", staff=staff) for u in archive[:3]]
+    enrolments = xsv.enrol(session=past, applications=apps, by=staff)
+    xsv.session_open(session=past, by=staff)
+    for e in enrolments:
+        xsv.mark_presence(enrolment=e, by=staff, present=True)
+    xsv.session_start(session=past, by=staff)
+    for enrolment, share, practical in zip(enrolments, (0.9, 0.85, 0.4), (2, 2, 1), strict=True):
+        _sit_exam(session=past, enrolment=enrolment, experts=[e1, e2, e3], right_share=share, practical=practical)
+    xsv.session_complete(session=past, by=staff)
+    xsv.session_approve(session=past, by=e1)
+
+    # Completed yesterday, waiting for the chair's approval; one candidate did not come.
+    done = plan("31.00400.04", now - datetime.timedelta(days=1), e2, [e1, e3])
+    apps = [_accepted_application(user=u, code="31.00400.04", staff=staff) for u in archive[3:5]]
+    enrolments = xsv.enrol(session=done, applications=apps, by=staff)
+    xsv.session_open(session=done, by=staff)
+    xsv.mark_presence(enrolment=enrolments[0], by=staff, present=True)
+    xsv.result_set_special(enrolment=enrolments[1], by=staff, decision="absent", note="")
+    xsv.session_start(session=done, by=staff)
+    _sit_exam(session=done, enrolment=enrolments[0], experts=[e1, e2, e3], right_share=0.8, practical=2)
+    xsv.session_complete(session=done, by=staff)
+
+    # In progress now: the theory test is open for the candidate who is present.
+    running = plan("31.00400.03", now - datetime.timedelta(hours=1), e3, [e1, e2])
+    apps = [_accepted_application(user=u, code="31.00400.03", staff=staff) for u in archive[5:7]]
+    enrolments = xsv.enrol(session=running, applications=apps, by=staff)
+    xsv.session_open(session=running, by=staff)
+    for e in enrolments:
+        xsv.mark_presence(enrolment=e, by=staff, present=True)
+    xsv.session_start(session=running, by=staff)
+
+    # Open in three days; planned in ten days with candidate1 enrolled; one cancelled.
+    plan("31.00700.01", now + datetime.timedelta(days=3), e2, [e1, e3])
+    planned = plan("31.00400.02", now + datetime.timedelta(days=10), e1, [e2, e3])
+    candidate1_app = User.objects.get(email="candidate1@qac.local").applications.get(status="accepted")
+    xsv.enrol(session=planned, applications=[candidate1_app], by=staff)
+    cancelled = plan("31.00400.02", now + datetime.timedelta(days=5), e3, [e1, e2])
+    xsv.session_cancel(session=cancelled, by=staff, reason="Аудитория на ремонте.")
+    xsv.session_open(session=ExamSession.objects.get(qualification__code="31.00700.01"), by=staff)
+    return ExamSession.objects.count()
+
+
+def seed_volume_exams(*, batch_size: int = 50) -> int:
+    """Approved sessions for the bulk candidates whose applications are accepted (no documents issued).
+
+    Bulk inserts again: one session of up to ``batch_size`` candidates a day,
+    going back in time, with the demo experts as commission; 80% pass.
+    Returns how many candidates got results.
+    """
+    import datetime
+    import random
+
+    from django.utils import timezone
+
+    from candidates.models import Application, ApplicationTransition
+    from qac.exams.models import CommissionMember, Enrolment, ExamResult, ExamSession, SessionStatus
+
+    User = get_user_model()
+    experts = list(
+        User.objects.filter(email__in=["expert1@qac.local", "expert2@qac.local", "expert3@qac.local"]).order_by("email")
+    )
+    staff = User.objects.filter(email="staff@qac.local").first()
+    if len(experts) < 3 or staff is None:
+        return 0
+    rng = random.Random(78033)  # noqa: S311 (reproducible fake data)
+    pending = (
+        Application.objects.filter(status="accepted", candidate__email__endswith=f"@{VOLUME_EMAIL_DOMAIN}")
+        .order_by("qualification_id", "id")
+        .values_list("id", "qualification_id")
+    )
+    by_qualification: dict[int, list[int]] = {}
+    for app_id, qualification_id in pending:
+        by_qualification.setdefault(qualification_id, []).append(app_id)
+    oldest = ExamSession.objects.order_by("starts_at").values_list("starts_at", flat=True).first()
+    day = (oldest or timezone.now()).replace(hour=10, minute=0, second=0, microsecond=0) - datetime.timedelta(days=1)
+    done = 0
+    for qualification_id, app_ids in by_qualification.items():
+        for start in range(0, len(app_ids), batch_size):
+            chunk = app_ids[start : start + batch_size]
+            with transaction.atomic():
+                session = ExamSession.objects.create(
+                    qualification_id=qualification_id,
+                    starts_at=day,
+                    ends_at=day + datetime.timedelta(hours=6),
+                    venue_address="г. Санкт-Петербург, ул. Заводская, д. 1",
+                    venue_room="ауд. 101",
+                    capacity=batch_size,
+                    status=SessionStatus.RESULTS_APPROVED,
+                    created_by=staff,
+                    approved_at=day + datetime.timedelta(hours=7),
+                    approved_by=experts[0],
+                )
+                CommissionMember.objects.bulk_create(
+                    [CommissionMember(session=session, expert=e, is_chair=(i == 0)) for i, e in enumerate(experts)]
+                )
+                enrolments = Enrolment.objects.bulk_create(
+                    [Enrolment(session=session, application_id=a, present=True, enrolled_by=staff) for a in chunk]
+                )
+                if any(e.pk is None for e in enrolments):
+                    enrolments = list(Enrolment.objects.filter(session=session))
+                outcomes = {}
+                results = []
+                for e in enrolments:
+                    passed = rng.random() < 0.8
+                    outcomes[e.application_id] = "passed" if passed else "failed"
+                    results.append(
+                        ExamResult(
+                            enrolment=e,
+                            theory_percent=rng.randint(75, 98) if passed else rng.randint(40, 68),
+                            theory_passed=passed,
+                            practical_percent=rng.randint(72, 100) if passed else rng.randint(30, 90),
+                            practical_passed=passed,
+                            decision=outcomes[e.application_id],
+                            failed_topics=[] if passed else ["Электрооборудование"],
+                        )
+                    )
+                ExamResult.objects.bulk_create(results)
+                for outcome in ("passed", "failed"):
+                    ids = [a for a, o in outcomes.items() if o == outcome]
+                    Application.objects.filter(pk__in=ids).update(status=outcome, decided_at=day)
+                ApplicationTransition.objects.bulk_create(
+                    [
+                        ApplicationTransition(
+                            application_id=a, from_status="accepted", to_status=o, by=experts[0], notified_at=day
+                        )
+                        for a, o in outcomes.items()
+                    ]
+                )
+            done += len(chunk)
+            day -= datetime.timedelta(days=1)
+    return done

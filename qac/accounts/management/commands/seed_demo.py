@@ -23,6 +23,7 @@ class Command(BaseCommand):
             results = demo.seed(password=password)
             started = time.monotonic()
             bulk = demo.seed_volume(volume, password=password) if volume else 0
+            examined = demo.seed_volume_exams() if volume else 0
         except demo.DemoDataRefused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Demo accounts (password for new ones: {password}):")
@@ -32,5 +33,6 @@ class Command(BaseCommand):
         if volume:
             self.stdout.write(
                 f"Bulk candidates: {bulk} created ({volume} wanted) in {time.monotonic() - started:.1f} s, "
-                f"e-mails candidateNNNNNN@{demo.VOLUME_EMAIL_DOMAIN}"
+                f"e-mails candidateNNNNNN@{demo.VOLUME_EMAIL_DOMAIN}; "
+                f"{examined} accepted applications given approved exam results"
             )

@@ -1,0 +1,423 @@
+"""Fixtures for the exams tests: a qualification with its own small question bank, a commission,
+accepted applications made through the candidates services, and sessions in each state.
+
+Everything is built through the real services, so a fixture in a given state got there the
+way production data does. ``MEDIA_ROOT`` is a temporary directory for every test here
+(uploaded documents, protocols).
+"""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone, translation
+
+from candidates import services as candidate_services
+from candidates.models import CandidateProfile
+from qac.accounts.roles import Role
+from qac.exams import selectors, services
+from qac.exams.models import Choice, Enrolment, Question, QuestionKind, TheoryAttempt
+from standards.models import ExamSpecification
+from tests.factories import (
+    CandidateProfileFactory,
+    ExamSpecificationFactory,
+    PracticalCriterionFactory,
+    PracticalTaskFactory,
+    RequiredDocumentFactory,
+    UserFactory,
+    pdf_upload,
+)
+
+Rule = ExamSpecification.PracticalPassRule
+TOPICS = ["Двигатель", "Тормозная система", "Электрооборудование"]
+# Per topic: (kind, weight, number of choices, positions of the correct ones).
+QUESTION_PLAN = [
+    (QuestionKind.SINGLE, 1, 3, (0,)),
+    (QuestionKind.SINGLE, 2, 3, (2,)),
+    (QuestionKind.MULTIPLE, 3, 4, (1, 3)),
+    (QuestionKind.MULTIPLE, 1, 3, (0, 1)),
+]
+THEORY_COUNT = 6
+PASS_PERCENT = 70
+
+
+# --- Plain helpers (importable by the test modules) ---------------------------------------------
+
+
+def ru(msgid: str, **params) -> str:
+    """The text a Russian user sees for ``msgid``, formatted as the code formats it."""
+    with translation.override("ru"):
+        text = translation.gettext(msgid)
+        return text % {k: str(v) for k, v in params.items()} if params else text
+
+
+def slot(days: int = 3, hour: int = 10, hours: int = 4) -> tuple[datetime.datetime, datetime.datetime]:
+    """A (start, end) pair on a future day, in the center's local time."""
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    starts = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+    return starts, starts + datetime.timedelta(hours=hours)
+
+
+def make_bank(qualification, *, per_topic: int = 4, topics=TOPICS, prefix: str = "Q") -> list[Question]:
+    """Questions over ``topics``; the plan above repeats, so each topic holds both kinds and several weights."""
+    questions = []
+    for t, topic in enumerate(topics):
+        for i in range(per_topic):
+            kind, weight, n_choices, correct = QUESTION_PLAN[i % len(QUESTION_PLAN)]
+            q = Question.objects.create(
+                qualification=qualification,
+                external_id=f"{prefix}{t}-{i}",
+                topic=topic,
+                text=f"Вопрос {t}-{i}",
+                kind=kind,
+                weight=weight,
+            )
+            Choice.objects.bulk_create(
+                [
+                    Choice(question=q, text=f"Ответ {t}-{i}-{p}", is_correct=p in correct, position=p)
+                    for p in range(n_choices)
+                ]
+            )
+            questions.append(q)
+    return questions
+
+
+def correct_ids(question) -> list[int]:
+    return sorted(question.choices.filter(is_correct=True).values_list("pk", flat=True))
+
+
+def wrong_ids(question) -> list[int]:
+    return sorted(question.choices.filter(is_correct=False).values_list("pk", flat=True))
+
+
+def make_qualification(*, question_count: int = THEORY_COUNT, per_topic: int = 4, rule: str = Rule.ALL):
+    """A qualification of its own, with one mandatory document, a spec, two 0-5 criteria and a bank."""
+    spec = ExamSpecificationFactory(
+        theory_question_count=question_count,
+        theory_time_limit_minutes=30,
+        theory_pass_percent=PASS_PERCENT,
+        practical_pass_rule=rule,
+        practical_pass_percent=PASS_PERCENT,
+    )
+    qualification = spec.qualification
+    RequiredDocumentFactory(qualification=qualification, name="Паспорт", is_mandatory=True)
+    RequiredDocumentFactory(qualification=qualification, name="Прочее", is_mandatory=False)
+    task = PracticalTaskFactory(spec=spec, title="Диагностика двигателя")
+    PracticalCriterionFactory(task=task, text="Подготовка рабочего места", max_score=5, position=0)
+    PracticalCriterionFactory(task=task, text="Выполнение диагностики", max_score=5, position=1)
+    make_bank(qualification, per_topic=per_topic, prefix=f"{qualification.code}-")
+    return qualification
+
+
+def criteria_of(qualification) -> list:
+    from standards.models import PracticalCriterion
+
+    return list(PracticalCriterion.objects.filter(task__spec__qualification=qualification).order_by("position", "id"))
+
+
+def accepted_application(*, candidate, qualification, staff):
+    """An application taken from draft to accepted through the candidates services."""
+    if not CandidateProfile.objects.filter(user=candidate).exists():
+        CandidateProfileFactory(user=candidate)
+    application = candidate_services.application_create(candidate=candidate, qualification=qualification)
+    for required in qualification.required_documents.filter(is_mandatory=True):
+        candidate_services.application_attach_document(
+            application=application,
+            required_document=required,
+            uploaded_file=pdf_upload(f"doc-{required.pk}.pdf"),
+            by=candidate,
+        )
+    application = candidate_services.application_submit(
+        application=application,
+        by=candidate,
+        consent=candidate_services.Consent(personal_data=True, exam_rules=True, ip="192.0.2.10"),
+    )
+    return candidate_services.application_accept(
+        application=application, by=staff, expected_version=application.version
+    )
+
+
+def fresh(enrolment) -> Enrolment:
+    return Enrolment.objects.select_related("application__candidate", "session").get(pk=enrolment.pk)
+
+
+def save_answer(attempt, question_id: int, choice_ids: list[int]):
+    """Save an answer the way the autosave view does: the attempt reloaded, the choices from the selector."""
+    attempt = TheoryAttempt.objects.get(pk=attempt.pk)
+    valid = selectors.choices_by_question(attempt=attempt, question_id=question_id)
+    return services.theory_save_answer(
+        attempt=attempt, question_id=question_id, choice_ids=choice_ids, choices_by_question=valid
+    )
+
+
+def score(enrolment, expert, first: int, second: int, *, qualification=None):
+    """An expert's scores for the two criteria of the qualification."""
+    c1, c2 = criteria_of(qualification or enrolment.session.qualification)
+    services.practical_save_scores(enrolment=fresh(enrolment), expert=expert, scores={c1.pk: first, c2.pk: second})
+
+
+# --- People ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def chair(expert):
+    """The ``expert`` persona chairs the commission of every session made by ``make_session``."""
+    return expert
+
+
+@pytest.fixture
+def member_a(make_user):
+    return make_user(Role.EXPERT)
+
+
+@pytest.fixture
+def member_b(make_user):
+    return make_user(Role.EXPERT)
+
+
+@pytest.fixture
+def other_expert(make_user):
+    """An expert who sits on no commission of the fixtures' sessions."""
+    return make_user(Role.EXPERT)
+
+
+@pytest.fixture
+def commission(chair, member_a, member_b):
+    return [chair, member_a, member_b]
+
+
+# --- Catalogue ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def qualification(db):
+    return make_qualification()
+
+
+@pytest.fixture
+def spec(qualification):
+    return qualification.exam_spec
+
+
+@pytest.fixture
+def bank(qualification):
+    return list(Question.objects.filter(qualification=qualification).order_by("pk"))
+
+
+# --- Applications and sessions -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_accepted(qualification, staff):
+    def make(candidate=None, qualification=qualification):
+        candidate = candidate or UserFactory(role=Role.CANDIDATE)
+        return accepted_application(candidate=candidate, qualification=qualification, staff=staff)
+
+    return make
+
+
+@pytest.fixture
+def make_session(staff, qualification, chair, member_a, member_b):
+    def make(*, days=3, hour=10, hours=4, capacity=5, qualification=qualification, chair=chair, experts=None):
+        starts, ends = slot(days, hour, hours)
+        return services.session_create(
+            by=staff,
+            qualification=qualification,
+            starts_at=starts,
+            ends_at=ends,
+            venue_address="Санкт-Петербург, ул. Автомобильная, 1",
+            venue_room="101",
+            capacity=capacity,
+            chair=chair,
+            experts=[member_a, member_b] if experts is None else experts,
+        )
+
+    return make
+
+
+@pytest.fixture
+def planned_session(make_session):
+    return make_session()
+
+
+@pytest.fixture
+def application(candidate, make_accepted):
+    """The ``candidate`` persona's accepted application."""
+    return make_accepted(candidate)
+
+
+@pytest.fixture
+def other_application(other_candidate, make_accepted):
+    return make_accepted(other_candidate)
+
+
+@pytest.fixture
+def enrolment(planned_session, application, staff):
+    return fresh(services.enrol(session=planned_session, applications=[application], by=staff)[0])
+
+
+@pytest.fixture
+def other_enrolment(planned_session, other_application, staff, enrolment):
+    return fresh(services.enrol(session=planned_session, applications=[other_application], by=staff)[0])
+
+
+def start_session(session, staff, enrolments):
+    """Open the session, mark everyone present and start the exam."""
+    services.session_open(session=session, by=staff)
+    for e in enrolments:
+        services.mark_presence(enrolment=e, by=staff, present=True)
+    services.session_start(session=session, by=staff)
+    session.refresh_from_db()
+    return session
+
+
+@pytest.fixture
+def running(planned_session, enrolment, staff, candidate):
+    """An exam in progress: the ``candidate`` persona is present and has started the theory test."""
+    session = start_session(planned_session, staff, [enrolment])
+    attempt = services.theory_start(enrolment=fresh(enrolment), by=candidate)
+    return SimpleNamespace(session=session, enrolment=fresh(enrolment), attempt=attempt)
+
+
+@pytest.fixture
+def running_two(planned_session, enrolment, other_enrolment, staff, candidate, other_candidate):
+    """As ``running``, with ``other_candidate`` sitting the same exam and test."""
+    session = start_session(planned_session, staff, [enrolment, other_enrolment])
+    attempt = services.theory_start(enrolment=fresh(enrolment), by=candidate)
+    other_attempt = services.theory_start(enrolment=fresh(other_enrolment), by=other_candidate)
+    return SimpleNamespace(
+        session=session,
+        enrolment=fresh(enrolment),
+        other_enrolment=fresh(other_enrolment),
+        attempt=attempt,
+        other_attempt=other_attempt,
+    )
+
+
+def answer_all(attempt, *, correctly: bool = True):
+    for qid in TheoryAttempt.objects.get(pk=attempt.pk).question_ids:
+        q = Question.objects.get(pk=qid)
+        if correctly:
+            save_answer(attempt, qid, correct_ids(q))
+        else:
+            save_answer(attempt, qid, wrong_ids(q)[:1])
+
+
+def decide(enrolment, attempt, commission, *, theory_ok=True, practical=(5, 5)):
+    """Take one candidate through both stages: theory answered and submitted, every expert scoring."""
+    answer_all(attempt, correctly=theory_ok)
+    services.theory_submit(attempt=attempt)
+    for expert in commission:
+        score(enrolment, expert, *practical)
+
+
+@pytest.fixture
+def completed(running_two, commission, staff):
+    """A completed exam: ``candidate`` passed both stages, ``other_candidate`` failed the theory."""
+    decide(running_two.enrolment, running_two.attempt, commission)
+    decide(running_two.other_enrolment, running_two.other_attempt, commission, theory_ok=False)
+    services.session_complete(session=running_two.session, by=staff)
+    running_two.session.refresh_from_db()
+    return running_two
+
+
+# --- What a refused action must leave alone ----------------------------------------------------------
+
+
+def state() -> dict:
+    """Every exam row and application status, and the outbox: a refused action changes none of it."""
+    from django.core import mail
+
+    from candidates.models import Application, ApplicationTransition
+    from qac.exams.models import (
+        Answer,
+        CommissionMember,
+        ExamResult,
+        ExamSession,
+        PracticalScore,
+        ResultCorrection,
+        SessionEvent,
+    )
+
+    return {
+        "sessions": list(
+            ExamSession.objects.order_by("pk").values_list(
+                "pk",
+                "status",
+                "version",
+                "starts_at",
+                "ends_at",
+                "venue_address",
+                "venue_room",
+                "capacity",
+                "approved_at",
+                "approved_by",
+                "protocol",
+            )
+        ),
+        "commission": list(CommissionMember.objects.order_by("pk").values_list("session", "expert", "is_chair")),
+        "enrolments": list(
+            Enrolment.objects.order_by("pk").values_list("pk", "session", "application", "status", "present")
+        ),
+        "applications": list(Application.objects.order_by("pk").values_list("pk", "status", "version")),
+        "application_history": ApplicationTransition.objects.count(),
+        "events": SessionEvent.objects.count(),
+        "attempts": list(
+            TheoryAttempt.objects.order_by("pk").values_list(
+                "pk", "seed", "question_ids", "deadline_at", "submitted_at", "auto_submitted", "score", "max_score"
+            )
+        ),
+        "answers": list(Answer.objects.order_by("pk").values_list("attempt", "question", "choice_ids")),
+        "scores": list(
+            PracticalScore.objects.order_by("pk").values_list("enrolment", "expert", "criterion", "score", "comment")
+        ),
+        "results": list(
+            ExamResult.objects.order_by("pk").values_list(
+                "enrolment",
+                "theory_percent",
+                "theory_passed",
+                "theory_on_paper",
+                "theory_paper_reason",
+                "practical_percent",
+                "practical_passed",
+                "decision",
+                "incident_note",
+                "failed_criteria",
+                "failed_topics",
+            )
+        ),
+        "corrections": ResultCorrection.objects.count(),
+        "mail": len(mail.outbox),
+    }
+
+
+def invitations(to: str | None = None) -> list:
+    """The exam e-mails (those with a calendar attachment), optionally to one address."""
+    from django.core import mail
+
+    return [m for m in mail.outbox if m.attachments and (to is None or to in m.to)]
+
+
+def ics(message) -> tuple[str, dict, str]:
+    """The calendar attachment of a message: (file name, its properties unfolded, MIME type)."""
+    name, content, mimetype = message.attachments[0]
+    if isinstance(content, bytes):
+        content = content.decode()
+    unfolded = content.replace("\r\n ", "")
+    props = {}
+    for line in unfolded.split("\r\n"):
+        if ":" in line:
+            key, value = line.split(":", 1)
+            props.setdefault(key, value)
+    props["_raw"] = content
+    return name, props, mimetype
+
+
+def utc(value: datetime.datetime) -> str:
+    return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
