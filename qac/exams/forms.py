@@ -86,7 +86,9 @@ class SessionForm(_WhenWhereForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["qualification"].queryset = Qualification.objects.filter(is_active=True).order_by("code")
+        self.fields["qualification"].queryset = Qualification.objects.filter(
+            is_active=True, exam_spec__isnull=False
+        ).order_by("code")
         self.fields["qualification"].label_from_instance = lambda q: f"{q.code} {q.display_name}"
         self.fields["chair"].queryset = _experts()
         self.fields["experts"].queryset = _experts()

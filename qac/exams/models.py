@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Application
@@ -58,7 +59,7 @@ class ExamSession(models.Model):
         indexes = [models.Index(fields=["starts_at", "ends_at"], name="session_time_idx")]
 
     def __str__(self) -> str:
-        return f"{self.qualification.code} {self.starts_at:%d.%m.%Y %H:%M}"
+        return f"{self.qualification.code} {timezone.localtime(self.starts_at):%d.%m.%Y %H:%M}"
 
 
 class CommissionMember(models.Model):

@@ -106,6 +106,8 @@ def session_create(
         raise ExamError(_("Only the center's staff plan exam sessions."))
     if ends_at <= starts_at:
         raise ExamError(_("The session must end after it starts."))
+    if not ExamSpecification.objects.filter(qualification=qualification).exists():
+        raise ExamError(_("The qualification has no exam specification yet: add it before planning a session."))
     with transaction.atomic():
         members = _check_commission(chair=chair, experts=experts, starts_at=starts_at, ends_at=ends_at)
         session = ExamSession.objects.create(
@@ -180,9 +182,12 @@ def session_cancel(*, session, by, reason: str):
         raise ExamError(_("Say why the session is cancelled: the candidates are told."))
     with transaction.atomic():
         session = session_transition(session=session, to=SS.CANCELLED, by=by, note=reason)
+        cancelled = []
         for enrolment in _live_enrolments(session).select_related("application"):
             _unenrol(enrolment=enrolment, by=by, note=reason)
-        transaction.on_commit(lambda: _notify_session(session.pk, "cancelled", reason))
+            cancelled.append(enrolment.pk)
+        # Only those taken off now: people unenrolled earlier were told then.
+        transaction.on_commit(lambda: _notify_enrolments_cancelled(cancelled, reason))
     return session
 
 
@@ -210,6 +215,13 @@ def session_reschedule(*, session, by, starts_at, ends_at, venue_address, venue_
         transaction.on_commit(lambda: _notify_session(locked.pk, "moved", reason))
     session.refresh_from_db()
     return session
+
+
+def _notify_enrolments_cancelled(enrolment_ids, reason):
+    from .tasks import notify_unenrolled_task
+
+    for pk in enrolment_ids:
+        notify_unenrolled_task.delay(pk, reason)
 
 
 def _notify_session(session_id: int, what: str, reason: str = "") -> None:
@@ -341,7 +353,11 @@ def mark_presence(*, enrolment: Enrolment, by, present: bool):
     status = ExamSession.objects.filter(pk=enrolment.session_id).values_list("status", flat=True).get()
     if status not in (SS.OPEN, SS.IN_PROGRESS):
         raise ExamError(_("Presence is marked when the session is open or in progress."))
-    Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ENROLLED).update(present=present)
+    with transaction.atomic():
+        Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ENROLLED).update(present=present)
+        if present:
+            # Undo a mistaken "absent": the decision follows the stages again.
+            ExamResult.objects.filter(enrolment=enrolment, decision=Decision.ABSENT).update(decision="")
     enrolment.present = present
 
 
@@ -470,6 +486,8 @@ def theory_submit(*, attempt: TheoryAttempt, auto: bool = False) -> TheoryAttemp
         spec = attempt.enrolment.session.qualification.exam_spec
         percent = _percent(score, max_score)
         result, _created = ExamResult.objects.get_or_create(enrolment=attempt.enrolment)
+        if result.theory_on_paper:
+            return attempt
         result.theory_percent = percent
         result.theory_passed = percent >= spec.theory_pass_percent
         result.failed_topics = sorted(
@@ -504,8 +522,9 @@ def theory_record_paper(*, enrolment: Enrolment, by, percent: int, reason: str) 
         session = ExamSession.objects.select_for_update().get(pk=enrolment.session_id)
         if session.status not in (SS.IN_PROGRESS, SS.COMPLETED):
             raise ExamError(_("Scores are recorded while the session runs or before its results are approved."))
-        if TheoryAttempt.objects.filter(enrolment=enrolment, submitted_at__isnull=False).exists():
-            raise ExamError(_("The candidate has an online theory result already."))
+        if TheoryAttempt.objects.filter(enrolment=enrolment).exists():
+            # An unsubmitted attempt would be scored later and overwrite the paper score.
+            raise ExamError(_("The candidate has started the online test; its result stands."))
         spec = session.qualification.exam_spec
         result, _created = ExamResult.objects.get_or_create(enrolment=enrolment)
         result.theory_on_paper = True
@@ -568,14 +587,24 @@ def practical_evaluate(*, enrolment: Enrolment) -> dict:
     experts disagree, the combined verdict (None until every expert scored
     every criterion), and the criteria whose mean fell below the threshold.
     """
-    session = enrolment.session
+    return practical_evaluate_many(session=enrolment.session, enrolments=[enrolment])[enrolment.pk]
+
+
+def practical_evaluate_many(*, session: ExamSession, enrolments) -> dict[int, dict]:
+    """``practical_evaluate`` for many enrolments of one session in a fixed number of queries."""
     spec = session.qualification.exam_spec
     criteria = list(PracticalCriterion.objects.filter(task__spec=spec).select_related("task"))
+    experts = list(CommissionMember.objects.filter(session=session).values_list("expert_id", flat=True))
+    scores: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
+    for s in PracticalScore.objects.filter(enrolment__in=[e.pk for e in enrolments]).only(
+        "enrolment_id", "expert_id", "criterion_id", "score"
+    ):
+        scores[s.enrolment_id][s.expert_id][s.criterion_id] = s.score
+    return {e.pk: _evaluate(spec, criteria, experts, scores[e.pk]) for e in enrolments}
+
+
+def _evaluate(spec, criteria, experts, scores) -> dict:
     maximum = sum(c.max_score for c in criteria)
-    experts = [m.expert_id for m in session.commission.all()]
-    scores = defaultdict(dict)
-    for s in PracticalScore.objects.filter(enrolment=enrolment):
-        scores[s.expert_id][s.criterion_id] = s.score
     per_expert = {}
     for expert_id in experts:
         mine = scores.get(expert_id, {})
@@ -726,6 +755,15 @@ def result_correct(*, result: ExamResult, by, reason: str, **changes) -> ExamRes
         before = {f: getattr(result, f) for f in RESULT_FIELDS}
         for field, value in changes.items():
             setattr(result, field, value)
+        spec = session.qualification.exam_spec
+        if "theory_percent" in changes and "theory_passed" not in changes and result.theory_percent is not None:
+            result.theory_passed = result.theory_percent >= spec.theory_pass_percent
+        if (
+            "practical_percent" in changes
+            and "practical_passed" not in changes
+            and result.practical_percent is not None
+        ):
+            result.practical_passed = result.practical_percent >= spec.practical_pass_percent
         result.save()
         ResultCorrection.objects.create(
             result=result, by=by, reason=reason, before=before, after={f: getattr(result, f) for f in RESULT_FIELDS}

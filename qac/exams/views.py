@@ -73,8 +73,9 @@ def session_new(request):
 
 def _session_page(request, session, **extra):
     enrolled = session.live_enrolments
+    evaluations = services.practical_evaluate_many(session=session, enrolments=enrolled)
     for e in enrolled:
-        e.practical = services.practical_evaluate(enrolment=e)
+        e.practical = evaluations[e.pk]
     context = {
         "session": session,
         "enrolments": enrolled,
@@ -250,8 +251,9 @@ def expert_session(request, pk: int):
     session = selectors.session_get_for_expert(user=request.user, pk=pk)
     chair = services.is_chair(session, request.user)
     enrolled = session.live_enrolments
+    evaluations = services.practical_evaluate_many(session=session, enrolments=enrolled)
     for e in enrolled:
-        e.practical = services.practical_evaluate(enrolment=e)
+        e.practical = evaluations[e.pk]
     return render(
         request,
         "exams/expert/session.html",
@@ -282,10 +284,11 @@ def expert_score(request, pk: int):
             else:
                 messages.success(request, _("Your scores are saved."))
                 return redirect("exams:expert_session", pk=enrolment.session_id)
-        return render(
-            request, "exams/expert/score.html", {"enrolment": enrolment, "sheet": sheet, "form": form}, status=400
-        )
-    return render(request, "exams/expert/score.html", {"enrolment": enrolment, "sheet": sheet, "form": form})
+        status = 400
+    else:
+        status = 200
+    context = {"enrolment": enrolment, "rows": form.rows(sheet), "form": form}
+    return render(request, "exams/expert/score.html", context, status=status)
 
 
 @expert_required

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "standards",
     "candidates",
     "qac.exams",
+    "qac.certificates",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +156,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
+    # Certificate holders are told before their certificate expires; once a
+    # night is enough, at a quiet hour.
+    "certificates-expiry-reminders": {
+        "task": "qac.certificates.tasks.expiry_reminders_task",
+        "schedule": crontab(hour=7, minute=30),
+        "options": {"expires": 3600},
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------
@@ -242,6 +250,18 @@ QAC_APPEAL_DAYS = env.int("QAC_APPEAL_DAYS", default=30)
 # candidates (templates/candidates/consent.html); recorded with each consent.
 # Change it whenever that text changes.
 QAC_CONSENT_TEXT_VERSION = "2026-11-26"
+# Certificate numbers as in the public register: qualification code, an
+# 8-digit sequence, a 2-digit suffix (e.g. 31.00400.02.00000017.26). The
+# suffix is a format: {yy} is the two-digit year of issue. Each code+suffix
+# is its own gap-free series.
+QAC_CERTIFICATE_NUMBER_FORMAT = env("QAC_CERTIFICATE_NUMBER_FORMAT", default="{code}.{seq:08d}.{suffix}")
+QAC_CERTIFICATE_NUMBER_SUFFIX = env("QAC_CERTIFICATE_NUMBER_SUFFIX", default="{yy}")
+# How many documents one render task lays out together (fonts are subset once per batch).
+QAC_RENDER_BATCH_SIZE = env.int("QAC_RENDER_BATCH_SIZE", default=25)
+# Holders are reminded this many days before their certificate expires.
+QAC_EXPIRY_REMINDER_DAYS = env.int("QAC_EXPIRY_REMINDER_DAYS", default=60)
+# Public verification: look-ups per client address per minute.
+QAC_VERIFY_RATE_PER_MINUTE = env.int("QAC_VERIFY_RATE_PER_MINUTE", default=20)
 # Demo data may be loaded everywhere but production.
 QAC_DEMO_DATA_ALLOWED = True
 # Health checks must answer quickly even when a dependency hangs.

@@ -1,0 +1,135 @@
+"""The autosave of a theory answer costs a fixed number of queries.
+
+Two hundred candidates autosave at once during an exam, so one POST to
+``/me/theory/<id>/answer/`` must not grow with the size of the variant or with
+the answers already given. The number is pinned exactly: a change that adds a
+query here should be a deliberate one.
+
+The queries of one autosave, in order:
+
+1. the session (``django_session``),
+2. the user (``accounts_user``),
+3. the user's groups, for the role check,
+4. the attempt, with its enrolment, session, qualification and specification, filtered by owner,
+5. the question's kind and choices,
+6. the answer's upsert (one ``INSERT ... ON CONFLICT DO UPDATE``).
+"""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from candidates import services as candidate_services
+from qac.accounts.roles import Role
+from qac.exams import selectors, services
+from qac.exams.models import Answer, Choice, Question, QuestionKind, TheoryAttempt
+from tests.factories import CandidateProfileFactory, ExamSpecificationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+AUTOSAVE_QUERIES = 6
+
+
+def bank_of(qualification, size: int) -> None:
+    """``size`` questions over two topics, alternating single and multiple choice, three choices each."""
+    for n in range(size):
+        kind = QuestionKind.SINGLE if n % 2 == 0 else QuestionKind.MULTIPLE
+        question = Question.objects.create(
+            qualification=qualification,
+            external_id=f"AQ-{n:03d}",
+            topic=("Двигатель", "Тормоза")[n % 2],
+            text=f"Вопрос {n}",
+            kind=kind,
+            weight=1,
+        )
+        Choice.objects.bulk_create(
+            [Choice(question=question, text=f"Ответ {n}.{p}", is_correct=p == 0, position=p) for p in range(3)]
+        )
+
+
+def started_attempt(questions: int) -> TheoryAttempt:
+    """A candidate present in a session in progress, with the theory test started; all through the services."""
+    spec = ExamSpecificationFactory(theory_question_count=questions, theory_time_limit_minutes=30)
+    qualification = spec.qualification
+    bank_of(qualification, questions)
+    staff = UserFactory(role=Role.STAFF, is_staff=True)
+    chair, *experts = [UserFactory(role=Role.EXPERT) for _ in range(3)]
+    candidate = CandidateProfileFactory().user
+
+    application = candidate_services.application_create(candidate=candidate, qualification=qualification)
+    application = candidate_services.application_submit(
+        application=application,
+        by=candidate,
+        consent=candidate_services.Consent(personal_data=True, exam_rules=True, ip="192.0.2.10"),
+    )
+    application = candidate_services.application_accept(
+        application=application, by=staff, expected_version=application.version
+    )
+    now = timezone.now()
+    session = services.session_create(
+        by=staff,
+        qualification=qualification,
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(hours=3),
+        venue_address="Санкт-Петербург, ул. Тестовая, 1",
+        venue_room="1",
+        capacity=5,
+        chair=chair,
+        experts=experts,
+    )
+    (enrolment,) = services.enrol(session=session, applications=[application], by=staff)
+    services.session_open(session=session, by=staff)
+    services.session_start(session=session, by=staff)
+    services.mark_presence(enrolment=enrolment, by=staff, present=True)
+    enrolment.refresh_from_db()
+    return services.theory_start(enrolment=enrolment, by=candidate)
+
+
+def save(attempt: TheoryAttempt, question_id: int, choice_ids: list[int]) -> None:
+    valid = selectors.choices_by_question(attempt=attempt, question_id=question_id)
+    services.theory_save_answer(
+        attempt=attempt, question_id=question_id, choice_ids=choice_ids, choices_by_question=valid
+    )
+
+
+def first_choices(question_id: int, kind: str) -> list[int]:
+    ids = list(Choice.objects.filter(question_id=question_id).order_by("position").values_list("pk", flat=True))
+    return ids[:1] if kind == QuestionKind.SINGLE else ids[:2]
+
+
+@pytest.mark.parametrize(
+    ("questions", "already_saved"),
+    [
+        (3, "none"),  # a small variant, nothing answered yet
+        (40, "none"),  # a large variant, nothing answered yet
+        (40, "others"),  # a large variant, every other question answered: the answer is inserted
+        (40, "all"),  # a large variant, all answered: the answer to the last question is changed
+    ],
+)
+def test_one_autosave_costs_a_constant_number_of_queries(client, django_assert_num_queries, questions, already_saved):
+    attempt = started_attempt(questions)
+    assert len(attempt.question_ids) == questions
+    kinds = dict(Question.objects.filter(pk__in=attempt.question_ids).values_list("pk", "kind"))
+    target = attempt.question_ids[-1]
+    if already_saved != "none":
+        for qid in attempt.question_ids:
+            if qid != target or already_saved == "all":
+                save(attempt, qid, first_choices(qid, kinds[qid])[:1])
+    before = Answer.objects.filter(attempt=attempt).count()
+    chosen = first_choices(target, kinds[target])
+
+    client.force_login(attempt.enrolment.application.candidate)
+    url = reverse("exams:theory_answer", args=[attempt.pk])
+    with django_assert_num_queries(AUTOSAVE_QUERIES):
+        response = client.post(
+            url, data=json.dumps({"question": target, "choices": chosen}), content_type="application/json"
+        )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["saved"] == sorted(chosen)
+    assert 0 < response.json()["seconds_left"] <= 30 * 60
+    assert Answer.objects.get(attempt=attempt, question_id=target).choice_ids == sorted(chosen)
+    assert Answer.objects.filter(attempt=attempt).count() == (before if already_saved == "all" else before + 1)
