@@ -71,6 +71,10 @@ def seed_accounts(*, password: str) -> list[tuple[DemoAccount, bool]]:
             user.save(update_fields=["password"])
         assign_role(user, account.role)
         results.append((account, created))
+    # The demo head signs the demo certificates.
+    from standards.models import AssessmentCenter
+
+    AssessmentCenter.objects.filter(head_name="").update(head_name="М. В. Соколова")
     return results
 
 

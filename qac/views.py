@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from candidates.selectors import application_list_for_candidate, review_deadline_summary
 from qac.accounts.roles import Role, has_role, is_qac_staff
+from qac.certificates.selectors import documents_for_holder
 from qac.exams.selectors import enrolments_for_candidate, sessions_for_expert
 from standards.selectors import qualification_list_active
 
@@ -17,6 +18,7 @@ def home(request):
     elif has_role(user, Role.CANDIDATE):
         context["my_applications"] = application_list_for_candidate(user=user)[:5]
         context["my_exams"] = enrolments_for_candidate(user=user)[:5]
+        context["my_documents"] = documents_for_holder(user=user)
     if has_role(user, Role.EXPERT):
         context["expert_sessions"] = sessions_for_expert(user=user)[:5]
     return render(request, "home.html", context)

@@ -151,13 +151,34 @@ def pending_results() -> list[ExamResult]:
 
 
 def render_retry(*, document: IssuedDocument, by) -> IssuedDocument:
+    """Send a failed document back to the renderers."""
     if not is_qac_staff(by):
         raise DocumentError(_("Only the center's staff retry rendering."))
-    IssuedDocument.objects.filter(pk=document.pk, render_status=RenderStatus.FAILED).update(
-        render_status=RenderStatus.PENDING, render_error=""
-    )
+    with transaction.atomic():
+        if not IssuedDocument.objects.filter(pk=document.pk, render_status=RenderStatus.FAILED).update(
+            render_status=RenderStatus.PENDING, render_error=""
+        ):
+            raise DocumentError(_("Only a document whose rendering failed is retried."))
+        DocumentEvent.objects.create(document=document, by=by, action="retry")
+        pk = document.pk
+        transaction.on_commit(lambda: _render_soon([pk]))
     document.refresh_from_db()
     return document
+
+
+def session_issue_again(*, session: ExamSession, by) -> None:
+    """Staff's button: issue what an approved session lacks and retry its failed renders."""
+    if not is_qac_staff(by):
+        raise DocumentError(_("Only the center's staff issue documents."))
+    if session.status != SessionStatus.RESULTS_APPROVED:
+        raise DocumentError(_("Documents are issued only for approved results."))
+    IssuedDocument.objects.filter(result__enrolment__session=session, render_status=RenderStatus.FAILED).update(
+        render_status=RenderStatus.PENDING, render_error=""
+    )
+    from .tasks import issue_session_documents_task
+
+    session_id = session.pk
+    transaction.on_commit(lambda: issue_session_documents_task.delay(session_id))
 
 
 # --- Acts on issued certificates -------------------------------------------------------------------

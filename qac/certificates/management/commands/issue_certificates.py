@@ -1,0 +1,33 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from qac.certificates import services
+from qac.certificates.tasks import issue_session_documents_task
+from qac.exams.models import ExamSession
+
+
+class Command(BaseCommand):
+    help = (
+        "Issue certificates and conclusions through the same pipeline as approval: "
+        "--session ID for one approved session, --pending for every approved result without documents."
+    )
+
+    def add_arguments(self, parser):
+        group = parser.add_mutually_exclusive_group(required=True)
+        group.add_argument("--session", type=int, metavar="ID")
+        group.add_argument("--pending", action="store_true")
+
+    def handle(self, *args, session=None, pending=False, **options):
+        if session is not None:
+            if not ExamSession.objects.filter(pk=session).exists():
+                raise CommandError(f"No exam session {session}.")
+            sessions = [session]
+        else:
+            sessions = sorted({r.enrolment.session_id for r in services.pending_results()})
+        for session_id in sessions:
+            try:
+                result = issue_session_documents_task.delay(session_id)
+            except services.DocumentError as exc:
+                raise CommandError(f"Session {session_id}: {exc}") from exc
+            self.stdout.write(f"session {session_id}: queued ({result.id})")
+        if not sessions:
+            self.stdout.write("Nothing to issue.")
