@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("qac.exams.urls")),
     path("staff/bank/", include("qac.exams.bank_urls")),
     path("", include("qac.certificates.urls")),
+    path("staff/registry/", include("qac.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

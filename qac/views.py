@@ -6,6 +6,7 @@ from candidates.selectors import application_list_for_candidate, review_deadline
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.certificates.selectors import documents_for_holder
 from qac.exams.selectors import enrolments_for_candidate, sessions_for_expert
+from qac.registry.services import deadline_watch
 from standards.selectors import qualification_list_active
 
 
@@ -15,6 +16,7 @@ def home(request):
     user = request.user
     if is_qac_staff(user):
         context["review"] = review_deadline_summary()
+        context["registry"] = deadline_watch(limit=0)
     elif has_role(user, Role.CANDIDATE):
         context["my_applications"] = application_list_for_candidate(user=user)[:5]
         context["my_exams"] = enrolments_for_candidate(user=user)[:5]

@@ -73,6 +73,8 @@ _RECORDS_READ = [
     "exams.change_question",
     "certificates.view_issueddocument",
     "certificates.view_numbercounter",
+    "registry.view_exportbatch",
+    "registry.view_exportrecord",
 ]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "candidates",
     "qac.exams",
     "qac.certificates",
+    "qac.registry",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +149,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs are added here by the issues that need them, each with a
 # comment saying why it runs when it does.
 
+# The nightly registry export, in CELERY_TIMEZONE (Moscow time by default).
+QAC_REGISTRY_EXPORT_HOUR = env.int("QAC_REGISTRY_EXPORT_HOUR", default=2)
+QAC_REGISTRY_EXPORT_MINUTE = env.int("QAC_REGISTRY_EXPORT_MINUTE", default=0)
 CELERY_BEAT_SCHEDULE = {
     # Theory tests whose time ran out while the candidate's page was closed
     # are submitted within a minute; the answers saved so far count.
@@ -158,6 +162,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Certificate holders are told before their certificate expires; once a
     # night is enough, at a quiet hour.
+    # The nightly report to the register: every record not yet reported and
+    # every change since (revocations, duplicates, corrections).
+    "registry-nightly-export": {
+        "task": "qac.registry.tasks.registry_export_task",
+        "schedule": crontab(hour=QAC_REGISTRY_EXPORT_HOUR, minute=QAC_REGISTRY_EXPORT_MINUTE),
+        "options": {"expires": 6 * 3600},
+    },
     "certificates-expiry-reminders": {
         "task": "qac.certificates.tasks.expiry_reminders_task",
         "schedule": crontab(hour=7, minute=30),
@@ -262,6 +273,8 @@ QAC_RENDER_BATCH_SIZE = env.int("QAC_RENDER_BATCH_SIZE", default=25)
 QAC_EXPIRY_REMINDER_DAYS = env.int("QAC_EXPIRY_REMINDER_DAYS", default=60)
 # Public verification: look-ups per client address per minute.
 QAC_VERIFY_RATE_PER_MINUTE = env.int("QAC_VERIFY_RATE_PER_MINUTE", default=20)
+# Records whose report deadline is this close are flagged on the staff pages.
+QAC_REGISTRY_WARN_DAYS = env.int("QAC_REGISTRY_WARN_DAYS", default=7)
 # Demo data may be loaded everywhere but production.
 QAC_DEMO_DATA_ALLOWED = True
 # Health checks must answer quickly even when a dependency hangs.
