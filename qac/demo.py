@@ -546,7 +546,8 @@ def _seed_exams() -> int:
     staff = User.objects.get(email="staff@qac.local")
     e1, e2, e3 = (User.objects.get(email=f"expert{i}@qac.local") for i in (1, 2, 3))
     archive = [_archive_candidate(*row, index=i) for i, row in enumerate(ARCHIVE_CANDIDATES, start=1)]
-    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    # Sessions start at 10:00 local time, as a center's exams do.
+    now = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
     venue = ("г. Санкт-Петербург, ул. Заводская, д. 1", "ауд. 101")
 
     def plan(code, start, chair, others, capacity=10):
@@ -587,7 +588,7 @@ def _seed_exams() -> int:
     xsv.session_complete(session=done, by=staff)
 
     # In progress now: the theory test is open for the candidate who is present.
-    running = plan("31.00400.03", now - datetime.timedelta(hours=1), e3, [e1, e2])
+    running = plan("31.00400.03", timezone.now() - datetime.timedelta(hours=1), e3, [e1, e2])
     apps = [_accepted_application(user=u, code="31.00400.03", staff=staff) for u in archive[5:7]]
     enrolments = xsv.enrol(session=running, applications=apps, by=staff)
     xsv.session_open(session=running, by=staff)
