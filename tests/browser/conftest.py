@@ -8,6 +8,10 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
+
+# CI runs on two shared cores, sometimes beside other work: give pages time.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = os.environ.get("QAC_CHROMIUM", "/usr/bin/chromium")
 # Without these, Chromium spends its start-up dialling Google on a closed network.
