@@ -114,13 +114,16 @@ def enrolment_get_for_candidate(*, user, pk: int) -> Enrolment:
     return enrolment
 
 
-def attempt_get_for_candidate(*, user, pk: int) -> TheoryAttempt:
-    """The candidate's own attempt, in one query (the autosave path); 404 for anyone else's."""
-    attempt = (
-        TheoryAttempt.objects.filter(pk=pk, enrolment__application__candidate_id=user.pk)
-        .select_related("enrolment__session__qualification__exam_spec")
-        .first()
-    )
+def attempt_get_for_candidate(*, user, pk: int, light: bool = False) -> TheoryAttempt:
+    """The candidate's own attempt in one query; 404 for anyone else's.
+
+    ``light`` (the autosave path) skips the session and specification, which
+    saving an answer does not need.
+    """
+    qs = TheoryAttempt.objects.filter(pk=pk, enrolment__application__candidate_id=user.pk)
+    if not light:
+        qs = qs.select_related("enrolment__session__qualification__exam_spec")
+    attempt = qs.first()
     if attempt is None:
         raise Http404
     return attempt
@@ -147,7 +150,8 @@ def choices_by_question(*, attempt: TheoryAttempt, question_id: int) -> dict:
     """(kind, valid choice ids) for one question of the attempt, in one query; empty if not in the variant."""
     if question_id not in attempt.question_ids:
         return {}
-    rows = list(Choice.objects.filter(question_id=question_id).values_list("pk", "question__kind"))
+    # order_by(): Choice's default ordering would join the question's own ordering fields.
+    rows = list(Choice.objects.filter(question_id=question_id).order_by().values_list("pk", "question__kind"))
     if not rows:
         return {}
     return {question_id: (rows[0][1], [pk for pk, _kind in rows])}

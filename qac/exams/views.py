@@ -373,7 +373,7 @@ def theory(request, pk: int):
             "attempt": attempt,
             "questions": selectors.attempt_questions(attempt=attempt),
             "deadline_iso": attempt.deadline_at.isoformat(),
-            "seconds_left": max(int((attempt.deadline_at - timezone.now()).total_seconds()), 0),
+            "ms_left": max(int((attempt.deadline_at - timezone.now()).total_seconds() * 1000), 0),
         },
     )
 
@@ -384,7 +384,7 @@ def theory_answer(request, pk: int):
     """Autosave one answer. JSON in, JSON out; the deadline is the server's, never the browser's."""
     if not request.user.is_authenticated or not has_role(request.user, Role.CANDIDATE):
         return JsonResponse({"error": _("Log in as the candidate.")}, status=403)
-    attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk)
+    attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk, light=True)
     try:
         payload = json.loads(request.body or b"{}")
         question_id = int(payload["question"])
@@ -404,15 +404,19 @@ def theory_answer(request, pk: int):
         return JsonResponse({"error": str(exc), "closed": True}, status=409)
     except services.ExamError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    seconds_left = max(int((attempt.deadline_at - timezone.now()).total_seconds()), 0)
-    return JsonResponse({"saved": saved, "seconds_left": seconds_left})
+    ms_left = max(int((attempt.deadline_at - timezone.now()).total_seconds() * 1000), 0)
+    return JsonResponse({"saved": saved, "ms_left": ms_left})
 
 
 @candidate_required
 @require_POST
 def theory_submit(request, pk: int):
     attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk)
-    auto = attempt.deadline_at <= timezone.now()
+    left = attempt.deadline_at - timezone.now()
+    # The page submits by itself when its countdown ends ("auto"); clocks and
+    # networks differ by a moment, so an automatic post just before the
+    # server's deadline counts as the deadline's.
+    auto = left.total_seconds() <= 0 or (request.POST.get("auto") == "1" and left.total_seconds() <= 5)
     attempt = services.theory_submit(attempt=attempt, auto=auto)
     messages.success(request, _("Your test is submitted."))
     return redirect(reverse("exams:my_exam", args=[attempt.enrolment_id]))
