@@ -6,6 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -139,14 +140,18 @@ def session_documents_issue(*, session_id: int, by=None) -> list[int]:
 
 
 def pending_results() -> list[ExamResult]:
-    """Approved results that should have a document and have none yet."""
+    """Approved results lacking the original their decision calls for (also after a correction)."""
+    approved = ExamResult.objects.filter(
+        enrolment__session__status=SessionStatus.RESULTS_APPROVED, enrolment__status=EnrolmentStatus.ENROLLED
+    ).select_related("enrolment")
+    has = lambda kind: Exists(  # noqa: E731
+        IssuedDocument.objects.filter(result=OuterRef("pk"), kind=kind, variant=Variant.ORIGINAL)
+    )
     return list(
-        ExamResult.objects.filter(
-            enrolment__session__status=SessionStatus.RESULTS_APPROVED,
-            enrolment__status=EnrolmentStatus.ENROLLED,
-            decision__in=[Decision.PASSED, Decision.FAILED, Decision.REMOVED],
-            documents__isnull=True,
-        ).select_related("enrolment")
+        approved.filter(
+            (Q(decision=Decision.PASSED) & ~has(Kind.CERTIFICATE))
+            | (Q(decision__in=[Decision.FAILED, Decision.REMOVED]) & ~has(Kind.CONCLUSION))
+        )
     )
 
 
@@ -172,9 +177,9 @@ def session_issue_again(*, session: ExamSession, by) -> None:
         raise DocumentError(_("Only the center's staff issue documents."))
     if session.status != SessionStatus.RESULTS_APPROVED:
         raise DocumentError(_("Documents are issued only for approved results."))
-    IssuedDocument.objects.filter(result__enrolment__session=session, render_status=RenderStatus.FAILED).update(
-        render_status=RenderStatus.PENDING, render_error=""
-    )
+    failed = IssuedDocument.objects.filter(result__enrolment__session=session, render_status=RenderStatus.FAILED)
+    DocumentEvent.objects.bulk_create([DocumentEvent(document=d, by=by, action="retry") for d in failed])
+    failed.update(render_status=RenderStatus.PENDING, render_error="")
     from .tasks import issue_session_documents_task
 
     session_id = session.pk
@@ -202,6 +207,8 @@ def certificate_revoke(*, document: IssuedDocument, by, reason: str, revoked_on:
         locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
         if locked.kind != Kind.CERTIFICATE:
             raise DocumentError(_("Only certificates are revoked."))
+        if revoked_on < locked.issue_date:
+            raise DocumentError(_("A certificate cannot be revoked before it was issued."))
         if locked.revoked_on:
             raise DocumentError(
                 _("This certificate was already revoked on %(date)s.")

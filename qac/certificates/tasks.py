@@ -22,7 +22,6 @@ from django.utils import timezone, translation
 from .models import DocumentEvent, IssuedDocument, Kind, RenderStatus
 
 logger = logging.getLogger(__name__)
-MAX_RENDER_ATTEMPTS = 3
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=10, max_retries=5)
@@ -36,15 +35,15 @@ def issue_session_documents_task(session_id: int) -> int:
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
-    autoretry_for=(OSError,),
     retry_backoff=10,
     retry_backoff_max=300,
     max_retries=5,
     soft_time_limit=600,
     time_limit=660,
 )
-def render_documents_task(document_ids: list[int]) -> dict:
+def render_documents_task(self, document_ids: list[int]) -> dict:
     """Render the listed documents that still need it, store each PDF with its SHA-256."""
     from .render import render_batch
 
@@ -58,8 +57,14 @@ def render_documents_task(document_ids: list[int]) -> dict:
     IssuedDocument.objects.filter(pk__in=[d.pk for d in todo]).update(render_attempts=F("render_attempts") + 1)
     try:
         pdfs = render_batch(todo)
-    except OSError:
-        raise  # disk or fonts hiccup: Celery retries the batch
+    except OSError as exc:
+        # A disk or font hiccup: retry the batch with backoff; when the
+        # retries are spent, say so on the documents so staff can act.
+        if self.request.retries >= self.max_retries:
+            for document in todo:
+                _fail(document, exc)
+            return {"failed": len(todo)}
+        raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 300)) from exc
     except Exception as exc:
         if len(todo) > 1:
             # One bad document must not sink its batch: render them one by one.

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from qac.certificates import services
 from qac.certificates.tasks import issue_session_documents_task
-from qac.exams.models import ExamSession
+from qac.exams.models import ExamSession, SessionStatus
 
 
 class Command(BaseCommand):
@@ -18,8 +18,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, session=None, pending=False, **options):
         if session is not None:
-            if not ExamSession.objects.filter(pk=session).exists():
+            status = ExamSession.objects.filter(pk=session).values_list("status", flat=True).first()
+            if status is None:
                 raise CommandError(f"No exam session {session}.")
+            # Checked here, not only in the worker: with real workers a refusal
+            # there would never reach this command's exit status.
+            if status != SessionStatus.RESULTS_APPROVED:
+                raise CommandError(f"Session {session} has no approved results; nothing is issued.")
             sessions = [session]
         else:
             sessions = sorted({r.enrolment.session_id for r in services.pending_results()})
