@@ -28,7 +28,8 @@ class VerifyForm(_NoFormTag, forms.Form):
 
 class RevokeForm(_NoFormTag, forms.Form):
     revoked_on = forms.DateField(label=_("Revoked on"), widget=DateInput())
-    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    # The register export carries the reason; its schema allows 500 characters.
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReasonForm(_NoFormTag, forms.Form):

@@ -18,6 +18,7 @@ import csv
 import datetime
 import hashlib
 import logging
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import DatabaseError, OperationalError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -34,7 +35,6 @@ from lxml import etree
 from candidates.validators import format_snils
 from qac.accounts.roles import is_qac_staff
 from qac.certificates.models import IssuedDocument, Kind, Variant
-from qac.exams.models import CommissionMember
 from standards.selectors import center_get
 
 from .models import BatchStatus, ExportBatch, ExportLock, ExportRecord, RecordType
@@ -115,12 +115,16 @@ def pending_querysets() -> list[tuple[str, object]]:
 
 
 def _rows(qs):
-    chair = CommissionMember.objects.filter(session=OuterRef("result__enrolment__session"), is_chair=True)
+    # The chair in one join (a filtered relation), not three correlated subqueries per row.
     return (
         qs.annotate(
-            chair_last=Subquery(chair.values("expert__last_name")[:1]),
-            chair_first=Subquery(chair.values("expert__first_name")[:1]),
-            chair_patronymic=Subquery(chair.values("expert__patronymic")[:1]),
+            chair=FilteredRelation(
+                "result__enrolment__session__commission",
+                condition=Q(result__enrolment__session__commission__is_chair=True),
+            ),
+            chair_last=F("chair__expert__last_name"),
+            chair_first=F("chair__expert__first_name"),
+            chair_patronymic=F("chair__expert__patronymic"),
             q_code=F("qualification__code"),
             q_name=F("qualification__name"),
             q_level=F("qualification__level"),
@@ -155,11 +159,30 @@ def _rows(qs):
     )
 
 
+# The schema's own rules, checked per record while writing, so one bad value
+# holds back its record instead of failing the whole night's batch.
+_SNILS_RE = re.compile(r"^\d{11}$")
+_NUMBER_RE = re.compile(r"^\d{2}\.\d{3}00\.\d{2}\.\d{8}\.\d{2}$")
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_TEXT_FIELDS = ("holder_last_name", "holder_first_name", "holder_patronymic", "q_name", "chair_last")
+
+
 def _problems(record_type: str, row: dict) -> list[str]:
     """Why a record would break the schema; such a record is held back with the reason, not the batch."""
     problems = []
     if not row["snils"]:
         problems.append(_("no SNILS in the candidate's profile"))
+    elif not _SNILS_RE.match(row["snils"]):
+        problems.append(_("the SNILS is not 11 digits"))
+    if row["number"] and not _NUMBER_RE.match(row["number"]):
+        problems.append(_("the certificate number does not have the register's shape"))
+    fields = (*_TEXT_FIELDS, "revoked_reason") if record_type == RecordType.REVOCATION else _TEXT_FIELDS
+    for name in fields:
+        value = row.get(name) or ""
+        if len(value) > 500:
+            problems.append(_("%(field)s is longer than 500 characters") % {"field": name})
+        if _XML_FORBIDDEN.search(value):
+            problems.append(_("%(field)s contains control characters") % {"field": name})
     if not row["birth_date"]:
         problems.append(_("no date of birth in the candidate's profile"))
     if not row["chair_last"]:
@@ -252,7 +275,6 @@ def validate_xml(path: Path) -> None:
 
 
 def _acquire_lock() -> None:
-    ExportLock.objects.get_or_create(name="registry")
     try:
         qs = ExportLock.objects.filter(name="registry")
         if connection.features.has_select_for_update_nowait:
@@ -297,13 +319,40 @@ def registry_export(*, trigger: str, by=None, output_dir: str | None = None, dry
     """Run one export. ``dry_run`` writes the files (to ``output_dir``) and marks nothing."""
     if by is not None and not is_qac_staff(by):
         raise ExportBusy(_("Only the center's staff export to the register."))
+    # The lock row exists before any export's transaction, so a second run is refused at once.
+    ExportLock.objects.get_or_create(name="registry")
     try:
-        return _export(trigger=trigger, by=by, output_dir=output_dir, dry_run=dry_run)
+        outcome = _export(trigger=trigger, by=by, output_dir=output_dir, dry_run=dry_run)
+        if outcome.batch is None and outcome.skipped and not dry_run:
+            # Everything new was held back: keep the reasons where staff look.
+            outcome.batch = ExportBatch.objects.create(
+                trigger=trigger,
+                started_by=by,
+                status=BatchStatus.FAILED,
+                skipped=outcome.skipped,
+                error=_("Every new record was held back; fix the data and export again."),
+            )
+        return outcome
     except OperationalError as exc:
         # SQLite: the other export's write transaction outlasted our busy timeout.
         if "locked" in str(exc):
             raise ExportBusy(_("Another registry export is running; try again in a few minutes.")) from exc
+        _record_failure(trigger, by, exc)
         raise
+    except ExportBusy:
+        raise
+    except Exception as exc:
+        if not dry_run:
+            _record_failure(trigger, by, exc)
+        raise
+
+
+def _record_failure(trigger, by, exc) -> None:
+    """A failed run leaves a visible batch with the reason (in its own transaction; nothing is marked)."""
+    ExportBatch.objects.create(
+        trigger=trigger, started_by=by, status=BatchStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:4000]
+    )
+    logger.error("registry export failed: %s", exc)
 
 
 def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
@@ -312,9 +361,15 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
     outcome = ExportOutcome(dry_run=dry_run)
     with tempfile.TemporaryDirectory(prefix="qac-registry-") as tmp, transaction.atomic():
         _acquire_lock()
+        if connection.vendor == "postgresql":
+            # One long streaming query: PostgreSQL's JIT compiles it for longer than it saves.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
         batch = ExportBatch.objects.create(trigger=trigger, started_by=by, status=BatchStatus.EXPORTED)
         xml_path, csv_path, counts, skipped, marks = _write(Path(tmp), batch.pk, qac)
         outcome.counts, outcome.skipped = counts, skipped
+        for item in skipped:
+            logger.warning("registry export: held back %s %s: %s", item["type"], item["document"], item["reason"])
         if not marks:
             logger.info("registry export: nothing to report (%s held back)", len(skipped))
             transaction.set_rollback(True)  # an empty night leaves no batch and no file
@@ -341,23 +396,36 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
         with open(xml_source, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
-        with open(xml_source, "rb") as fh:
-            batch.xml_file.save(f"{base}.xml", File(fh), save=False)
-        with open(csv_source, "rb") as fh:
-            batch.csv_file.save(f"{base}.csv", File(fh), save=False)
+        # If anything fails from here to the commit, the stored files go too.
+        stored = []
+        try:
+            with open(xml_source, "rb") as fh:
+                batch.xml_file.save(f"{base}.xml", File(fh), save=False)
+                stored.append(batch.xml_file.name)
+            with open(csv_source, "rb") as fh:
+                batch.csv_file.save(f"{base}.csv", File(fh), save=False)
+                stored.append(batch.csv_file.name)
+            _mark(batch, counts, skipped, digest, marks)
+        except BaseException:
+            for name in stored:
+                batch.xml_file.storage.delete(name)
+            raise
         if not outcome.paths:
             outcome.paths = [batch.xml_file.path, batch.csv_file.path]
-        batch.xml_sha256 = digest.hexdigest()
-        batch.counts = counts
-        batch.skipped = skipped
-        batch.save()
-        for start in range(0, len(marks), CHUNK):
-            ExportRecord.objects.bulk_create(
-                [ExportRecord(batch=batch, document_id=pk, record_type=t) for pk, t in marks[start : start + CHUNK]]
-            )
         outcome.batch = batch
         logger.info("registry export batch %s: %s records (%s held back)", batch.pk, len(marks), len(skipped))
     return outcome
+
+
+def _mark(batch, counts, skipped, digest, marks) -> None:
+    batch.xml_sha256 = digest.hexdigest()
+    batch.counts = counts
+    batch.skipped = skipped
+    batch.save()
+    for start in range(0, len(marks), CHUNK):
+        ExportRecord.objects.bulk_create(
+            [ExportRecord(batch=batch, document_id=pk, record_type=t) for pk, t in marks[start : start + CHUNK]]
+        )
 
 
 def batch_mark(*, batch: ExportBatch, by, status: str, note: str = "") -> ExportBatch:

@@ -115,9 +115,7 @@ else:
 # With Redis, sessions are read from the cache and written through to the
 # database: one query fewer on every request (the theory test's autosave
 # above all), and nobody is logged out when Redis restarts.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
-)
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 # Celery reads every CELERY_* setting (see qac/celery.py). Without Redis the
 # tasks run in-process, so a laptop needs no broker to use every feature.

@@ -1,0 +1,257 @@
+"""Fixtures for the registry tests: approved sessions and issued documents built through the real
+services (``tests.certificates.conftest.exam`` and ``issue``), and readers for the exported files.
+
+The readers do not trust the service: the XML is validated here with lxml against the shipped
+XSD, the CSV is checked byte by byte (BOM, separator, CRLF), and ``expected_xml`` /
+``expected_csv`` compute every documented field from the source rows (document, profile,
+qualification, the session's chair), not from the export's own query.
+
+``MEDIA_ROOT`` is a temporary directory for every test here.
+"""
+
+import codecs
+import csv
+import datetime
+import io
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+from lxml import etree
+
+from candidates.models import CandidateProfile
+from qac.accounts.roles import Role
+from qac.certificates.models import IssuedDocument, Kind
+from qac.demo import snils_with_checksum
+from qac.exams.models import CommissionMember
+from qac.registry.models import ExportBatch, ExportRecord
+from tests.certificates.conftest import FAIL_THEORY, PASS, REMOVED, exam, issue, make_candidate
+from tests.exams.conftest import make_qualification
+
+SCHEMA = Path(__file__).resolve().parents[2] / "qac" / "registry" / "schema" / "registry-export-1.0.xsd"
+QAC = "78.033"
+# docs/registry-export.md, "Fields": the CSV columns in order.
+CSV_HEADER = [
+    "qac",
+    "record_type",
+    "record_id",
+    "exam_date",
+    "qualification_code",
+    "qualification_name",
+    "qualification_level",
+    "surname",
+    "name",
+    "patronymic",
+    "birth_date",
+    "snils",
+    "decision",
+    "certificate_number",
+    "issue_date",
+    "valid_until",
+    "revocation_date",
+    "revocation_reason",
+    "commission_chair",
+]
+
+
+def file_name_re(batch_pk: int, ext: str) -> str:
+    """The documented file name: registry-78.033-YYYYMMDD-HHMMSS-batchN.xml / .csv."""
+    return rf"registry-78\.033-\d{{8}}-\d{{6}}-batch{batch_pk}\.{ext}"
+
+
+# --- Reading what the export wrote ----------------------------------------------------------------
+
+
+def schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMA)))
+
+
+def read_xml(path) -> tuple[dict, list[dict]]:
+    """Validate ``path`` against the XSD (independently of the service) and flatten it.
+
+    Returns the root's attributes and one dict per record: ``id`` plus each leaf element by
+    its path (``type``, ``qualification/code``, ``candidate/snils`` ...), in file order.
+    """
+    tree = etree.parse(str(path))
+    xsd = schema()
+    assert xsd.validate(tree), xsd.error_log
+    root = tree.getroot()
+    assert root.tag == "registryExport"
+    records = []
+    for record in root.findall("record"):
+        flat = {"id": record.get("id")}
+        for element in record.iter():
+            if element is record or len(element):
+                continue
+            parent = element.getparent()
+            flat[element.tag if parent is record else f"{parent.tag}/{element.tag}"] = element.text
+        records.append(flat)
+    return dict(root.attrib), records
+
+
+def read_csv(path) -> list[dict]:
+    """The CSV's rows as dicts, after checking the documented encoding: BOM, ';', CRLF, header."""
+    raw = Path(path).read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8), "UTF-8 with a BOM, so Excel reads Cyrillic"
+    assert raw.endswith(b"\r\n")
+    assert b"\n" not in raw.replace(b"\r\n", b""), "every line ends in CRLF"
+    text = raw[len(codecs.BOM_UTF8) :].decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[0] == CSV_HEADER
+    assert all(len(row) == len(CSV_HEADER) for row in rows)
+    return [dict(zip(CSV_HEADER, row, strict=True)) for row in rows[1:]]
+
+
+# --- What the export should say, from the source rows -----------------------------------------------
+
+
+def snils_formatted(digits: str) -> str:
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:]}"
+
+
+def chair_name(document) -> str:
+    chair = CommissionMember.objects.get(session=document.result.enrolment.session, is_chair=True).expert
+    initials = " ".join(f"{p[0]}." for p in (chair.first_name, chair.patronymic) if p)
+    return f"{chair.last_name} {initials}"
+
+
+def _source(document):
+    document = IssuedDocument.objects.select_related("qualification", "result__enrolment__session").get(pk=document.pk)
+    profile = CandidateProfile.objects.get(user_id=document.holder_id)
+    # The exam's date is the day the session started, in the center's time zone.
+    exam_day = timezone.localdate(document.result.enrolment.session.starts_at)
+    assert document.exam_date == exam_day
+    return document, profile, exam_day
+
+
+def expected_xml(document, record_type: str) -> dict:
+    """Every documented XML field of ``document`` reported as ``record_type``, from the source rows."""
+    document, profile, exam_day = _source(document)
+    q = document.qualification
+    record = {
+        "id": str(document.pk),
+        "type": record_type,
+        "examDate": exam_day.isoformat(),
+        "qualification/code": q.code,
+        "qualification/name": q.name,
+        "qualification/level": str(q.level),
+        "candidate/surname": document.holder_last_name,
+        "candidate/name": document.holder_first_name,
+        "candidate/birthDate": profile.date_of_birth.isoformat(),
+        "candidate/snils": snils_formatted(profile.snils),
+        "decision": document.result.decision,
+        "issueDate": document.issue_date.isoformat(),
+        "commissionChair": chair_name(document),
+    }
+    if document.holder_patronymic:
+        record["candidate/patronymic"] = document.holder_patronymic
+    if document.kind == Kind.CERTIFICATE:
+        record["certificateNumber"] = document.number
+        record["validUntil"] = document.valid_until.isoformat()
+    if record_type == "revocation":
+        record["revocationDate"] = document.revoked_on.isoformat()
+        record["revocationReason"] = document.revoked_reason
+    return record
+
+
+def ru_date(day: datetime.date | None) -> str:
+    return day.strftime("%d.%m.%Y") if day else ""
+
+
+def expected_csv(document, record_type: str) -> dict:
+    """The same record as a CSV row: dd.mm.yyyy dates, empty cells for absent fields."""
+    document, profile, exam_day = _source(document)
+    q = document.qualification
+    revocation = record_type == "revocation"
+    return {
+        "qac": QAC,
+        "record_type": record_type,
+        "record_id": str(document.pk),
+        "exam_date": ru_date(exam_day),
+        "qualification_code": q.code,
+        "qualification_name": q.name,
+        "qualification_level": str(q.level),
+        "surname": document.holder_last_name,
+        "name": document.holder_first_name,
+        "patronymic": document.holder_patronymic,
+        "birth_date": ru_date(profile.date_of_birth),
+        "snils": snils_formatted(profile.snils),
+        "decision": document.result.decision,
+        "certificate_number": document.number,
+        "issue_date": ru_date(document.issue_date),
+        "valid_until": ru_date(document.valid_until),
+        "revocation_date": ru_date(document.revoked_on) if revocation else "",
+        "revocation_reason": document.revoked_reason if revocation else "",
+        "commission_chair": chair_name(document),
+    }
+
+
+def reported() -> list[tuple[int, str]]:
+    """Every (document, record type) marked as reported, sorted."""
+    return sorted(ExportRecord.objects.values_list("document_id", "record_type"))
+
+
+def registry_state() -> dict:
+    """Every batch and mark: a refused request changes none of it."""
+    return {
+        "batches": list(
+            ExportBatch.objects.order_by("pk").values_list(
+                "pk", "status", "counts", "skipped", "xml_file", "csv_file", "submitted_at", "acknowledged_at", "note"
+            )
+        ),
+        "records": list(ExportRecord.objects.order_by("pk").values_list("batch", "document", "record_type")),
+    }
+
+
+# --- Fixtures ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def chair(make_user):
+    """The chair of every session built here; the register gets "Кузнецов Д. С."."""
+    return make_user(Role.EXPERT, last_name="Кузнецов", first_name="Дмитрий", patronymic="Сергеевич")
+
+
+@pytest.fixture
+def commission(chair, make_user):
+    return [chair, make_user(Role.EXPERT), make_user(Role.EXPERT)]
+
+
+@pytest.fixture
+def qualification(db):
+    return make_qualification()
+
+
+@pytest.fixture
+def make_exam(staff, commission, qualification):
+    def make(outcomes, **kwargs):
+        kwargs.setdefault("qualification", qualification)
+        return exam(staff=staff, commission=commission, outcomes=outcomes, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def issued(make_exam):
+    """One approved session with every kind of original: two certificates (one holder without a
+    patronymic), a conclusion for a failed theory test and one for a removed candidate."""
+    holders = [
+        make_candidate(
+            last_name="Ёлкин", first_name="Фёдор", patronymic="Юрьевич", snils=snils_with_checksum(112233445)
+        ),
+        make_candidate(last_name="Лебедева", first_name="Анна", patronymic=""),
+        None,
+        None,
+    ]
+    built = make_exam([PASS, PASS, FAIL_THEORY, REMOVED], holders=holders)
+    documents = issue(built.results)
+    assert [d.kind for d in documents] == [Kind.CERTIFICATE, Kind.CERTIFICATE, Kind.CONCLUSION, Kind.CONCLUSION]
+    return SimpleNamespace(session=built.session, documents=documents, holders=built.holders)

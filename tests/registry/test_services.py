@@ -1,0 +1,561 @@
+"""The registry export (docs/registry-export.md): what goes into the files, exactly once, what is held
+back and why, what a crash or an invalid file leaves behind, the management command, the batch
+status machine and the deadline watch.
+
+Every document is issued through the certificates services from sessions approved through the
+exams services (``tests.certificates.conftest.exam``); the files are read back and validated here,
+independently of the service (``tests.registry.conftest.read_xml`` / ``read_csv``).
+"""
+
+import datetime
+import hashlib
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from candidates.models import CandidateProfile
+from qac.certificates import services as certificate_services
+from qac.certificates.models import IssuedDocument, Variant
+from qac.exams.models import CommissionMember
+from qac.registry import services
+from qac.registry.models import BatchStatus, ExportBatch, ExportRecord
+from tests.certificates.conftest import PASS, issue
+from tests.exams.conftest import ru
+from tests.registry.conftest import (
+    QAC,
+    expected_csv,
+    expected_xml,
+    file_name_re,
+    read_csv,
+    read_xml,
+    registry_state,
+    reported,
+)
+
+pytestmark = pytest.mark.django_db
+
+NO_SNILS = "no SNILS in the candidate's profile"
+NO_BIRTH_DATE = "no date of birth in the candidate's profile"
+NO_CHAIR = "the session has no commission chair"
+
+
+def export(**kwargs):
+    kwargs.setdefault("trigger", "test")
+    return services.registry_export(**kwargs)
+
+
+def batch_files(batch) -> tuple[dict, list[dict], list[dict]]:
+    """The stored files of ``batch``: XML root attributes, XML records, CSV rows."""
+    attrs, records = read_xml(batch.xml_file.path)
+    return attrs, records, read_csv(batch.csv_file.path)
+
+
+def stored_registry_files(media) -> list[Path]:
+    folder = Path(media) / "registry"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+# --- The files ----------------------------------------------------------------------------------------
+
+
+def test_an_export_writes_every_unreported_certificate_and_conclusion_with_every_documented_field(issued):
+    outcome = export()
+
+    batch = outcome.batch
+    assert batch is not None and batch.status == BatchStatus.EXPORTED and batch.trigger == "test"
+    assert batch.counts == outcome.counts == {"certificate": 2, "conclusion": 2}
+    assert batch.skipped == outcome.skipped == []
+    certificates, conclusions = issued.documents[:2], issued.documents[2:]
+    expected = [(d, "certificate") for d in certificates] + [(d, "conclusion") for d in conclusions]
+
+    attrs, records, rows = batch_files(batch)
+    assert attrs["version"] == "1.0" and attrs["qac"] == QAC and attrs["batch"] == str(batch.pk)
+    assert abs(datetime.datetime.fromisoformat(attrs["created"]) - timezone.now()) < datetime.timedelta(minutes=1)
+    assert records == [expected_xml(d, t) for d, t in expected]
+    assert rows == [expected_csv(d, t) for d, t in expected]
+
+    # A spot check of the formats against literal values, not only against the helpers.
+    yolkin = records[0]
+    assert yolkin["candidate/surname"] == "Ёлкин" and yolkin["candidate/patronymic"] == "Юрьевич"
+    assert re.fullmatch(r"\d{3}-\d{3}-\d{3} \d{2}", yolkin["candidate/snils"])
+    assert yolkin["candidate/snils"] == "112-233-445 " + yolkin["candidate/snils"][-2:]
+    assert yolkin["commissionChair"] == "Кузнецов Д. С."
+    assert "candidate/patronymic" not in records[1], "an empty patronymic is left out of the XML"
+    assert rows[1]["patronymic"] == ""
+    assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", rows[0]["exam_date"])
+    assert rows[0]["birth_date"] == "17.05.1990"
+    assert [r["decision"] for r in records] == ["passed", "passed", "failed", "removed"]
+    assert "certificateNumber" not in records[2] and "validUntil" not in records[2]
+
+    # Stored under the documented names, with the XML's digest; one mark per record.
+    assert re.fullmatch(file_name_re(batch.pk, "xml"), Path(batch.xml_file.name).name)
+    assert re.fullmatch(file_name_re(batch.pk, "csv"), Path(batch.csv_file.name).name)
+    assert Path(batch.xml_file.name).stem == Path(batch.csv_file.name).stem
+    assert batch.xml_sha256 == hashlib.sha256(Path(batch.xml_file.path).read_bytes()).hexdigest()
+    assert outcome.paths == [batch.xml_file.path, batch.csv_file.path]
+    assert reported() == sorted((d.pk, t) for d, t in expected)
+    assert set(ExportRecord.objects.values_list("batch", flat=True)) == {batch.pk}
+
+
+def test_a_second_run_finds_nothing_new_writes_no_file_and_no_batch_and_logs_it(issued, media, caplog):
+    export()
+    before, files = registry_state(), stored_registry_files(media)
+
+    with caplog.at_level(logging.INFO, logger="qac.registry.services"):
+        outcome = export()
+
+    assert outcome.batch is None and outcome.total == 0 and outcome.paths == [] and outcome.skipped == []
+    assert registry_state() == before
+    assert stored_registry_files(media) == files
+    assert "registry export: nothing to report (0 held back)" in caplog.messages
+
+
+def test_only_the_new_documents_go_into_the_next_batch(issued, make_exam):
+    first = export().batch
+    later = issue(make_exam([PASS]).results)
+
+    second = export().batch
+
+    assert second.pk != first.pk and second.counts == {"certificate": 1}
+    _attrs, records, rows = batch_files(second)
+    assert records == [expected_xml(later[0], "certificate")]
+    assert rows == [expected_csv(later[0], "certificate")]
+
+
+# --- Held back -----------------------------------------------------------------------------------------
+
+
+def _no_snils(document):
+    CandidateProfile.objects.filter(user=document.holder).update(snils="")
+
+
+def _no_profile(document):
+    # date_of_birth is NOT NULL, so a missing date of birth means a missing profile.
+    CandidateProfile.objects.filter(user=document.holder).delete()
+
+
+@pytest.mark.parametrize(
+    ("breakage", "reasons"),
+    [(_no_snils, [NO_SNILS]), (_no_profile, [NO_SNILS, NO_BIRTH_DATE])],
+    ids=["no-snils", "no-profile"],
+)
+def test_a_record_without_snils_or_birth_date_is_held_back_with_the_reason_and_reported_once_fixed(
+    issued, breakage, reasons
+):
+    broken = issued.documents[1]
+    profile = CandidateProfile.objects.get(user=broken.holder)
+    breakage(broken)
+
+    first = export().batch
+
+    assert first.counts == {"certificate": 1, "conclusion": 2}
+    reason = "; ".join(ru(r) for r in reasons)
+    assert first.skipped == [{"document": broken.pk, "type": "certificate", "reason": reason}]
+    _attrs, records, rows = batch_files(first)
+    assert str(broken.pk) not in [r["id"] for r in records] + [r["record_id"] for r in rows]
+    assert (broken.pk, "certificate") not in reported()
+
+    # Still broken: held back again and nothing else to report: a failed batch
+    # with the reason, no file, nothing marked.
+    held = export().batch
+    assert held.status == "failed" and not held.xml_file
+    assert held.skipped == [{"document": broken.pk, "type": "certificate", "reason": reason}]
+
+    profile.save()  # the profile as it was: an UPDATE, or an INSERT when it had been deleted
+    second = export().batch
+
+    assert second.counts == {"certificate": 1} and second.skipped == []
+    _attrs, records, rows = batch_files(second)
+    assert records == [expected_xml(broken, "certificate")]
+    assert rows == [expected_csv(broken, "certificate")]
+    assert reported().count((broken.pk, "certificate")) == 1
+
+
+def test_a_session_without_a_chair_holds_back_its_records_and_the_other_sessions_go(issued, make_exam):
+    other = issue(make_exam([PASS]).results)[0]
+    seat = CommissionMember.objects.get(session=issued.session, is_chair=True)
+    CommissionMember.objects.filter(pk=seat.pk).update(is_chair=False)
+
+    first = export().batch
+
+    assert first.counts == {"certificate": 1}
+    assert first.skipped == [
+        {"document": d.pk, "type": t, "reason": ru(NO_CHAIR)}
+        for d, t in zip(issued.documents, ["certificate", "certificate", "conclusion", "conclusion"], strict=True)
+    ]
+    assert reported() == [(other.pk, "certificate")]
+
+    CommissionMember.objects.filter(pk=seat.pk).update(is_chair=True)
+    second = export().batch
+
+    assert second.counts == {"certificate": 2, "conclusion": 2} and second.skipped == []
+    _attrs, records, _rows = batch_files(second)
+    assert [r["commissionChair"] for r in records] == ["Кузнецов Д. С."] * 4
+
+
+# --- Later facts: revocations, duplicates, corrections -----------------------------------------------
+
+
+def test_a_revocation_after_the_export_is_its_own_record_in_a_later_batch(issued, staff):
+    export()
+    certificate = issued.documents[0]
+    certificate_services.certificate_revoke(
+        document=certificate,
+        by=staff,
+        reason="Решение апелляционной комиссии",
+        revoked_on=timezone.localdate(),
+    )
+
+    batch = export().batch
+
+    assert batch.counts == {"revocation": 1}
+    certificate.refresh_from_db()
+    _attrs, records, rows = batch_files(batch)
+    assert records == [expected_xml(certificate, "revocation")]
+    assert records[0]["revocationDate"] == timezone.localdate().isoformat()
+    assert records[0]["revocationReason"] == "Решение апелляционной комиссии"
+    assert rows == [expected_csv(certificate, "revocation")]
+    assert ExportRecord.objects.filter(document=certificate).count() == 2
+    assert export().batch is None, "the revocation is reported once"
+
+
+def test_a_certificate_revoked_before_its_first_export_is_reported_then_revoked_in_one_batch(issued, staff):
+    certificate = issued.documents[0]
+    certificate_services.certificate_revoke(document=certificate, by=staff, reason="Ошибка в протоколе")
+
+    batch = export().batch
+
+    assert batch.counts == {"certificate": 2, "conclusion": 2, "revocation": 1}
+    _attrs, records, _rows = batch_files(batch)
+    ids = [(r["id"], r["type"]) for r in records]
+    assert ids.index((str(certificate.pk), "certificate")) < ids.index((str(certificate.pk), "revocation"))
+
+
+def test_duplicates_and_corrections_are_reported_as_their_own_records_with_the_same_number(issued, staff):
+    export()
+    lost, renamed = issued.documents[:2]
+    duplicate = certificate_services.certificate_duplicate(original=lost, by=staff, reason="Утеряно")
+    correction = certificate_services.certificate_correct(
+        original=renamed, by=staff, reason="Смена фамилии", last_name="Новикова", first_name="Анна"
+    )
+
+    batch = export().batch
+
+    assert batch.counts == {"duplicate": 1, "correction": 1}
+    _attrs, records, rows = batch_files(batch)
+    assert records == [expected_xml(duplicate, "duplicate"), expected_xml(correction, "correction")]
+    assert rows == [expected_csv(duplicate, "duplicate"), expected_csv(correction, "correction")]
+    assert records[0]["certificateNumber"] == lost.number and records[1]["certificateNumber"] == renamed.number
+    assert records[1]["candidate/surname"] == "Новикова"
+    assert reported().count((duplicate.pk, "duplicate")) == 1
+
+    # Revoking the number revokes every paper of it, but the register hears it once, on the original.
+    certificate_services.certificate_revoke(document=duplicate, by=staff, reason="Подделка")
+    batch = export().batch
+    assert batch.counts == {"revocation": 1}
+    _attrs, records, _rows = batch_files(batch)
+    assert [(r["id"], r["type"]) for r in records] == [(str(lost.pk), "revocation")]
+
+
+# --- Nothing marked unless everything committed --------------------------------------------------------
+
+
+def _fail_bulk_create(monkeypatch):
+    """Let the first chunk of marks in, then crash: the first chunk must not survive either."""
+    monkeypatch.setattr(services, "CHUNK", 1)
+    real = ExportRecord.objects.bulk_create
+    calls = []
+
+    def bulk_create(objs, *args, **kwargs):
+        calls.append(len(objs))
+        if len(calls) == 2:
+            assert ExportRecord.objects.count() == 1, "a chunk was written before the crash"
+            raise RuntimeError("worker lost mid-run")
+        return real(objs, *args, **kwargs)
+
+    monkeypatch.setattr(ExportRecord.objects, "bulk_create", bulk_create)
+
+
+def _fail_batch_save(monkeypatch):
+    """Crash when the batch is saved with its files, after both were written to storage."""
+    real = ExportBatch.save
+
+    def save(self, *args, **kwargs):
+        if self.xml_sha256:
+            raise RuntimeError("database went away")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ExportBatch, "save", save)
+
+
+@pytest.mark.parametrize("crash", [_fail_bulk_create, _fail_batch_save], ids=["marking", "saving-the-batch"])
+def test_a_crash_between_writing_and_marking_marks_nothing_and_the_next_run_exports_everything(
+    issued, monkeypatch, crash
+):
+    crash(monkeypatch)
+
+    with pytest.raises(RuntimeError):
+        export()
+
+    # Nothing marked; the failure itself is visible to staff as a failed batch with its reason.
+    assert ExportRecord.objects.count() == 0
+    failed = ExportBatch.objects.get()
+    assert failed.status == "failed" and "RuntimeError" in failed.error and not failed.xml_file
+    monkeypatch.undo()
+    batch = export().batch
+    assert batch.counts == {"certificate": 2, "conclusion": 2}
+    assert len(reported()) == 4 and ExportBatch.objects.exclude(status="failed").count() == 1
+
+
+def test_a_file_that_fails_the_schema_raises_export_invalid_and_marks_nothing(issued, monkeypatch, media):
+    real = services._element
+
+    def level_twelve(record_type, row):
+        element = real(record_type, row)
+        element.find("qualification/level").text = "12"
+        return element
+
+    monkeypatch.setattr(services, "_element", level_twelve)
+
+    with pytest.raises(services.ExportInvalid) as exc:
+        export()
+
+    assert "level" in str(exc.value)
+    assert ExportRecord.objects.count() == 0
+    assert ExportBatch.objects.get().status == "failed"
+    assert stored_registry_files(media) == []
+    monkeypatch.undo()
+    assert export().batch.counts == {"certificate": 2, "conclusion": 2}
+
+
+def test_the_database_refuses_a_second_mark_of_the_same_fact(issued):
+    export()
+    document = issued.documents[0]
+    other_batch = ExportBatch.objects.create(trigger="test", status=BatchStatus.EXPORTED)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExportRecord.objects.create(batch=other_batch, document=document, record_type="certificate")
+
+    assert ExportRecord.objects.filter(document=document, record_type="certificate").count() == 1
+    # The same document may carry another fact.
+    ExportRecord.objects.create(batch=other_batch, document=document, record_type="revocation")
+
+
+def test_only_the_centers_staff_export(issued, candidate, expert, head):
+    for who in (candidate, expert):
+        with pytest.raises(services.ExportBusy):
+            export(by=who)
+        assert registry_state() == {"batches": [], "records": []}
+
+    batch = export(by=head, trigger="manual").batch
+    assert batch.started_by == head and batch.trigger == "manual"
+
+
+# --- The management command ----------------------------------------------------------------------------
+
+
+def test_a_dry_run_writes_the_files_where_asked_prints_them_and_marks_nothing(issued, tmp_path, capsys, media):
+    target = tmp_path / "out"
+
+    call_command("export_registry", "--dry-run", "--output", str(target))
+
+    out = capsys.readouterr().out.splitlines()
+    files = sorted(target.iterdir())
+    assert [p.suffix for p in files] == [".csv", ".xml"]
+    assert sorted(out[:2]) == sorted(str(p) for p in files)
+    assert out[2] == "4 records would report (certificate: 2, conclusion: 2); 0 held back"
+    _attrs, records = read_xml(files[1])
+    assert len(records) == len(read_csv(files[0])) == 4
+    assert registry_state() == {"batches": [], "records": []}
+    assert stored_registry_files(media) == []
+
+    # The same again, for real: the files go to the directory too, and everything is marked.
+    real_target = tmp_path / "real"
+    call_command("export_registry", "--output", str(real_target))
+
+    out = capsys.readouterr().out.splitlines()
+    batch = ExportBatch.objects.get()
+    written = sorted(real_target.iterdir())
+    assert [p.name for p in written] == sorted([Path(batch.csv_file.name).name, Path(batch.xml_file.name).name])
+    assert sorted(out[:2]) == sorted(str(p) for p in written)
+    assert out[2] == "4 records reported (certificate: 2, conclusion: 2); 0 held back"
+    assert batch.trigger == "command" and len(reported()) == 4
+    assert written[1].read_bytes() == Path(batch.xml_file.path).read_bytes()
+
+
+def test_the_command_names_what_it_held_back(issued, capsys):
+    _no_snils(issued.documents[0])
+
+    call_command("export_registry")
+
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[-1] == "3 records reported (certificate: 1, conclusion: 2); 1 held back"
+    assert f"held back: document {issued.documents[0].pk} (certificate): {ru(NO_SNILS)}" in captured.err
+
+
+# --- Batch status ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def batch(issued):
+    return export().batch
+
+
+def test_a_batch_is_marked_submitted_then_acknowledged(batch, staff, head):
+    submitted = services.batch_mark(batch=batch, by=staff, status=BatchStatus.SUBMITTED, note="Загружено в ЛК")
+    assert submitted.status == BatchStatus.SUBMITTED and submitted.submitted_at is not None
+    assert submitted.acknowledged_at is None
+
+    acknowledged = services.batch_mark(batch=batch, by=head, status=BatchStatus.ACKNOWLEDGED, note="Принято")
+    batch.refresh_from_db()
+    assert batch.status == acknowledged.status == BatchStatus.ACKNOWLEDGED
+    assert batch.acknowledged_at >= batch.submitted_at
+    assert batch.note == "Загружено в ЛК\nПринято"
+
+
+@pytest.mark.parametrize(
+    ("path", "refused"),
+    [
+        ([], BatchStatus.ACKNOWLEDGED),
+        ([BatchStatus.SUBMITTED], BatchStatus.SUBMITTED),
+        ([BatchStatus.SUBMITTED, BatchStatus.ACKNOWLEDGED], BatchStatus.SUBMITTED),
+        ([BatchStatus.SUBMITTED, BatchStatus.ACKNOWLEDGED], BatchStatus.ACKNOWLEDGED),
+        ([], BatchStatus.EXPORTED),
+        ([], BatchStatus.FAILED),
+    ],
+)
+def test_a_batch_moves_only_forward_one_step_at_a_time(batch, staff, path, refused):
+    for status in path:
+        services.batch_mark(batch=batch, by=staff, status=status)
+    before = registry_state()
+
+    with pytest.raises(services.ExportBusy):
+        services.batch_mark(batch=batch, by=staff, status=refused, note="x")
+
+    assert registry_state() == before
+
+
+def test_only_the_centers_staff_mark_a_batch(batch, candidate, expert):
+    before = registry_state()
+    for who in (candidate, expert):
+        with pytest.raises(services.ExportBusy):
+            services.batch_mark(batch=batch, by=who, status=BatchStatus.SUBMITTED)
+    assert registry_state() == before
+
+
+# --- Deadlines -----------------------------------------------------------------------------------------
+
+
+def _exam_days_ago(document, days, today):
+    IssuedDocument.objects.filter(pk=document.pk).update(exam_date=today - datetime.timedelta(days=days))
+
+
+@pytest.mark.parametrize(("report_days", "warn_days"), [(30, 7), (10, 3)])
+def test_the_deadline_watch_counts_overdue_and_due_soon_unreported_records(
+    issued, make_exam, settings, report_days, warn_days
+):
+    settings.QAC_REGISTRY_REPORT_DAYS, settings.QAC_REGISTRY_WARN_DAYS = report_days, warn_days
+    today = timezone.localdate()
+    a, b, c, d = issued.documents
+    e = issue(make_exam([PASS]).results)[0]
+    # Deadline = exam date + report_days. Past it: overdue; within warn_days of it: due soon.
+    _exam_days_ago(a, report_days + 1, today)  # deadline yesterday: overdue
+    _exam_days_ago(b, report_days, today)  # deadline today: due soon, not yet overdue
+    _exam_days_ago(c, report_days - warn_days, today)  # deadline in warn_days: due soon
+    _exam_days_ago(d, report_days - warn_days - 1, today)  # not yet
+    # e: the exam is in the future
+
+    watch = services.deadline_watch(today=today)
+
+    assert (watch["overdue"], watch["due_soon"]) == (1, 2)
+    assert [x.pk for x in watch["items"]] == [a.pk, b.pk, c.pk]
+    assert watch["overdue_from"] == today - datetime.timedelta(days=report_days)
+
+    # Reported records drop out; one held back stays on the watch.
+    _no_snils(b)
+    export()
+    watch = services.deadline_watch(today=today)
+    assert (watch["overdue"], watch["due_soon"]) == (0, 1)
+    assert [x.pk for x in watch["items"]] == [b.pk]
+    assert e.pk not in [x.pk for x in watch["items"]]
+
+
+def test_the_deadline_watch_lists_at_most_limit_items_but_counts_them_all(issued):
+    today = timezone.localdate()
+    IssuedDocument.objects.update(exam_date=today - datetime.timedelta(days=60))
+
+    watch = services.deadline_watch(today=today, limit=2)
+
+    assert watch["overdue"] == 4 and len(watch["items"]) == 2
+    assert services.deadline_watch(today=today, limit=0)["items"] == []
+
+
+def test_variants_are_not_reported_as_originals(issued, staff):
+    """A duplicate is never also reported as a ``certificate``; the original is never a ``duplicate``."""
+    duplicate = certificate_services.certificate_duplicate(original=issued.documents[0], by=staff, reason="Утеряно")
+    assert duplicate.variant == Variant.DUPLICATE
+
+    export()
+
+    assert [t for d, t in reported() if d == duplicate.pk] == ["duplicate"]
+    assert [t for d, t in reported() if d == issued.documents[0].pk] == ["certificate"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"holder_first_name": "Ив\x0bан"}, "holder_first_name contains control characters"),
+        ({"number": "31.00400.02.00000001.2026"}, "the certificate number does not have the register's shape"),
+    ],
+    ids=["control-character", "number-shape"],
+)
+def test_a_value_the_schema_would_refuse_holds_back_its_record_not_the_batch(issued, change, expected):
+    from django.utils import translation
+
+    from qac.certificates.models import IssuedDocument
+
+    broken = issued.documents[0]
+    IssuedDocument.objects.filter(pk=broken.pk).update(**change)
+    with translation.override("en"):
+        batch = export().batch
+    assert batch.status == "exported"
+    assert batch.counts == {"certificate": 1, "conclusion": 2}
+    (held,) = batch.skipped
+    assert held["document"] == broken.pk and expected in held["reason"]
+    assert (broken.pk, "certificate") not in reported()
+
+
+def test_a_snils_that_is_not_eleven_digits_is_held_back(issued):
+    from django.utils import translation
+
+    from candidates.models import CandidateProfile
+
+    broken = issued.documents[0]
+    CandidateProfile.objects.filter(user=broken.holder).update(snils="1234")
+    with translation.override("en"):
+        batch = export().batch
+    assert [h["document"] for h in batch.skipped] == [broken.pk]
+    assert "SNILS is not 11 digits" in batch.skipped[0]["reason"]
+
+
+def test_an_over_long_revocation_reason_holds_back_only_the_revocation(issued):
+    from django.utils import translation
+
+    from qac.certificates.models import IssuedDocument
+
+    export()  # the originals are reported first
+    revoked = issued.documents[0]
+    IssuedDocument.objects.filter(pk=revoked.pk).update(
+        revoked_on=revoked.issue_date,
+        revoked_reason="Ж" * 600,
+    )
+    with translation.override("en"):
+        batch = export().batch
+    assert batch.status == "failed" and batch.skipped[0]["type"] == "revocation"
+    assert "revoked_reason is longer than 500 characters" in batch.skipped[0]["reason"]
+    assert (revoked.pk, "revocation") not in reported()
