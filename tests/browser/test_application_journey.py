@@ -68,7 +68,7 @@ def test_apply_then_staff_accepts_then_candidate_sees_it(live_server, browser, s
     staff_page.goto(f"{base}/staff/applications/?q={candidate.candidate_profile.snils}")
     staff_page.get_by_role("link", name=application.number).click()
     expect(staff_page.get_by_text(candidate.candidate_profile.snils_display)).to_be_visible()
-    with staff_page.expect_navigation():
+    with staff_page.expect_navigation(wait_until="domcontentloaded"):
         staff_page.get_by_test_id("accept").click()
     expect(staff_page.locator("h1 [data-status]")).to_have_attribute("data-status", "accepted")
 
