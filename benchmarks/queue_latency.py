@@ -17,16 +17,20 @@ What it does:
 2. Starts ``gunicorn qac.wsgi --workers 4 --bind 127.0.0.1:PORT`` with the same
    environment and waits for ``/healthz``.
 3. Logs in as ``staff@qac.local`` and drives the server with ``--concurrency``
-   threads (one keep-alive ``http.client`` connection each) through a fixed,
-   seeded mix of queue pages (status filter, surname search, SNILS-prefix search,
-   page > 1, each sort order) and application detail pages, until
-   ``--requests`` are done or ``--max-seconds`` have passed. A few warm-up
-   requests are sent first and not counted.
+   threads, each a closed loop with no think time over its own ``http.client``
+   connection (gunicorn's sync workers close it after each answer, so it
+   reconnects), through a fixed, seeded mix of queue pages (status filter,
+   surname search, SNILS-prefix search, page > 1, each sort order) and
+   application detail pages, until ``--requests`` are done or ``--max-seconds``
+   have passed. A few warm-up requests are sent first and not counted.
 4. Prints count, errors (anything but 200), p50/p95/p99 latency and throughput
-   per request kind and overall, then stops gunicorn.
+   per request kind and overall, then stops gunicorn. Exit status 0 when the
+   overall p95 is under 200 ms, 1 when it is not.
 
 Only 127.0.0.1 is ever contacted. Any other environment variable (``CONN_MAX_AGE``,
 ``REDIS_URL``...) is passed through to the management commands and gunicorn.
+The client shares the machine with the server; the script prints how busy the
+CPUs were before it started, because another process's load skews every figure.
 """
 
 import argparse
