@@ -1,13 +1,13 @@
 """PDF rendering of certificates and conclusions with WeasyPrint.
 
-Rendering one HTML document per certificate spends most of its time
-subsetting fonts for each PDF. Here a batch of documents is laid out as one
-HTML document, written as one PDF (fonts subset once), and split into one
-PDF per document with pypdf. Each document still gets its own file; the
-layout work per certificate is what it always was.
+A batch of documents is laid out as one HTML document with one shared font
+configuration, then each document's pages are written as a PDF of their own
+(``Document.copy(pages).write_pdf()``): every file holds only its own
+content and images, never another holder's. What batching saves is
+WeasyPrint's fixed cost per call (style sheets, font set-up); the layout of
+each certificate's two pages remains the main cost (measured in
+benchmarks/certificates_render.py).
 """
-
-from __future__ import annotations
 
 import base64
 import io
@@ -17,7 +17,6 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from pypdf import PdfReader, PdfWriter
 
 from standards.selectors import center_get
 
@@ -36,7 +35,10 @@ def qr_data_uri(url: str) -> str:
     one by one: measured, it cost a third of a certificate's rendering time.
     """
     png = io.BytesIO()
-    segno.make(url, error="m").save(png, kind="png", scale=4, border=2)
+    # One pixel per module, drawn pixelated by the template: small and sharp.
+    # A fixed mask skips segno's search over eight masks (pure Python, 5 ms a code);
+    # any mask gives a valid code.
+    segno.make(url, error="m", mask=0).save(png, kind="png", scale=1, border=2)
     return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
 
 
@@ -68,6 +70,19 @@ def batch_html(documents: list[IssuedDocument]) -> str:
         return render_to_string("certificates/pdf/batch.html", {"bodies": bodies})
 
 
+_font_config = None
+
+
+def font_config():
+    """One WeasyPrint font configuration per worker process: building it per call costs time and leaks memory."""
+    global _font_config
+    if _font_config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _font_config = FontConfiguration()
+    return _font_config
+
+
 def render_batch(documents: list[IssuedDocument]) -> dict[int, bytes]:
     """Render several documents in one layout pass; return each one's own PDF by document id."""
     from weasyprint import HTML
@@ -75,7 +90,7 @@ def render_batch(documents: list[IssuedDocument]) -> dict[int, bytes]:
     if not documents:
         return {}
     html = batch_html(documents)
-    rendered = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    rendered = HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=font_config())
     # Where each document starts: the page holding its marker anchor.
     starts = []
     for index, page in enumerate(rendered.pages):
@@ -84,18 +99,11 @@ def render_batch(documents: list[IssuedDocument]) -> dict[int, bytes]:
                 starts.append((int(anchor[len(PAGE_MARKER) :]), index))
     if [pk for pk, _ in starts] != [d.pk for d in documents]:
         raise RuntimeError("could not find where each document starts in the batch layout")
-    whole = rendered.write_pdf()
-    reader = PdfReader(io.BytesIO(whole))
-    bounds = [index for _, index in starts] + [len(reader.pages)]
+    bounds = [index for _, index in starts] + [len(rendered.pages)]
     out = {}
     for (pk, first), last in zip(starts, bounds[1:], strict=True):
-        writer = PdfWriter()
-        for page in reader.pages[first:last]:
-            writer.add_page(page)
-        writer.add_metadata({"/Title": f"{pk}", "/Producer": "QAC 78.033"})
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        out[pk] = buffer.getvalue()
+        # Each document's own pages only: its file carries no other holder's data.
+        out[pk] = rendered.copy(rendered.pages[first:last]).write_pdf()
     return out
 
 

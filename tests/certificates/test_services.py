@@ -651,3 +651,25 @@ def test_lookup_answers_valid_expired_and_not_found(certificate):
     assert services.verification_lookup(number=number[:-1] + "9", issue_date=day) == {"status": "not_found"}
     IssuedDocument.objects.filter(pk=certificate.pk).update(valid_until=timezone.localdate() - datetime.timedelta(1))
     assert services.verification_lookup(number=number, issue_date=day)["status"] == "expired"
+
+
+def test_each_file_of_a_batch_holds_only_its_own_document(make_exam):
+    """Rendered together, split apart: no file carries another holder's name, number or QR code."""
+    import io
+
+    from pypdf import PdfReader
+
+    built = make_exam([PASS, PASS, PASS])
+    documents = issue(built.results, render=True)
+    assert len(documents) == 3
+    for document in documents:
+        reader = PdfReader(io.BytesIO(pdf_bytes(document)))
+        images = set()
+        for page in reader.pages:
+            xobjects = page.get("/Resources", {}).get("/XObject", {}) or {}
+            images.update(name for name, ref in xobjects.items() if ref.get_object().get("/Subtype") == "/Image")
+        assert len(images) == 1, "its own QR code, nothing else"
+        text = " ".join(page.extract_text() for page in reader.pages)
+        for other in documents:
+            if other.pk != document.pk:
+                assert other.number not in text and other.holder_last_name not in text
