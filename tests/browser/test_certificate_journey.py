@@ -11,10 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from candidates import services as candidate_services
 from qac.accounts.roles import Role
 from qac.certificates.models import IssuedDocument, Kind, RenderStatus
 from qac.certificates.render import verify_url
@@ -22,7 +20,8 @@ from qac.exams import selectors as exam_selectors
 from qac.exams import services as exam_services
 from qac.exams.models import Choice, Decision, ExamResult, Question, QuestionKind, SessionStatus
 from standards.models import PracticalCriterion, Qualification
-from tests.factories import DEFAULT_PASSWORD, CandidateProfileFactory, UserFactory, pdf_upload
+from tests.builders import accepted_application, session_in_progress
+from tests.factories import DEFAULT_PASSWORD, CandidateProfileFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("committed_catalogue")]
 
@@ -62,39 +61,15 @@ def completed_session(qualification):
         )
     ).user
 
-    application = candidate_services.application_create(candidate=candidate, qualification=qualification)
-    for required in qualification.required_documents.filter(is_mandatory=True):
-        candidate_services.application_attach_document(
-            application=application,
-            required_document=required,
-            uploaded_file=pdf_upload(f"{required.pk}.pdf"),
-            by=candidate,
-        )
-    application = candidate_services.application_submit(
-        application=application,
-        by=candidate,
-        consent=candidate_services.Consent(personal_data=True, exam_rules=True, ip="192.0.2.20"),
-    )
-    application = candidate_services.application_accept(
-        application=application, by=staff, expected_version=application.version
-    )
-
-    now = timezone.now()
-    session = exam_services.session_create(
-        by=staff,
+    application = accepted_application(candidate=candidate, qualification=qualification, staff=staff, ip="192.0.2.20")
+    session, (enrolment,) = session_in_progress(
         qualification=qualification,
-        starts_at=now - timedelta(hours=2),
-        ends_at=now + timedelta(hours=2),
-        venue_address="г. Санкт-Петербург, ул. Тестовая, 1",
-        venue_room="101",
-        capacity=5,
+        staff=staff,
         chair=chair,
         experts=experts,
+        applications=[application],
+        started_ago=timedelta(hours=2),
     )
-    (enrolment,) = exam_services.enrol(session=session, applications=[application], by=staff)
-    exam_services.session_open(session=session, by=staff)
-    exam_services.mark_presence(enrolment=enrolment, by=staff, present=True)
-    exam_services.session_start(session=session, by=staff)
 
     # Theory: every answer right.
     attempt = exam_services.theory_start(enrolment=enrolment, by=candidate)

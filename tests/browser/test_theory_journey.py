@@ -7,12 +7,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from candidates import services as candidate_services
 from qac.accounts.roles import Role
-from qac.exams import services as exam_services
 from qac.exams.models import Answer, Choice, Question, QuestionKind, TheoryAttempt
 from standards.models import Qualification
-from tests.factories import DEFAULT_PASSWORD, CandidateProfileFactory, UserFactory, pdf_upload
+from tests.builders import accepted_application, session_in_progress
+from tests.factories import DEFAULT_PASSWORD, CandidateProfileFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("committed_catalogue")]
 
@@ -59,39 +58,10 @@ def enrolled_present_candidate(qualification):
     chair, *experts = [UserFactory(role=Role.EXPERT) for _ in range(3)]
     candidate = CandidateProfileFactory(user=UserFactory(email="petrov@example.test", role=Role.CANDIDATE)).user
 
-    application = candidate_services.application_create(candidate=candidate, qualification=qualification)
-    for required in qualification.required_documents.filter(is_mandatory=True):
-        candidate_services.application_attach_document(
-            application=application,
-            required_document=required,
-            uploaded_file=pdf_upload(f"{required.pk}.pdf"),
-            by=candidate,
-        )
-    application = candidate_services.application_submit(
-        application=application,
-        by=candidate,
-        consent=candidate_services.Consent(personal_data=True, exam_rules=True, ip="192.0.2.10"),
+    application = accepted_application(candidate=candidate, qualification=qualification, staff=staff)
+    _session, (enrolment,) = session_in_progress(
+        qualification=qualification, staff=staff, chair=chair, experts=experts, applications=[application]
     )
-    application = candidate_services.application_accept(
-        application=application, by=staff, expected_version=application.version
-    )
-
-    now = timezone.now()
-    session = exam_services.session_create(
-        by=staff,
-        qualification=qualification,
-        starts_at=now - timedelta(minutes=10),
-        ends_at=now + timedelta(hours=3),
-        venue_address="г. Санкт-Петербург, ул. Тестовая, 1",
-        venue_room="101",
-        capacity=10,
-        chair=chair,
-        experts=experts,
-    )
-    (enrolment,) = exam_services.enrol(session=session, applications=[application], by=staff)
-    exam_services.session_open(session=session, by=staff)
-    exam_services.session_start(session=session, by=staff)
-    exam_services.mark_presence(enrolment=enrolment, by=staff, present=True)
     return candidate, enrolment
 
 

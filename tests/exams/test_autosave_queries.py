@@ -16,17 +16,15 @@ The queries of one autosave, in order:
 """
 
 import json
-from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 
-from candidates import services as candidate_services
 from qac.accounts.roles import Role
 from qac.exams import selectors, services
 from qac.exams.models import Answer, Choice, Question, QuestionKind, TheoryAttempt
+from tests.builders import accepted_application, session_in_progress
 from tests.factories import CandidateProfileFactory, ExamSpecificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,32 +60,10 @@ def started_attempt(questions: int) -> TheoryAttempt:
     chair, *experts = [UserFactory(role=Role.EXPERT) for _ in range(3)]
     candidate = CandidateProfileFactory().user
 
-    application = candidate_services.application_create(candidate=candidate, qualification=qualification)
-    application = candidate_services.application_submit(
-        application=application,
-        by=candidate,
-        consent=candidate_services.Consent(personal_data=True, exam_rules=True, ip="192.0.2.10"),
+    application = accepted_application(candidate=candidate, qualification=qualification, staff=staff)
+    _session, (enrolment,) = session_in_progress(
+        qualification=qualification, staff=staff, chair=chair, experts=experts, applications=[application]
     )
-    application = candidate_services.application_accept(
-        application=application, by=staff, expected_version=application.version
-    )
-    now = timezone.now()
-    session = services.session_create(
-        by=staff,
-        qualification=qualification,
-        starts_at=now - timedelta(minutes=5),
-        ends_at=now + timedelta(hours=3),
-        venue_address="Санкт-Петербург, ул. Тестовая, 1",
-        venue_room="1",
-        capacity=5,
-        chair=chair,
-        experts=experts,
-    )
-    (enrolment,) = services.enrol(session=session, applications=[application], by=staff)
-    services.session_open(session=session, by=staff)
-    services.session_start(session=session, by=staff)
-    services.mark_presence(enrolment=enrolment, by=staff, present=True)
-    enrolment.refresh_from_db()
     return services.theory_start(enrolment=enrolment, by=candidate)
 
 

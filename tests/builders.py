@@ -1,0 +1,53 @@
+"""Build data through the real services, for tests that need an application or a session in a given state."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from candidates import services as candidate_services
+from qac.exams import services as exam_services
+from tests.factories import pdf_upload
+
+
+def accepted_application(*, candidate, qualification, staff, ip: str = "192.0.2.10"):
+    """Open, attach every mandatory document, submit with consent, accept."""
+    application = candidate_services.application_create(candidate=candidate, qualification=qualification)
+    for required in qualification.required_documents.filter(is_mandatory=True):
+        candidate_services.application_attach_document(
+            application=application,
+            required_document=required,
+            uploaded_file=pdf_upload(f"{required.pk}.pdf"),
+            by=candidate,
+        )
+    application = candidate_services.application_submit(
+        application=application,
+        by=candidate,
+        consent=candidate_services.Consent(personal_data=True, exam_rules=True, ip=ip),
+    )
+    return candidate_services.application_accept(
+        application=application, by=staff, expected_version=application.version
+    )
+
+
+def session_in_progress(*, qualification, staff, chair, experts, applications, started_ago=timedelta(minutes=10)):
+    """A session started ``started_ago``, with ``applications`` enrolled and present; returns (session, enrolments)."""
+    now = timezone.now()
+    session = exam_services.session_create(
+        by=staff,
+        qualification=qualification,
+        starts_at=now - started_ago,
+        ends_at=now + timedelta(hours=3),
+        venue_address="г. Санкт-Петербург, ул. Тестовая, 1",
+        venue_room="101",
+        capacity=10,
+        chair=chair,
+        experts=experts,
+    )
+    enrolments = exam_services.enrol(session=session, applications=applications, by=staff)
+    exam_services.session_open(session=session, by=staff)
+    for enrolment in enrolments:
+        exam_services.mark_presence(enrolment=enrolment, by=staff, present=True)
+    exam_services.session_start(session=session, by=staff)
+    for enrolment in enrolments:
+        enrolment.refresh_from_db()
+    return session, enrolments
