@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from standards.models import Qualification, RequiredDocument
@@ -185,8 +185,13 @@ class Application(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["status", "review_due_on"], name="application_queue_idx"),
-            models.Index(fields=["submitted_at"], name="application_submitted_idx"),
+            # Each matches an ORDER BY of selectors.SORTS, so a queue page reads 25
+            # index entries instead of sorting every application. (ASC puts NULLs
+            # last on PostgreSQL; "-due", DESC NULLS LAST, is in migration 0004
+            # because SQLite refuses NULLS in an index.)
+            models.Index(F("status"), F("review_due_on").asc(), F("id").desc(), name="application_queue_idx"),
+            models.Index(F("review_due_on").asc(), F("id").desc(), name="application_due_idx"),
+            models.Index(fields=["submitted_at", "id"], name="application_submitted_idx"),
         ]
 
     def __str__(self) -> str:

@@ -51,6 +51,8 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["last_name", "first_name", "email"]
+        # The staff queue sorted by name (candidates.selectors.SORTS["name"]).
+        indexes = [models.Index(fields=["last_name", "first_name", "id"], name="user_name_idx")]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
