@@ -80,14 +80,14 @@ MIX = {
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--applications", type=int, default=100_000, help="bulk applications to seed (%(default)s)")
-    parser.add_argument("--requests", type=int, default=2000, help="measured requests (default %(default)s)")
-    parser.add_argument("--concurrency", type=int, default=20, help="concurrent clients (default %(default)s)")
+    parser.add_argument("--requests", type=int, default=2000, help="measured requests (%(default)s)")
+    parser.add_argument("--concurrency", type=int, default=20, help="concurrent clients (%(default)s)")
     parser.add_argument("--max-seconds", type=float, default=300.0, help="time cap of the run, s (%(default)s)")
-    parser.add_argument("--warmup", type=int, default=40, help="uncounted warm-up requests (default %(default)s)")
-    parser.add_argument("--port", type=int, default=8077, help="gunicorn port on 127.0.0.1 (default %(default)s)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default %(default)s)")
-    parser.add_argument("--seed", type=int, default=2026, help="random seed of the request mix (default %(default)s)")
-    parser.add_argument("--skip-setup", action="store_true", help="do not run migrate and seed_demo")
+    parser.add_argument("--warmup", type=int, default=40, help="uncounted warm-up requests (%(default)s)")
+    parser.add_argument("--port", type=int, default=8077, help="gunicorn port on 127.0.0.1 (%(default)s)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (%(default)s)")
+    parser.add_argument("--seed", type=int, default=2026, help="random seed of the request mix (%(default)s)")
+    parser.add_argument("--skip-setup", action="store_true", help="skip migrate, seed_demo and VACUUM ANALYZE")
     parser.add_argument(
         "--database-url",
         default=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
