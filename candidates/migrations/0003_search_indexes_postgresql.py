@@ -1,15 +1,15 @@
 """Indexes for the staff queue's prefix searches, on PostgreSQL only.
 
-The queue searches a name as UPPER(last_name) LIKE 'ИВАН%' and SNILS digits as
-snils LIKE '1122%'. Under a non-C collation a plain b-tree cannot serve LIKE;
-text_pattern_ops can. SQLite (development) needs nothing.
+The queue searches a name as UPPER(last_name) LIKE 'ИВАН%'. Under a non-C
+collation a plain b-tree cannot serve LIKE; text_pattern_ops can. (SNILS
+prefixes need nothing here: Django already creates a pattern-ops index for
+the indexed snils column.) SQLite (development) needs nothing.
 """
 
 from django.db import migrations
 
 INDEXES = [
     ("accounts_user_upper_last_name_like", "accounts_user", "(UPPER(last_name) text_pattern_ops)"),
-    ("candidates_profile_snils_like", "candidates_candidateprofile", "(snils text_pattern_ops)"),
 ]
 
 
