@@ -12,8 +12,11 @@ STAMP  := $(VENV)/.installed-dev
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # Debian packages the project needs: Chromium for browser tests, gettext to
-# compile translations, fonts with Cyrillic for PDFs, Pango for WeasyPrint.
-SYSTEM_PACKAGES := chromium gettext fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
+# compile translations, fonts with Cyrillic for PDFs (Liberation Serif is
+# metric-compatible with Times New Roman, which Order 725n names), Pango for
+# WeasyPrint; poppler-utils and zbar-tools let the tests read a PDF's page and
+# its QR code back as a person's scanner would.
+SYSTEM_PACKAGES := chromium gettext fonts-dejavu-core fonts-liberation zbar-tools libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install system-deps messages makemessages lint format lock worker beat clean

@@ -17,8 +17,13 @@ What it does:
    dropped, so every task runs inside the measured process.
 2. Seeds, with bulk inserts like ``qac.demo.seed_volume_exams``, one session
    with approved results of ``--count`` candidates who all passed (varied
-   Russian names, most with a patronymic), then issues their certificates with
-   ``qac.certificates.services.session_documents_issue`` (real numbering). A
+   Russian names, most with a patronymic) and the Council's decision (a
+   certificate verdict for each), then issues their certificates with
+   ``qac.certificates.services.session_documents_issue`` (awaiting their
+   numbers) and numbers each with ``services.document_register``, as the
+   register's answer does: a number of the register's shape, today's issue
+   date and a link to the register record (its render after the commit is
+   switched off; the children render). Only numbered documents render. A
    second run reuses the session and its documents.
 3. For each batch size, in a child process of its own (so ``ru_maxrss`` is that
    path's own peak), puts the documents back to "pending", deletes their files
@@ -98,7 +103,7 @@ PATRONYMIC_F = ["Ивановна", "Петровна", "Юрьевна", "Эд�
 
 # Variants timed by --experiments: (name, what changes). See prepare_variant() and run_experiment().
 EXPERIMENTS = [
-    ("repository", "render_batch's steps as the repository has them"),
+    ("repository", "render_batch's steps as the repository has them (shared FontConfiguration, Document.copy split)"),
     ("shared-fontconfig", "one WeasyPrint FontConfiguration for the whole worker process, not one per render()"),
     ("qr-fixed-mask", "segno.make(..., mask=0): no search over the 8 QR masks (QR otherwise as in the repository)"),
     ("qr-svg", "the QR code as an SVG path (segno, scale 4): drawn as vectors in the page, not an image"),
@@ -319,7 +324,8 @@ def main() -> int:
         print(
             f"session {seed['session_id']}: {seed['count']} certificates "
             f"({seed['created_candidates']} candidates created in {seed['seed_seconds']:.1f} s, "
-            f"{seed['issued']} documents issued by session_documents_issue in {seed['issue_seconds']:.1f} s)",
+            f"{seed['issued']} documents issued by session_documents_issue in {seed['issue_seconds']:.1f} s, "
+            f"{seed['numbered']} numbered by document_register in {seed['register_seconds']:.1f} s)",
             flush=True,
         )
         configured = seed["configured_batch_size"]
@@ -386,8 +392,14 @@ def current_rss_kb() -> int:
 def bench_session(count: int):
     from qac.exams.models import ExamSession, SessionStatus
 
+    # Only a session with the Council's decision: sessions seeded before register numbering have none.
     return (
-        ExamSession.objects.filter(venue_address=VENUE, capacity=count, status=SessionStatus.RESULTS_APPROVED)
+        ExamSession.objects.filter(
+            venue_address=VENUE,
+            capacity=count,
+            status=SessionStatus.RESULTS_APPROVED,
+            council_decision__isnull=False,
+        )
         .order_by("-pk")
         .first()
     )
@@ -407,7 +419,8 @@ def document_ids(count: int) -> list[int]:
 
 
 def seed(count: int) -> dict:
-    """One approved session of ``count`` passed candidates (bulk inserts), then its certificates issued."""
+    """One approved session of ``count`` passed candidates (bulk inserts) with the Council's decision, then its
+    certificates issued (awaiting their numbers) and numbered as the register's answer numbers them."""
     import datetime
     import random
 
@@ -420,8 +433,9 @@ def seed(count: int) -> dict:
 
     from candidates.models import Application, ApplicationStatus, ApplicationTransition, CandidateProfile
     from qac.accounts.roles import Role, assign_role
-    from qac.certificates.models import IssuedDocument
-    from qac.certificates.services import session_documents_issue
+    from qac.certificates import services
+    from qac.certificates.models import IssuedDocument, NumberSource
+    from qac.council.models import CouncilDecision, CouncilVerdict, DecisionStatus, Verdict
     from qac.demo import snils_with_checksum
     from qac.exams.models import CommissionMember, Enrolment, ExamResult, ExamSession, SessionStatus
     from standards.models import Qualification
@@ -528,7 +542,7 @@ def seed(count: int) -> dict:
             enrolments = Enrolment.objects.bulk_create(
                 [Enrolment(session=session, application=a, present=True, enrolled_by=staff) for a in applications]
             )
-            ExamResult.objects.bulk_create(
+            results = ExamResult.objects.bulk_create(
                 [
                     ExamResult(
                         enrolment=e,
@@ -541,21 +555,55 @@ def seed(count: int) -> dict:
                     for e in enrolments
                 ]
             )
+            # The Council's decision on the session, a certificate for every result (bulk, as seed_volume_exams).
+            decision = CouncilDecision.objects.create(
+                session=session,
+                status=DecisionStatus.RECORDED,
+                number=f"BENCH-{session.pk}",
+                decided_on=timezone.localdate(day),
+                recorded_by=staff,
+            )
+            CouncilVerdict.objects.bulk_create(
+                [CouncilVerdict(decision=decision, result=r, verdict=Verdict.CERTIFICATE) for r in results]
+            )
     seeded = time.perf_counter()
     before = IssuedDocument.objects.filter(result__enrolment__session=session).count()
-    pending = session_documents_issue(session_id=session.pk)
+    services.session_documents_issue(session_id=session.pk)  # the documents, awaiting their register numbers
     issued = time.perf_counter()
-    total = IssuedDocument.objects.filter(result__enrolment__session=session).count()
+    # The register's answer, as register_answer_import applies it: document_register with a number of the
+    # register's shape (the stand-in's: <code>.<8-digit sequence>.<yy>; the document id keeps it unique), the
+    # issue date and the record's link. Its render after the commit is switched off here: the children render.
+    today = timezone.localdate()
+    services.render_soon = lambda ids: None
+    awaiting = IssuedDocument.objects.filter(
+        result__enrolment__session=session, number_source=NumberSource.AWAITING
+    ).order_by("pk")
+    numbered = 0
+    for document in awaiting:
+        number = f"{qualification.code}.{document.pk:08d}.{today:%y}"
+        services.document_register(
+            document=document,
+            number=number,
+            issue_date=today,
+            register_url=f"{settings.QAC_REGISTER_STUB_URL}{number}",
+            source="benchmarks/certificates_render.py",
+        )
+        numbered += 1
+    registered = time.perf_counter()
+    total = IssuedDocument.objects.filter(
+        result__enrolment__session=session, number_source=NumberSource.REGISTER
+    ).count()
     if total != count:
-        raise SystemExit(f"expected {count} documents, found {total}")
+        raise SystemExit(f"expected {count} documents numbered by the register, found {total}")
     return {
         "session_id": session.pk,
         "count": total,
-        "pending": len(pending),
         "created_candidates": created,
-        "issued": total - before,
+        "issued": IssuedDocument.objects.filter(result__enrolment__session=session).count() - before,
+        "numbered": numbered,
         "seed_seconds": seeded - started,
         "issue_seconds": issued - seeded,
+        "register_seconds": registered - issued,
         "qualification": qualification.code,
         "configured_batch_size": settings.QAC_RENDER_BATCH_SIZE,
     }
@@ -765,8 +813,9 @@ def run_naive_path(count: int) -> dict:
 def render_steps(documents: list, *, font_config=None, split: str = "pypdf") -> tuple[dict[int, bytes], dict]:
     """render.render_batch's steps, each timed in CPU seconds.
 
-    ``split="copy"`` writes each document's pages alone with WeasyPrint; ``split="none"`` (one document) writes
-    the PDF as render_one_naive does.
+    ``split="copy"`` writes each document's pages alone with WeasyPrint, as render_batch does (with the process's
+    shared ``render.font_config()``); ``split="pypdf"`` writes one PDF and splits it with pypdf, as render_batch
+    did before; ``split="none"`` (one document) writes the PDF as render_one_naive does.
     """
     import io
 
@@ -828,18 +877,19 @@ def run_profile(count: int) -> dict:
 
     from django.conf import settings
 
+    from qac.certificates import render
     from qac.certificates.tasks import render_documents_task
 
     ids = document_ids(count)
     batch = ids[: settings.QAC_RENDER_BATCH_SIZE]
     warm_up(ids)
     documents = load_documents(batch)
-    _pdfs, steps = render_steps(documents)
+    _pdfs, steps = render_steps(documents, font_config=render.font_config(), split="copy")
     print(f"\nSteps of render_batch for one batch of {len(batch)} (CPU time, no profiler):")
     for name, seconds in steps.items():
         print(f"  {name:<10} {seconds * 1000:>7.0f} ms  {seconds * 1000 / len(batch):>6.1f} ms/certificate")
     print("The same steps for one document alone, as render_one_naive does them:")
-    for name, seconds in render_steps(documents[:1])[1].items():
+    for name, seconds in render_steps(documents[:1], split="none")[1].items():
         print(f"  {name:<10} {seconds * 1000:>7.1f} ms")
 
     reset(batch)
@@ -922,7 +972,11 @@ def run_experiment(count: int, variant: str) -> dict:
     from pypdf import PdfReader
     from weasyprint.text.fonts import FontConfiguration
 
+    from qac.certificates import render
+
     font_config, split = None, "pypdf"
+    if variant == "repository":
+        font_config, split = render.font_config(), "copy"
     if variant == "qr-fixed-mask":
         patch_qr(kind=None, fixed_mask=True)
     elif variant == "qr-svg":

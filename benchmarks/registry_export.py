@@ -16,16 +16,19 @@ What it does:
 2. Seeds, in a child process, ``--count`` issued documents with bulk inserts: the demo
    accounts, ``qac.demo.seed_volume`` candidates (profiles with SNILS and date of birth),
    every bulk application accepted, ``qac.demo.seed_volume_exams`` approved sessions with a
-   chaired commission and results (80% pass), then one ``IssuedDocument`` row per result:
-   a numbered certificate per pass, a conclusion per failure (no PDFs). Then
+   chaired commission and results (80% pass), each session with its Council decision (a
+   verdict per result) and the documents the verdicts call for: a certificate per pass, a
+   conclusion per failure, all awaiting their register numbers (``number_source="awaiting"``,
+   no PDFs), as the nightly export finds them after the Council decided. Then
    ``VACUUM ANALYZE`` (autovacuum is off on the bench machine). A second run reuses the data.
 3. (a) In a child process of its own, so that ``ru_maxrss`` is the export's peak,
    ``registry_export(trigger="bench", dry_run=True, output_dir=tmp)``: the code the nightly
    job runs (lock, streaming query, XML + CSV, XSD validation, copy to the directory), with
    nothing marked. Wall time, CPU time and peak RSS are measured in the child.
    (b) The floor: one ``COPY (SELECT ...) TO STDOUT`` of the same columns with the same joins
-   (document, qualification, profile, result, enrolment, the session's chair) and the same
-   "not yet reported" filter, streamed with psycopg to a CSV file, timed.
+   (document, qualification, profile, result, enrolment, the session's chair, the Council's
+   verdict and decision) and the same "not yet reported" filter, streamed with psycopg to a
+   CSV file, timed.
 4. Prints both times, the ratio (target: export <= 5x COPY), the peak RSS (target < 200 MB)
    and records per second, and exits 0 when both targets are met. With ``--profile``, or when
    a target is missed, it then profiles one more dry run and prints the top functions.
@@ -50,7 +53,6 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/qac_bench_registry"
 PASSWORD = "bench-not-used-for-login-2026"  # noqa: S105 (nobody logs in)
 TARGET_RATIO = 5.0
 TARGET_RSS_MB = 200.0
-DOCUMENT_BATCH = 5000
 EXAM_SLICE = 20_000
 
 
@@ -143,7 +145,8 @@ def report(seed: dict, export: dict, copy: dict) -> bool:
     peak = mb(export["peak_rss_kb"])
     print()
     print(
-        f"{seed['documents']} issued documents ({seed['by_kind']}), {records} records not yet reported; "
+        f"{seed['documents']} issued documents ({seed['by_kind']}; numbering {seed.get('by_numbering', {})}), "
+        f"{records} records not yet reported; "
         f"load average before: {export['load']:.2f} on {os.cpu_count()} CPUs"
     )
     print(f"{'path':<44}{'wall s':>9}{'CPU s':>8}{'records/s':>11}{'MB written':>12}{'peak RSS MB':>13}")
@@ -264,22 +267,24 @@ def documents_summary() -> dict:
     from qac.certificates.models import IssuedDocument
 
     by_kind = dict(IssuedDocument.objects.values_list("kind").annotate(n=Count("pk")).order_by("kind"))
-    return {"documents": sum(by_kind.values()), "by_kind": by_kind}
+    by_numbering = dict(
+        IssuedDocument.objects.values_list("number_source").annotate(n=Count("pk")).order_by("number_source")
+    )
+    return {"documents": sum(by_kind.values()), "by_kind": by_kind, "by_numbering": by_numbering}
 
 
 def seed(count: int) -> dict:
-    """``count`` issued documents over bulk candidates and approved sessions; idempotent."""
-    import datetime
+    """``count`` documents awaiting their register numbers over bulk candidates and approved sessions; idempotent.
 
-    from django.conf import settings
-    from django.db import connection, transaction
-    from django.utils import timezone
+    ``seed_volume_exams`` gives every bulk result the Council's decision (a verdict per result) and the document
+    that verdict calls for, unnumbered (``number_source="awaiting"``): what the nightly export reports after a
+    Council decision, before the register's answer numbers the documents.
+    """
+    from django.db import connection
 
     from candidates.models import Application
-    from qac.certificates.models import IssuedDocument, Kind, NumberCounter
-    from qac.certificates.services import add_years
+    from qac.certificates.models import IssuedDocument
     from qac.demo import VOLUME_EMAIL_DOMAIN, seed_accounts, seed_volume, seed_volume_exams
-    from qac.exams.models import ExamResult, SessionStatus
 
     started = time.perf_counter()
     phases: dict[str, float] = {}
@@ -291,7 +296,8 @@ def seed(count: int) -> dict:
         return now
 
     created_candidates = created_results = created = 0
-    if IssuedDocument.objects.count() < count:
+    before = IssuedDocument.objects.count()
+    if before < count:
         seed_accounts(password=PASSWORD)
         created_candidates = seed_volume(count, password=PASSWORD)
         mark = phase("seed_volume (candidates, profiles, applications)", started)
@@ -309,77 +315,8 @@ def seed(count: int) -> dict:
             created_results += seed_volume_exams(batch_size=200)
             if len(ids) < EXAM_SLICE:
                 break
-        mark = phase("seed_volume_exams (sessions, commissions, results)", mark)
-        results = (
-            ExamResult.objects.filter(
-                documents__isnull=True,
-                decision__in=["passed", "failed"],
-                enrolment__session__status=SessionStatus.RESULTS_APPROVED,
-            )
-            .order_by("pk")
-            .values_list(
-                "pk",
-                "decision",
-                "enrolment__session__starts_at",
-                "enrolment__session__qualification_id",
-                "enrolment__session__qualification__code",
-                "enrolment__session__qualification__validity_years",
-                "enrolment__application__candidate_id",
-                "enrolment__application__candidate__last_name",
-                "enrolment__application__candidate__first_name",
-                "enrolment__application__candidate__patronymic",
-            )
-        )
-        counters: dict[str, int] = {}
-        batch: list[IssuedDocument] = []
-
-        def flush():
-            nonlocal created
-            with transaction.atomic():
-                IssuedDocument.objects.bulk_create(batch, batch_size=DOCUMENT_BATCH)
-            created += len(batch)
-            batch.clear()
-
-        for pk, decision, starts_at, q_id, code, years, holder, last, first, patronymic in results.iterator(
-            chunk_size=DOCUMENT_BATCH
-        ):
-            exam_date = timezone.localdate(starts_at)
-            issue_date = exam_date + datetime.timedelta(days=2)
-            document = IssuedDocument(
-                kind=Kind.CERTIFICATE if decision == "passed" else Kind.CONCLUSION,
-                result_id=pk,
-                qualification_id=q_id,
-                holder_id=holder,
-                holder_last_name=last,
-                holder_first_name=first,
-                holder_patronymic=patronymic,
-                exam_date=exam_date,
-                issue_date=issue_date,
-            )
-            if decision == "passed":
-                suffix = settings.QAC_CERTIFICATE_NUMBER_SUFFIX.format(
-                    yy=f"{issue_date.year % 100:02d}", yyyy=issue_date.year
-                )
-                series = f"{code}/{suffix}"
-                if series not in counters:
-                    counters[series] = (
-                        NumberCounter.objects.filter(series=series).values_list("last_value", flat=True).first() or 0
-                    )
-                counters[series] += 1
-                document.number = settings.QAC_CERTIFICATE_NUMBER_FORMAT.format(
-                    code=code, seq=counters[series], suffix=suffix
-                )
-                document.valid_until = add_years(issue_date, years)
-            else:
-                document.recommendations = "Вы можете подать заявление повторно."
-            batch.append(document)
-            if len(batch) >= DOCUMENT_BATCH:
-                flush()
-        if batch:
-            flush()
-        for series, value in counters.items():
-            NumberCounter.objects.update_or_create(series=series, defaults={"last_value": value})
-        mark = phase("IssuedDocument bulk_create", mark)
+        created = IssuedDocument.objects.count() - before
+        mark = phase("seed_volume_exams (sessions, commissions, results, Council decisions, documents)", mark)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         phase("VACUUM ANALYZE", mark)
@@ -427,7 +364,9 @@ COPY (
          to_char(p.date_of_birth, 'DD.MM.YYYY') AS birth_date,
          substr(p.snils, 1, 3) || '-' || substr(p.snils, 4, 3) || '-' || substr(p.snils, 7, 3)
            || ' ' || substr(p.snils, 10, 2) AS snils,
-         r.decision, d.number AS certificate_number,
+         r.decision,
+         cd.number AS council_decision_number, to_char(cd.decided_on, 'DD.MM.YYYY') AS council_decision_date,
+         d.number AS certificate_number, '' AS original_number,
          to_char(d.issue_date, 'DD.MM.YYYY') AS issue_date,
          to_char(d.valid_until, 'DD.MM.YYYY') AS valid_until,
          '' AS revocation_date, '' AS revocation_reason,
@@ -440,7 +379,10 @@ COPY (
   LEFT JOIN candidates_candidateprofile p ON p.user_id = d.holder_id
   LEFT JOIN exams_commissionmember cm ON cm.session_id = e.session_id AND cm.is_chair
   LEFT JOIN accounts_user cu ON cu.id = cm.expert_id
+  LEFT JOIN council_councilverdict v ON v.id = d.verdict_id
+  LEFT JOIN council_councildecision cd ON cd.id = v.decision_id
   WHERE d.variant = 'original'
+    AND NOT (d.number_source = 'awaiting' AND NOT d.is_current)
     AND NOT EXISTS (
       SELECT 1 FROM registry_exportrecord x WHERE x.document_id = d.id AND x.record_type = d.kind
     )

@@ -1,10 +1,10 @@
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from qac.forms_util import DateInput, NoFormTag
 from standards.models import Qualification
 
 from .models import ApplicationStatus, CandidateProfile, EducationRecord, WorkExperience
@@ -12,16 +12,7 @@ from .uploads import ACCEPT_ATTRIBUTE, inspect_upload
 from .validators import normalize_snils, validate_id_document, validate_snils
 
 
-class _NoFormTagMixin:
-    """Templates draw the <form> tag and buttons; crispy renders the fields."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-
-class SignupForm(_NoFormTagMixin, forms.Form):
+class SignupForm(NoFormTag, forms.Form):
     last_name = forms.CharField(label=_("Surname"), max_length=150)
     first_name = forms.CharField(label=_("Name"), max_length=150)
     patronymic = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
@@ -56,14 +47,7 @@ class SignupForm(_NoFormTagMixin, forms.Form):
         return cleaned
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class ProfileForm(_NoFormTagMixin, forms.ModelForm):
+class ProfileForm(NoFormTag, forms.ModelForm):
     # Declared here, not taken from the model: people type SNILS with dashes and
     # spaces (14 characters); the model's own checks run on the 11 digits.
     snils = forms.CharField(label=_("SNILS"), max_length=14, help_text=_("11 digits, e.g. 112-233-445 95."))
@@ -169,7 +153,7 @@ class UploadField(forms.FileField):
         return uploaded
 
 
-class NewApplicationForm(_NoFormTagMixin, forms.Form):
+class NewApplicationForm(NoFormTag, forms.Form):
     qualification = forms.ModelChoiceField(
         label=_("Qualification"), queryset=Qualification.objects.none(), empty_label=None
     )
@@ -180,7 +164,7 @@ class NewApplicationForm(_NoFormTagMixin, forms.Form):
         self.fields["qualification"].label_from_instance = lambda q: f"{q.code} {q.display_name}"
 
 
-class DocumentUploadForm(_NoFormTagMixin, forms.Form):
+class DocumentUploadForm(NoFormTag, forms.Form):
     required_document = forms.TypedChoiceField(label=_("Document"), coerce=int)
     file = UploadField(label=_("File (PDF, JPEG or PNG, up to 10 MB)"))
 
@@ -193,20 +177,20 @@ class DocumentUploadForm(_NoFormTagMixin, forms.Form):
         return self.documents[self.cleaned_data["required_document"]]
 
 
-class SubmitForm(_NoFormTagMixin, forms.Form):
+class SubmitForm(NoFormTag, forms.Form):
     consent_personal_data = forms.BooleanField(
         label=_("I consent to the processing of my personal data on the terms above."), required=True
     )
     accept_exam_rules = forms.BooleanField(label=_("I have read and accept the exam rules."), required=True)
 
 
-class NoteForm(_NoFormTagMixin, forms.Form):
+class NoteForm(NoFormTag, forms.Form):
     note = forms.CharField(
         label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class StaffActionForm(_NoFormTagMixin, forms.Form):
+class StaffActionForm(NoFormTag, forms.Form):
     """One form for the three review actions; ``version`` is the state the staff member saw."""
 
     ACTIONS = {

@@ -35,7 +35,7 @@ from .models import (
 from .uploads import inspect_upload
 
 S = ApplicationStatus
-CANDIDATE, STAFF = "candidate", "staff"
+CANDIDATE, STAFF, COUNCIL = "candidate", "staff", "council"
 
 # (from, to) -> who may make the move.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -59,6 +59,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.SCHEDULED, S.PASSED): STAFF,
     (S.SCHEDULED, S.FAILED): STAFF,
     (S.SCHEDULED, S.ABSENT): STAFF,
+    # The Council did not recognise the result (Decree 1204 p.16): the candidate sits the exam again.
+    # A move of its own actor, so the review page never offers it as "accept".
+    (S.PASSED, S.ACCEPTED): COUNCIL,
+    (S.FAILED, S.ACCEPTED): COUNCIL,
 }
 # Where the candidate may still add documents.
 UPLOAD_STATUSES = (S.DRAFT, S.DOCUMENTS_REQUESTED)
@@ -421,3 +425,8 @@ def application_record_outcome(*, application: Application, by, outcome: str, no
         note=note,
         changes={"decided_at": timezone.now()},
     )
+
+
+def application_reopen_for_reexam(*, application: Application, by, note: str = "") -> Application:
+    """The Council did not recognise the exam's result: the application is accepted again, for a new session."""
+    return _transition(application=application, to=S.ACCEPTED, by=by, actor=COUNCIL, note=note)

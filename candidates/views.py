@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from qac.accounts.decorators import candidate_required, staff_required
 from qac.accounts.roles import is_qac_staff
+from qac.forms_util import form_errors_text
 from standards.models import Qualification
 
 from . import selectors, services
@@ -211,7 +212,7 @@ def _note_or_error(request, pk):
     note = NoteForm(request.POST)
     if note.is_valid():
         return note.cleaned_data["note"], None
-    messages.error(request, " ".join(e for errors in note.errors.values() for e in errors))
+    messages.error(request, form_errors_text(note))
     return None, redirect("candidates:application", pk=pk)
 
 

@@ -84,6 +84,7 @@ def seed(*, password: str | None = None) -> list[tuple[DemoAccount, bool]]:
     accounts = seed_accounts(password=password or demo_password())
     seed_applications()
     seed_exams()
+    seed_council()
     return accounts
 
 
@@ -607,8 +608,99 @@ def _seed_exams() -> int:
     return ExamSession.objects.count()
 
 
+def seed_council() -> int:
+    """The legal issuing path on the demo's approved session, the way staff walk it. Idempotent.
+
+    Package built and sent, the Council's decision recorded, the documents reported to the
+    register by the export, numbered by the stand-in for the register (its answer file imported
+    like the real one), rendered, and one certificate handed over. Every step is a service call;
+    the workers' steps are called here directly so the demo does not wait for a worker.
+    Returns how many documents carry a register number.
+    """
+    with _QuietMail():
+        return _seed_council()
+
+
+def _seed_council() -> int:
+    import datetime
+
+    from django.utils import timezone
+
+    from qac.certificates import services as cs
+    from qac.certificates.models import IssuedDocument, NumberSource, RenderStatus
+    from qac.council import selectors as councils
+    from qac.council import services as council
+    from qac.council.models import CouncilDecision, PackageStatus
+    from qac.council.selectors import VERDICT_CHOICES
+    from qac.exams.models import ExamSession, SessionStatus
+    from qac.registry.answers import register_answer_import
+    from qac.registry.services import registry_export
+    from qac.registry.stub import answer_bytes, stub_answer_rows
+
+    User = get_user_model()
+    staff = User.objects.filter(email="staff@qac.local").first()
+    session = (
+        ExamSession.objects.filter(status=SessionStatus.RESULTS_APPROVED, venue_room="ауд. 101")
+        .exclude(enrolments__application__candidate__email__endswith=f"@{VOLUME_EMAIL_DOMAIN}")
+        .order_by("starts_at")
+        .first()
+    )
+    if staff is None or session is None:
+        return 0
+    exam_day = councils.exam_day(session)
+    package = council.package_request(session_id=session.pk)
+    if package.status == PackageStatus.BUILDING:
+        council.package_build(package_id=package.pk)
+        package.refresh_from_db()
+    if package.status == PackageStatus.READY:
+        council.package_mark_sent(
+            package=package,
+            by=staff,
+            sent_on=exam_day + datetime.timedelta(days=3),
+            sent_via="email",
+            reference="Исх. № 112 (демонстрационный пример)",
+        )
+    if not CouncilDecision.objects.filter(session=session).exists():
+        council.decision_record(
+            session=session,
+            by=staff,
+            number="СПК-АП/41 (демо)",
+            decided_on=exam_day + datetime.timedelta(days=10),
+            verdicts={r.pk: (VERDICT_CHOICES[r.decision][0], "") for r in councils.decidable_results(session)},
+        )
+    cs.session_documents_issue(session_id=session.pk, by=staff)
+    if IssuedDocument.objects.filter(result__enrolment__session=session, number_source=NumberSource.AWAITING).exists():
+        registry_export(trigger="demo", by=staff)
+        rows = stub_answer_rows(today=min(timezone.localdate(), exam_day + datetime.timedelta(days=18)))
+        if rows:
+            register_answer_import(data=answer_bytes(rows, "csv"), filename="demo-register-answer.csv", by=staff)
+    numbered = IssuedDocument.objects.filter(result__enrolment__session=session).exclude(
+        number_source=NumberSource.AWAITING
+    )
+    # Rendered here too, so the demo has its PDFs without a worker running yet.
+    from qac.certificates.render import render_batch
+
+    todo = cs.render_claim(document_ids=list(numbered.values_list("pk", flat=True)))
+    if todo:
+        for document_id, pdf in render_batch(todo).items():
+            cs.render_store(document=IssuedDocument.objects.get(pk=document_id), pdf=pdf)
+    first = numbered.filter(kind="certificate", render_status=RenderStatus.RENDERED, delivered_on__isnull=True).first()
+    if first is not None and not IssuedDocument.objects.filter(delivered_on__isnull=False).exists():
+        cs.document_deliver(
+            document=first,
+            by=staff,
+            method="handed",
+            delivered_on=first.issue_date,
+            recipient=first.holder_full_name,
+        )
+    return numbered.count()
+
+
 def seed_volume_exams(*, batch_size: int = 50) -> int:
-    """Approved sessions for the bulk candidates whose applications are accepted (no documents issued).
+    """Approved sessions for the bulk candidates whose applications are accepted, each with its package
+    sent to the Council and the Council's decision recorded, and the documents that decision calls for,
+    awaiting their register numbers: numbering is left to export -> stand-in -> import, so benchmarks
+    and tests go through the real path.
 
     Bulk inserts again: one session of up to ``batch_size`` candidates a day,
     going back in time, with the demo experts as commission; 80% pass.
@@ -620,6 +712,17 @@ def seed_volume_exams(*, batch_size: int = 50) -> int:
     from django.utils import timezone
 
     from candidates.models import Application, ApplicationTransition
+    from qac.certificates.models import DocumentEvent, IssuedDocument, Kind, NumberSource
+    from qac.council.models import (
+        CouncilDecision,
+        CouncilPackage,
+        CouncilVerdict,
+        DecisionStatus,
+        DecisionTransition,
+        PackageStatus,
+        PackageTransition,
+        Verdict,
+    )
     from qac.exams.models import CommissionMember, Enrolment, ExamResult, ExamSession, SessionStatus
 
     User = get_user_model()
@@ -692,6 +795,79 @@ def seed_volume_exams(*, batch_size: int = 50) -> int:
                         )
                         for a, o in outcomes.items()
                     ]
+                )
+                # The package went to the Council within 7 days, and the Council decided within 14.
+                exam_day = timezone.localdate(day)
+                package = CouncilPackage.objects.create(
+                    session=session,
+                    status=PackageStatus.SENT,
+                    due_on=exam_day + datetime.timedelta(days=settings.QAC_COUNCIL_PACKAGE_DAYS),
+                    sent_on=min(exam_day + datetime.timedelta(days=3), timezone.localdate()),
+                    sent_via="email",
+                    sent_reference="bulk",
+                    sent_recorded_by=staff,
+                )
+                PackageTransition.objects.create(
+                    package=package, from_status="", to_status=PackageStatus.SENT, by=staff
+                )
+                decision = CouncilDecision.objects.create(
+                    session=session,
+                    status=DecisionStatus.RECORDED,
+                    number=f"V-{session.pk}",
+                    decided_on=min(exam_day + datetime.timedelta(days=10), timezone.localdate()),
+                    recorded_by=staff,
+                )
+                DecisionTransition.objects.create(
+                    decision=decision, from_status="", to_status=DecisionStatus.RECORDED, by=staff
+                )
+                by_app = {r.enrolment.application_id: r for r in results}
+                verdicts = CouncilVerdict.objects.bulk_create(
+                    [
+                        CouncilVerdict(
+                            decision=decision,
+                            result_id=by_app[a].pk,
+                            verdict=Verdict.CERTIFICATE if o == "passed" else Verdict.CONCLUSION,
+                        )
+                        for a, o in outcomes.items()
+                    ]
+                )
+                if any(v.pk is None for v in verdicts):
+                    verdicts = list(CouncilVerdict.objects.filter(decision=decision))
+                names = dict(Application.objects.filter(pk__in=chunk).values_list("pk", "candidate_id"))
+                people = {
+                    u["pk"]: u
+                    for u in User.objects.filter(pk__in=names.values()).values(
+                        "pk", "last_name", "first_name", "patronymic"
+                    )
+                }
+                result_app = {r.pk: r.enrolment.application_id for r in results}
+                documents = []
+                for verdict in verdicts:
+                    app_id = result_app[verdict.result_id]
+                    person = people[names[app_id]]
+                    passed = verdict.verdict == Verdict.CERTIFICATE
+                    documents.append(
+                        IssuedDocument(
+                            kind=Kind.CERTIFICATE if passed else Kind.CONCLUSION,
+                            result_id=verdict.result_id,
+                            verdict=verdict,
+                            qualification_id=qualification_id,
+                            holder_id=person["pk"],
+                            holder_last_name=person["last_name"],
+                            holder_first_name=person["first_name"],
+                            holder_patronymic=person["patronymic"],
+                            exam_date=exam_day,
+                            issue_due_on=exam_day + datetime.timedelta(days=settings.QAC_DOCUMENTS_ISSUE_DAYS),
+                            number_source=NumberSource.AWAITING,
+                            gaps=[] if passed else [{"kind": "topic", "text": "Электрооборудование"}],
+                            recommendations="" if passed else "Повторите тему «Электрооборудование».",
+                        )
+                    )
+                documents = IssuedDocument.objects.bulk_create(documents)
+                if any(d.pk is None for d in documents):
+                    documents = list(IssuedDocument.objects.filter(verdict__decision=decision))
+                DocumentEvent.objects.bulk_create(
+                    [DocumentEvent(document=d, action="issued", data={"decision": decision.number}) for d in documents]
                 )
             done += len(chunk)
             day -= datetime.timedelta(days=1)

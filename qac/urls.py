@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("candidates.urls")),
     path("", include("qac.exams.urls")),
     path("staff/bank/", include("qac.exams.bank_urls")),
+    path("staff/council/", include("qac.council.urls")),
     path("", include("qac.certificates.urls")),
     path("staff/registry/", include("qac.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,10 +1,12 @@
 """Pages that gather several apps for one person live here, beside the URLs."""
 
+from django.conf import settings
 from django.shortcuts import render
 
 from candidates.selectors import application_list_for_candidate, review_deadline_summary
 from qac.accounts.roles import Role, has_role, is_qac_staff
-from qac.certificates.selectors import documents_for_holder
+from qac.certificates.selectors import documents_board, documents_for_holder
+from qac.council.selectors import council_board
 from qac.exams.selectors import enrolments_for_candidate, sessions_for_expert
 from qac.registry.services import deadline_watch
 from standards.selectors import qualification_list_active
@@ -17,6 +19,14 @@ def home(request):
     if is_qac_staff(user):
         context["review"] = review_deadline_summary()
         context["registry"] = deadline_watch(limit=0)
+        context["council"] = council_board()
+        context["documents"] = documents_board()
+        context["days"] = {
+            "package": settings.QAC_COUNCIL_PACKAGE_DAYS,
+            "decision": settings.QAC_COUNCIL_DECISION_DAYS,
+            "issue": settings.QAC_DOCUMENTS_ISSUE_DAYS,
+            "duplicate": settings.QAC_DUPLICATE_DAYS,
+        }
     elif has_role(user, Role.CANDIDATE):
         context["my_applications"] = application_list_for_candidate(user=user)[:5]
         context["my_exams"] = enrolments_for_candidate(user=user)[:5]

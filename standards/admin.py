@@ -1,4 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -46,6 +49,17 @@ class RequiredDocumentInline(admin.TabularInline):
     extra = 0
 
 
+def _field_label(name: str) -> str:
+    """A field's label for the example warning: a qualification's field, or the center's (its legal address)."""
+    name = name.strip()
+    for model in (Qualification, AssessmentCenter):
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            continue
+    return name
+
+
 @admin.register(Qualification)
 class QualificationAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "level", "standard", "validity_years", "is_active"]
@@ -53,6 +67,7 @@ class QualificationAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "name_en", "standard__code"]
     list_select_related = ["standard"]
     inlines = [RequiredDocumentInline]
+
     fieldsets = (
         (None, {"fields": ("standard", "code", "name", "name_en", "level", "is_active", "validity_years")}),
         (
@@ -63,6 +78,9 @@ class QualificationAdmin(admin.ModelAdmin):
                     "council_approval",
                     "nark_order",
                     "labour_functions",
+                    "legal_requirement",
+                    "additional_characteristics",
+                    "example_fields",
                     "education_requirements",
                     "experience_requirements",
                     "special_conditions",
@@ -71,6 +89,25 @@ class QualificationAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Values shipped as examples are printed on certificates: say so each time the card is opened.
+        if request.method == "GET":
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and obj.example_fields:
+                messages.warning(
+                    request,
+                    gettext(
+                        "These fields hold example values, printed on certificates: %(fields)s. "
+                        "Check them against the register card, then clear the list of example values."
+                    )
+                    % {
+                        "fields": ", ".join(
+                            _field_label(name) for name in obj.example_fields.split(",") if name.strip()
+                        )
+                    },
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(RequiredDocument)

@@ -45,7 +45,20 @@ class AssessmentCenter(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     email = models.EmailField(_("contact e-mail"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=50, blank=True)
+    legal_address = models.CharField(
+        _("legal address"),
+        max_length=500,
+        blank=True,
+        help_text=_("Printed bottom left on certificates and conclusions (Order 725n)."),
+    )
     council_name = models.CharField(_("Council for professional qualifications"), max_length=255)
+    council_address = models.CharField(
+        _("Council's address"),
+        max_length=500,
+        blank=True,
+        help_text=_("Where the exam materials are sent (Decree 1204 p.15)."),
+    )
+    council_email = models.EmailField(_("Council's e-mail"), blank=True)
     empowerment_minutes = models.CharField(
         _("Council minutes empowering the center"), max_length=100, help_text=_("e.g. No. 30")
     )
@@ -57,6 +70,17 @@ class AssessmentCenter(models.Model):
         blank=True,
         help_text=_("Initials and surname, as printed under the signature line."),
     )
+    signer_name = models.CharField(
+        _("documents signed by"),
+        max_length=150,
+        blank=True,
+        help_text=_("Initials and surname of whoever signs certificates now; empty means the head."),
+    )
+    signer_is_deputy = models.BooleanField(
+        _("signer acts for the head"),
+        default=False,
+        help_text=_("An acting head or an authorised person signs: «/» is printed before «Руководитель» (725n)."),
+    )
 
     class Meta:
         verbose_name = _("assessment center")
@@ -64,6 +88,11 @@ class AssessmentCenter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.register_number})"
+
+    @property
+    def signer(self) -> str:
+        """Initials and surname of whoever signs documents now."""
+        return self.signer_name or self.head_name
 
     @property
     def display_name(self) -> str:
@@ -116,7 +145,29 @@ class Qualification(BilingualNameMixin, models.Model):
     activity_type = models.CharField(_("type of professional activity"), max_length=500, blank=True)
     council_approval = models.CharField(_("Council approval (minutes)"), max_length=255, blank=True)
     nark_order = models.CharField(_("NARK order"), max_length=255, blank=True)
-    labour_functions = models.TextField(_("labour functions assessed"), blank=True)
+    labour_functions = models.TextField(
+        _("labour functions assessed"),
+        blank=True,
+        help_text=_("One per line: the code, a space, the name (e.g. «C/01.5 Диагностика ...»)."),
+    )
+    legal_requirement = models.TextField(
+        _("qualification requirement set by law"),
+        blank=True,
+        help_text=_(
+            "A requirement set by a federal law or other act, with the act's details (725n appendix column 8)."
+        ),
+    )
+    additional_characteristics = models.TextField(
+        _("additional characteristics"),
+        blank=True,
+        help_text=_("Worker's profession or position per ETKS/EKS with grade or category (appendix column 9)."),
+    )
+    example_fields = models.CharField(
+        _("example values"),
+        max_length=255,
+        blank=True,
+        help_text=_("Fields whose values are examples to be checked against the register card; empty once checked."),
+    )
     education_requirements = models.TextField(_("education requirements"), blank=True)
     experience_requirements = models.TextField(_("practical experience requirements"), blank=True)
     special_conditions = models.TextField(_("special admission conditions"), blank=True)

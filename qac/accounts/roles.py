@@ -72,7 +72,10 @@ _RECORDS_READ = [
     "exams.add_question",
     "exams.change_question",
     "certificates.view_issueddocument",
-    "certificates.view_numbercounter",
+    "certificates.view_duplicaterequest",
+    "council.view_councilpackage",
+    "council.view_councildecision",
+    "council.view_councilverdict",
     "registry.view_exportbatch",
     "registry.view_exportrecord",
 ]

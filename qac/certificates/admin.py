@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DocumentEvent, IssuedDocument, NumberCounter
+from .models import DocumentEvent, DuplicateRequest, IssuedDocument
 
 
 class EventInline(admin.TabularInline):
@@ -25,10 +25,11 @@ class IssuedDocumentAdmin(admin.ModelAdmin):
         "qualification",
         "issue_date",
         "valid_until",
+        "number_source",
         "render_status",
         "revoked_on",
     ]
-    list_filter = ["kind", "variant", "render_status", "qualification", "is_current"]
+    list_filter = ["kind", "variant", "number_source", "render_status", "qualification", "is_current"]
     search_fields = ["number", "holder_last_name", "holder__email"]
     date_hierarchy = "issue_date"
     list_select_related = ["qualification"]
@@ -42,11 +43,13 @@ class IssuedDocumentAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(NumberCounter)
-class NumberCounterAdmin(admin.ModelAdmin):
-    list_display = ["series", "last_value"]
-    search_fields = ["series"]
-    readonly_fields = ["series", "last_value"]
+@admin.register(DuplicateRequest)
+class DuplicateRequestAdmin(admin.ModelAdmin):
+    """Read-only: applications for duplicates are received and answered on the staff pages."""
+
+    list_display = ["original", "grounds", "status", "received_on", "due_on"]
+    list_filter = ["status", "grounds"]
+    readonly_fields = [f.name for f in DuplicateRequest._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -8,9 +8,10 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("Certificates and conclusions")
 
     def ready(self) -> None:
-        from qac.exams.signals import results_approved
+        from qac.council.signals import council_decided
 
-        from .receivers import issue_documents_on_approval
+        from .receivers import issue_documents_on_decision
 
-        # Upstream announces approval after its commit; we enqueue our own work.
-        results_approved.connect(issue_documents_on_approval, dispatch_uid="qac.certificates.issue_on_approval")
+        # Nothing is issued before the Council decides (Decree 1204 p.16-17); upstream
+        # announces the decision after its commit, and we enqueue our own work.
+        council_decided.connect(issue_documents_on_decision, dispatch_uid="qac.certificates.issue_on_decision")

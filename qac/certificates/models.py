@@ -1,9 +1,13 @@
-"""Certificates of qualification and conclusions, their numbers and their history.
+"""Certificates of qualification and conclusions, their register numbers, delivery and history.
 
-A document row is created (and numbered) in one transaction; its PDF is
-rendered later by a worker. Originals are unique per exam result, so issuing
-twice returns the same row; duplicates and corrected reissues are rows of
-their own that keep the original's number.
+The legal path (Decree 1204 p.16-17, Order 725n App. 3 p.5): a document row is
+created when the Council decides, without a number; the registry export
+reports it; the register's answer gives it its registration number, issue date
+and the link to its register record; only then is its PDF rendered (by a
+worker) and handed over or posted. Originals are unique per exam result, so
+issuing twice returns the same row. A duplicate is a row of its own with its
+own register number (725n App. 3 p.20). Documents from before this path were
+numbered by the center's own counter: they are marked ``local``.
 """
 
 from django.conf import settings
@@ -15,16 +19,6 @@ from qac.exams.models import ExamResult
 from standards.models import Qualification
 
 
-class NumberCounter(models.Model):
-    """The last number given in a series (qualification code + suffix); locked FOR UPDATE when used."""
-
-    series = models.CharField(max_length=32, unique=True)
-    last_value = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.series}: {self.last_value}"
-
-
 class Kind(models.TextChoices):
     CERTIFICATE = "certificate", _("Certificate of qualification")
     CONCLUSION = "conclusion", _("Conclusion on the professional exam")
@@ -33,7 +27,19 @@ class Kind(models.TextChoices):
 class Variant(models.TextChoices):
     ORIGINAL = "original", _("Original")
     DUPLICATE = "duplicate", _("Duplicate")
-    CORRECTION = "correction", _("Corrected reissue")
+    # Before the legal path, a change of name was reissued under the same number; kept for those rows.
+    CORRECTION = "correction", _("Corrected reissue (before register numbering)")
+
+
+class NumberSource(models.TextChoices):
+    AWAITING = "awaiting", _("Awaiting the register's number")
+    REGISTER = "register", _("Numbered by the register")
+    LOCAL = "local", _("Numbered locally (before register numbering)")
+
+
+class DeliveryMethod(models.TextChoices):
+    HANDED = "handed", _("Handed over in person")
+    POST = "post", _("Registered mail with acknowledgement of receipt")
 
 
 class RenderStatus(models.TextChoices):
@@ -53,13 +59,27 @@ class IssuedDocument(models.Model):
         _("current"), default=True, help_text=_("False once a corrected reissue replaces this document.")
     )
     number = models.CharField(_("registration number"), max_length=32, blank=True, db_index=True)
+    number_source = models.CharField(
+        _("numbering"), max_length=16, choices=NumberSource.choices, default=NumberSource.AWAITING
+    )
+    register_url = models.URLField(_("register record"), max_length=500, blank=True)
+    registered_at = models.DateTimeField(_("number received"), null=True, blank=True)
+    verdict = models.ForeignKey(
+        "council.CouncilVerdict",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("Council verdict"),
+    )
     qualification = models.ForeignKey(Qualification, on_delete=models.PROTECT, related_name="+")
     holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_documents")
     holder_last_name = models.CharField(_("surname"), max_length=150)
     holder_first_name = models.CharField(_("name"), max_length=150)
     holder_patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
     exam_date = models.DateField(_("exam date"))
-    issue_date = models.DateField(_("issue date"))
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    issue_due_on = models.DateField(_("issue by"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     gaps = models.JSONField(_("gaps found"), default=list, blank=True)
     recommendations = models.TextField(_("recommendations"), blank=True)
@@ -73,6 +93,19 @@ class IssuedDocument(models.Model):
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revocation"), blank=True)
     expiry_reminded_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_on = models.DateField(
+        _("withdrawn on"), null=True, blank=True, help_text=_("The paper was taken back when a duplicate was issued.")
+    )
+    delivery_method = models.CharField(_("delivered"), max_length=16, choices=DeliveryMethod.choices, blank=True)
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    delivery_recipient = models.CharField(
+        _("received by"), max_length=255, blank=True, help_text=_("The holder, or their representative and the proxy.")
+    )
+    tracking_number = models.CharField(_("postal tracking number"), max_length=64, blank=True)
+    holder_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -83,12 +116,24 @@ class IssuedDocument(models.Model):
             models.UniqueConstraint(
                 fields=["result", "kind"], condition=Q(variant="original"), name="one_original_per_result"
             ),
+            # Local numbers repeat on a number's duplicates; each register number is one document's.
             models.UniqueConstraint(
-                fields=["number"], condition=Q(variant="original") & ~Q(number=""), name="certificate_number_unique"
+                fields=["number"], condition=Q(variant="original", number_source="local"), name="local_number_unique"
             ),
-            models.CheckConstraint(condition=Q(kind="conclusion") | ~Q(number=""), name="certificate_has_number"),
+            models.UniqueConstraint(
+                fields=["number"], condition=Q(number_source="register"), name="register_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(number_source="register") | ~Q(number=""), name="registered_document_has_number"
+            ),
+            models.CheckConstraint(
+                condition=~Q(number_source="awaiting") | Q(number=""), name="awaiting_document_has_no_number"
+            ),
         ]
-        indexes = [models.Index(fields=["render_status"], name="document_render_idx")]
+        indexes = [
+            models.Index(fields=["render_status"], name="document_render_idx"),
+            models.Index(fields=["number_source", "render_status"], name="document_numbering_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number or self.pk}"
@@ -98,10 +143,33 @@ class IssuedDocument(models.Model):
         return " ".join(p for p in (self.holder_last_name, self.holder_first_name, self.holder_patronymic) if p)
 
     @property
+    def is_numbered(self) -> bool:
+        return self.number_source != NumberSource.AWAITING
+
+    @property
     def holder_public_name(self) -> str:
         """Surname and initials: all the public verification page may show."""
         initials = " ".join(f"{p[0]}." for p in (self.holder_first_name, self.holder_patronymic) if p)
         return f"{self.holder_last_name} {initials}".strip()
+
+
+# What each recorded act is called on the pages (the history keeps the code).
+EVENT_LABELS = {
+    "issued": _("made on the Council's decision"),
+    "numbered": _("registration number received"),
+    "rendered": _("printed form made"),
+    "render_failed": _("printed form failed"),
+    "retry": _("printed form requested again"),
+    "delivered": _("issued to the holder"),
+    "revoked": _("revoked"),
+    "extended": _("validity extended"),
+    "duplicate_requested": _("application for a duplicate received"),
+    "duplicate": _("duplicate made"),
+    "withdrawn": _("withdrawn when the duplicate was issued"),
+    "cancelled": _("cancelled by a corrected Council decision"),
+    "reinstated": _("reinstated by a corrected Council decision"),
+    "correction": _("reissued with a corrected name"),
+}
 
 
 class DocumentEvent(models.Model):
@@ -119,3 +187,85 @@ class DocumentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id}: {self.action}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.action, self.action))
+
+
+class DuplicateGrounds(models.TextChoices):
+    """Order 725n App. 3 p.23."""
+
+    LOSS = "loss", _("Loss or damage of the certificate")
+    ERRORS = "errors", _("Errors found in the certificate")
+    NAME_CHANGE = "name_change", _("Change of surname, name or patronymic")
+
+
+class DuplicateStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ISSUED = "issued", _("Duplicate made")
+    REFUSED = "refused", _("Refused")
+
+
+def _duplicate_file_path(instance: "DuplicateRequest", filename: str) -> str:
+    import uuid
+
+    return f"duplicates/{uuid.uuid4().hex}"
+
+
+class DuplicateRequest(models.Model):
+    """The holder's application for a duplicate (725n App. 3 II), answered within 15 days."""
+
+    original = models.ForeignKey(
+        IssuedDocument, on_delete=models.PROTECT, related_name="duplicate_requests", verbose_name=_("certificate")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=DuplicateStatus.choices, default=DuplicateStatus.RECEIVED
+    )
+    grounds = models.CharField(_("grounds"), max_length=16, choices=DuplicateGrounds.choices)
+    received_on = models.DateField(_("application received"))
+    due_on = models.DateField(_("duplicate due"))
+    statement = models.TextField(_("what happened"), blank=True)
+    new_last_name = models.CharField(_("new surname"), max_length=150, blank=True)
+    new_first_name = models.CharField(_("new name"), max_length=150, blank=True)
+    new_patronymic = models.CharField(_("new patronymic"), max_length=150, blank=True)
+    supporting_file = models.FileField(
+        _("supporting document"), upload_to=_duplicate_file_path, blank=True, max_length=255
+    )
+    supporting_name = models.CharField(max_length=255, blank=True)
+    duplicate = models.OneToOneField(
+        IssuedDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="made_for_request"
+    )
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("application for a duplicate")
+        verbose_name_plural = _("applications for duplicates")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            # One open application per certificate at a time.
+            models.UniqueConstraint(
+                fields=["original"], condition=Q(status="received"), name="one_open_duplicate_request"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_id}: {self.get_grounds_display()}"
+
+
+class DuplicateTransition(models.Model):
+    request = models.ForeignKey(DuplicateRequest, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=16, choices=DuplicateStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=DuplicateStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_status} -> {self.to_status}"

@@ -2,11 +2,21 @@
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from qac.accounts.roles import is_qac_staff
 from qac.exams.models import ExamSession
 
-from .models import IssuedDocument, RenderStatus
+from .models import (
+    DocumentEvent,
+    DuplicateRequest,
+    DuplicateStatus,
+    IssuedDocument,
+    Kind,
+    NumberSource,
+    RenderStatus,
+    Variant,
+)
 
 
 def document_get_for_user(*, user, pk: int) -> IssuedDocument:
@@ -22,6 +32,62 @@ def document_get_for_user(*, user, pk: int) -> IssuedDocument:
     return document
 
 
+def duplicate_request_get_for_staff(*, user, pk: int) -> DuplicateRequest:
+    if not is_qac_staff(user):
+        raise Http404
+    found = DuplicateRequest.objects.select_related("original").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def document_papers(*, document: IssuedDocument) -> list[IssuedDocument]:
+    """Every paper of one certificate: the original and its duplicates (legacy corrections too)."""
+    root = document.original_id or document.pk
+    return list(IssuedDocument.objects.filter(Q(pk=root) | Q(original_id=root)).order_by("pk"))
+
+
+def document_events(*, document: IssuedDocument):
+    root = document.original_id or document.pk
+    return (
+        DocumentEvent.objects.filter(Q(document_id=root) | Q(document__original_id=root))
+        .select_related("by", "document")
+        .order_by("at", "pk")
+    )
+
+
+def duplicate_requests_for(*, document: IssuedDocument):
+    root = document.original_id or document.pk
+    return (
+        DuplicateRequest.objects.filter(Q(original_id=root) | Q(original__original_id=root))
+        .select_related("received_by", "duplicate")
+        .order_by("-received_on", "-pk")
+    )
+
+
+def allowed_document_actions(document: IssuedDocument, user) -> set[str]:
+    """What ``user`` may do with a document now: the page shows exactly these forms."""
+    if not is_qac_staff(user):
+        return set()
+    actions = set()
+    numbered = document.number_source != NumberSource.AWAITING
+    live = document.is_current and not document.revoked_on
+    if document.render_status == RenderStatus.FAILED:
+        actions.add("retry")
+    if not numbered and live:
+        actions.add("enter_number")
+    if numbered and live and document.render_status == RenderStatus.RENDERED and not document.delivered_on:
+        actions.add("deliver")
+    if document.kind == Kind.CERTIFICATE and numbered and live:
+        actions |= {"revoke", "extend"}
+        if (
+            document.render_status == RenderStatus.RENDERED
+            and not DuplicateRequest.objects.filter(original=document, status=DuplicateStatus.RECEIVED).exists()
+        ):
+            actions.add("duplicate_request")
+    return actions
+
+
 def documents_for_holder(*, user) -> QuerySet[IssuedDocument]:
     return (
         IssuedDocument.objects.filter(holder=user, is_current=True)
@@ -30,25 +96,37 @@ def documents_for_holder(*, user) -> QuerySet[IssuedDocument]:
     )
 
 
+LIST_FILTERS = [
+    ("awaiting", _("awaiting the register's number")),
+    ("pending", _("waiting to be rendered")),
+    ("failed", _("rendering failed")),
+    ("to_issue", _("ready to issue")),
+    ("duplicates", _("duplicates")),
+    ("duplicate_requests", _("applications for duplicates")),
+    ("revoked", _("revoked")),
+]
+
+
 def document_list(*, search: str = "", status: str = "") -> QuerySet[IssuedDocument]:
-    qs = IssuedDocument.objects.select_related("qualification").order_by("-issue_date", "-id")
+    qs = IssuedDocument.objects.select_related("qualification").order_by("-id")
     search = search.strip()
     if search:
         qs = qs.filter(Q(number__startswith=search) | Q(holder_last_name__istartswith=search))
     if status == "revoked":
         qs = qs.filter(revoked_on__isnull=False)
+    elif status == "awaiting":
+        qs = qs.filter(number_source=NumberSource.AWAITING, is_current=True)
+    elif status == "to_issue":
+        qs = qs.filter(render_status=RenderStatus.RENDERED, delivered_on__isnull=True, is_current=True).exclude(
+            number_source=NumberSource.AWAITING
+        )
+    elif status == "duplicates":
+        qs = qs.filter(variant=Variant.DUPLICATE)
+    elif status == "duplicate_requests":
+        qs = qs.filter(duplicate_requests__status=DuplicateStatus.RECEIVED)
     elif status in RenderStatus.values:
-        qs = qs.filter(render_status=status)
+        qs = qs.filter(render_status=status).exclude(number_source=NumberSource.AWAITING)
     return qs
-
-
-def session_get_for_staff(*, user, pk: int) -> ExamSession:
-    if not is_qac_staff(user):
-        raise Http404
-    session = ExamSession.objects.select_related("qualification").filter(pk=pk).first()
-    if session is None:
-        raise Http404
-    return session
 
 
 def session_progress(*, session: ExamSession) -> dict:
@@ -69,3 +147,37 @@ def session_documents(*, session: ExamSession) -> QuerySet[IssuedDocument]:
         .select_related("qualification")
         .order_by("holder_last_name", "pk")
     )
+
+
+def documents_board(*, today=None) -> dict:
+    """The documents' deadlines for the staff home: numbers awaited from the register, documents to
+    issue within 30 days of the exam (Decree 1204 p.17), duplicates within 15 days (725n App. 3 p.23)."""
+    import datetime
+
+    from django.conf import settings
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    soon = today + datetime.timedelta(days=settings.QAC_DEADLINE_WARN_DAYS)
+    awaiting = IssuedDocument.objects.filter(number_source=NumberSource.AWAITING, is_current=True)
+    to_issue = IssuedDocument.objects.filter(
+        is_current=True, revoked_on__isnull=True, delivered_on__isnull=True, number_source=NumberSource.REGISTER
+    )
+    open_requests = DuplicateRequest.objects.filter(status=DuplicateStatus.RECEIVED)
+    numbers = awaiting.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(issue_due_on__lt=today)),
+        soon=Count("pk", filter=Q(issue_due_on__gte=today, issue_due_on__lte=soon)),
+    )
+    issue = to_issue.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(issue_due_on__lt=today)),
+        soon=Count("pk", filter=Q(issue_due_on__gte=today, issue_due_on__lte=soon)),
+    )
+    duplicates = open_requests.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(due_on__lt=today)),
+        soon=Count("pk", filter=Q(due_on__gte=today, due_on__lte=soon)),
+    )
+    return {"numbers": numbers, "issue": issue, "duplicates": duplicates}

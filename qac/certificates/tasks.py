@@ -6,31 +6,28 @@ loses nothing and renders nothing twice when the message comes back.
 """
 
 import datetime
-import hashlib
 import logging
 import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .models import DocumentEvent, IssuedDocument, Kind, RenderStatus
+from . import services
+from .models import IssuedDocument, Kind
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=10, max_retries=5)
 def issue_session_documents_task(session_id: int) -> int:
-    """Create (and number) the session's documents, then queue their rendering in batches."""
-    from .services import _render_soon, session_documents_issue
+    """Create the documents the Council's decision calls for; render those that already carry a register number."""
+    from .services import render_soon, session_documents_issue
 
     pending = session_documents_issue(session_id=session_id)
-    _render_soon(pending)
+    render_soon(pending)
     return len(pending)
 
 
@@ -44,17 +41,13 @@ def issue_session_documents_task(session_id: int) -> int:
     time_limit=660,
 )
 def render_documents_task(self, document_ids: list[int]) -> dict:
-    """Render the listed documents that still need it, store each PDF with its SHA-256."""
+    """Render the listed documents that still need it (and have their register number), store each PDF."""
+    from . import services
     from .render import render_batch
 
-    todo = list(
-        IssuedDocument.objects.filter(pk__in=document_ids, render_status=RenderStatus.PENDING)
-        .select_related("qualification__standard", "result__enrolment__session")
-        .order_by("pk")
-    )
+    todo = services.render_claim(document_ids=document_ids)
     if not todo:
         return {"rendered": 0}
-    IssuedDocument.objects.filter(pk__in=[d.pk for d in todo]).update(render_attempts=F("render_attempts") + 1)
     try:
         pdfs = render_batch(todo)
     except OSError as exc:
@@ -62,7 +55,7 @@ def render_documents_task(self, document_ids: list[int]) -> dict:
         # retries are spent, say so on the documents so staff can act.
         if self.request.retries >= self.max_retries:
             for document in todo:
-                _fail(document, exc)
+                services.render_fail(document=document, error=exc)
             return {"failed": len(todo)}
         raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 300)) from exc
     except Exception as exc:
@@ -71,37 +64,12 @@ def render_documents_task(self, document_ids: list[int]) -> dict:
             for document in todo:
                 render_documents_task.delay([document.pk])
             return {"split": len(todo)}
-        _fail(todo[0], exc)
+        logger.exception("rendering document %s failed", todo[0].pk)
+        services.render_fail(document=todo[0], error=exc)
         return {"failed": 1}
     for document in todo:
-        _store(document, pdfs[document.pk])
+        services.render_store(document=document, pdf=pdfs[document.pk])
     return {"rendered": len(todo)}
-
-
-def _fail(document: IssuedDocument, exc: Exception) -> None:
-    logger.exception("rendering document %s failed", document.pk)
-    IssuedDocument.objects.filter(pk=document.pk).update(
-        render_status=RenderStatus.FAILED, render_error=f"{type(exc).__name__}: {exc}"[:2000]
-    )
-
-
-def _store(document: IssuedDocument, pdf: bytes) -> None:
-    name = f"{'certificate' if document.kind == Kind.CERTIFICATE else 'conclusion'}-{document.pk}.pdf"
-    with transaction.atomic():
-        locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
-        if locked.render_status == RenderStatus.RENDERED:
-            return  # another delivery got here first
-        old = locked.file.name if locked.file else None
-        locked.file.save(name, ContentFile(pdf), save=False)
-        locked.sha256 = hashlib.sha256(pdf).hexdigest()
-        locked.size = len(pdf)
-        locked.render_status = RenderStatus.RENDERED
-        locked.render_error = ""
-        locked.rendered_at = timezone.now()
-        locked.save(update_fields=["file", "sha256", "size", "render_status", "render_error", "rendered_at"])
-        DocumentEvent.objects.create(document=locked, action="rendered", data={"sha256": locked.sha256})
-    if old and old != locked.file.name:
-        locked.file.storage.delete(old)
 
 
 @shared_task(acks_late=True, expires=3600)
@@ -120,9 +88,7 @@ def expiry_reminders_task() -> int:
     sent = 0
     for document in due:
         # Claim first, so two runs never mail twice; release if sending fails.
-        if not IssuedDocument.objects.filter(pk=document.pk, expiry_reminded_at__isnull=True).update(
-            expiry_reminded_at=timezone.now()
-        ):
+        if not services.expiry_reminder_claim(document=document):
             continue
         try:
             with translation.override(settings.LANGUAGE_CODE):
@@ -131,8 +97,28 @@ def expiry_reminders_task() -> int:
                 body = render_to_string("certificates/email/expiry_body.txt", context)
             send_mail(subject, body, None, [document.holder.email])
         except (smtplib.SMTPException, ConnectionError, TimeoutError):
-            IssuedDocument.objects.filter(pk=document.pk).update(expiry_reminded_at=None)
+            services.expiry_reminder_release(document=document)
             logger.exception("expiry reminder for document %s failed", document.pk)
             continue
         sent += 1
     return sent
+
+
+@shared_task(acks_late=True, autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError), max_retries=8)
+def notify_holder_task(document_id: int) -> str:
+    """Tell the holder how their document was issued (handed over, or posted with its tracking number)."""
+    document = IssuedDocument.objects.select_related("holder", "qualification").filter(pk=document_id).first()
+    if document is None or not document.delivered_on:
+        return "nothing to tell"
+    if not services.holder_notified(document=document):
+        return "already told"
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            context = {"doc": document}
+            subject = render_to_string("certificates/email/issued_subject.txt", context).strip()
+            body = render_to_string("certificates/email/issued_body.txt", context)
+        send_mail(subject, body, None, [document.holder.email])
+    except (smtplib.SMTPException, ConnectionError, TimeoutError):
+        services.holder_notice_release(document=document)
+        raise
+    return "sent"

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,10 +9,13 @@ from django.views.decorators.http import require_POST
 from zipstream import ZipStream
 
 from qac.accounts.decorators import staff_required
+from qac.exams.selectors import session_get_for_staff
+from qac.files import private_file_response
+from qac.forms_util import form_errors_text
 
 from . import selectors, services
-from .forms import CorrectionForm, ExtendForm, ReasonForm, RevokeForm, VerifyForm
-from .models import DocumentEvent, Kind, RenderStatus
+from .forms import DeliveryForm, DuplicateRequestForm, ExtendForm, ReasonForm, RevokeForm, VerifyForm
+from .models import RenderStatus
 from .verification import rate_limited, read_token
 
 # --- Public verification -------------------------------------------------------------------------
@@ -61,31 +64,23 @@ def verify_signed(request, token: str):
 def document_file(request, pk: int):
     """A rendered PDF for its holder or staff; 404 for everyone else."""
     document = selectors.document_get_for_user(user=request.user, pk=pk)
-    if document.render_status != RenderStatus.RENDERED or not document.file:
+    if document.render_status != RenderStatus.RENDERED:
         raise Http404
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    name = (
-        f"{'certificate' if document.kind == Kind.CERTIFICATE else 'conclusion'}-{document.number or document.pk}.pdf"
+    return private_file_response(
+        document.file, filename=services.document_file_name(document), content_type="application/pdf"
     )
-    response = FileResponse(handle, content_type="application/pdf", as_attachment=True, filename=name)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @staff_required
 def session_zip(request, pk: int):
     """Every rendered document of a session as one ZIP, streamed as it is built."""
-    session = selectors.session_get_for_staff(user=request.user, pk=pk)
+    session = session_get_for_staff(user=request.user, pk=pk, detail=False)
     documents = [d for d in selectors.session_documents(session=session) if d.render_status == RenderStatus.RENDERED]
     if not documents:
         raise Http404
     archive = ZipStream(sized=False)
     for d in documents:
-        kind = "certificate" if d.kind == Kind.CERTIFICATE else "conclusion"
-        archive.add_path(d.file.path, arcname=f"{kind}-{d.number or d.pk}-{d.holder_last_name}-{d.pk}.pdf")
+        archive.add_path(d.file.path, arcname=f"{d.holder_last_name}-{d.pk}-{services.document_file_name(d)}")
     response = StreamingHttpResponse(archive, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="session-{session.pk}-documents.zip"'
     response["Cache-Control"] = "private, no-store"
@@ -103,35 +98,31 @@ def document_list(request):
     return render(
         request,
         "certificates/staff/list.html",
-        {"page": page, "q": search, "status": status, "statuses": RenderStatus.choices},
+        {"page": page, "q": search, "status": status, "statuses": selectors.LIST_FILTERS},
     )
 
 
 @staff_required
 def document_detail(request, pk: int):
     document = selectors.document_get_for_user(user=request.user, pk=pk)
+    today = timezone.localdate()
     return render(
         request,
         "certificates/staff/detail.html",
         {
             "doc": document,
-            "events": DocumentEvent.objects.filter(document__number=document.number, document__kind=document.kind)
-            .select_related("by", "document")
-            .order_by("at")
-            if document.number
-            else document.events.select_related("by"),
-            "reissues": document.reissues.all() if not document.original_id else document.original.reissues.all(),
-            "revoke_form": RevokeForm(initial={"revoked_on": timezone.localdate()}),
-            "reason_form": ReasonForm(),
-            "correction_form": CorrectionForm(
-                initial={
-                    "last_name": document.holder_last_name,
-                    "first_name": document.holder_first_name,
-                    "patronymic": document.holder_patronymic,
-                }
+            "events": selectors.document_events(document=document),
+            "papers": selectors.document_papers(document=document),
+            "requests": selectors.duplicate_requests_for(document=document),
+            "actions": selectors.allowed_document_actions(document, request.user),
+            "revoke_form": RevokeForm(initial={"revoked_on": today}),
+            "delivery_form": DeliveryForm(
+                initial={"delivered_on": today, "method": "handed", "recipient": document.holder_full_name}
             ),
+            "duplicate_form": DuplicateRequestForm(initial={"received_on": today}),
             "extend_form": ExtendForm(),
-            "Kind": Kind,
+            "reason_form": ReasonForm(),
+            "today": today,
         },
     )
 
@@ -141,7 +132,12 @@ def document_detail(request, pk: int):
 def document_action(request, pk: int):
     document = selectors.document_get_for_user(user=request.user, pk=pk)
     action = request.POST.get("action")
-    forms = {"revoke": RevokeForm, "duplicate": ReasonForm, "correct": CorrectionForm, "extend": ExtendForm}
+    forms = {
+        "revoke": RevokeForm,
+        "extend": ExtendForm,
+        "deliver": DeliveryForm,
+        "duplicate_request": DuplicateRequestForm,
+    }
     form_class = forms.get(action)
     if form_class is None and action != "retry":
         messages.error(request, _("Unknown action."))
@@ -151,22 +147,23 @@ def document_action(request, pk: int):
             services.render_retry(document=document, by=request.user)
             target = document
         else:
-            form = form_class(request.POST)
+            form = form_class(request.POST, request.FILES)
             if not form.is_valid():
-                raise services.DocumentError(" ".join(e for errs in form.errors.values() for e in errs))
+                raise services.DocumentError(form_errors_text(form))
             data = form.cleaned_data
+            target = document
             if action == "revoke":
-                target = services.certificate_revoke(
+                services.certificate_revoke(
                     document=document, by=request.user, reason=data["reason"], revoked_on=data["revoked_on"]
                 )
-            elif action == "duplicate":
-                target = services.certificate_duplicate(original=document, by=request.user, reason=data["reason"])
-            elif action == "correct":
-                target = services.certificate_correct(original=document, by=request.user, **data)
-            else:
-                target = services.certificate_extend(
+            elif action == "extend":
+                services.certificate_extend(
                     document=document, by=request.user, valid_until=data["valid_until"], reason=data["reason"]
                 )
+            elif action == "deliver":
+                services.document_deliver(document=document, by=request.user, **data)
+            else:
+                services.duplicate_request_receive(original=document, by=request.user, **data)
     except services.DocumentError as exc:
         messages.error(request, str(exc))
         return redirect("certificates:document", pk=pk)
@@ -175,8 +172,52 @@ def document_action(request, pk: int):
 
 
 @staff_required
+@require_POST
+def duplicate_request_action(request, pk: int):
+    """Make the duplicate the holder applied for, or refuse it with a reason."""
+    duplicate_request = selectors.duplicate_request_get_for_staff(user=request.user, pk=pk)
+    action = request.POST.get("action")
+    version = _int(request.POST.get("version"))
+    try:
+        if action == "issue":
+            duplicate = services.duplicate_request_issue(
+                request=duplicate_request, by=request.user, expected_version=version
+            )
+            messages.success(request, _("The duplicate is made; it will be numbered by the register."))
+            return redirect("certificates:document", pk=duplicate.pk)
+        if action == "refuse":
+            services.duplicate_request_refuse(
+                request=duplicate_request,
+                by=request.user,
+                reason=request.POST.get("reason", ""),
+                expected_version=version,
+            )
+            messages.success(request, _("The application for a duplicate is refused."))
+        else:
+            messages.error(request, _("Unknown action."))
+    except services.DocumentError as exc:
+        messages.error(request, str(exc))
+    return redirect("certificates:document", pk=duplicate_request.original_id)
+
+
+@staff_required
+def duplicate_request_file(request, pk: int):
+    duplicate_request = selectors.duplicate_request_get_for_staff(user=request.user, pk=pk)
+    return private_file_response(
+        duplicate_request.supporting_file, filename=duplicate_request.supporting_name or "supporting-document"
+    )
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@staff_required
 def session_documents(request, pk: int):
-    session = selectors.session_get_for_staff(user=request.user, pk=pk)
+    session = session_get_for_staff(user=request.user, pk=pk, detail=False)
     return render(
         request,
         "certificates/staff/session.html",
@@ -192,7 +233,7 @@ def session_documents(request, pk: int):
 @never_cache
 def session_progress(request, pk: int):
     """JSON for the live progress bar: done / total, failures with reasons."""
-    session = selectors.session_get_for_staff(user=request.user, pk=pk)
+    session = session_get_for_staff(user=request.user, pk=pk, detail=False)
     return JsonResponse(selectors.session_progress(session=session))
 
 
@@ -200,7 +241,7 @@ def session_progress(request, pk: int):
 @require_POST
 def session_issue(request, pk: int):
     """Issue (again) whatever an approved session still lacks and queue failed renders for retry."""
-    session = selectors.session_get_for_staff(user=request.user, pk=pk)
+    session = session_get_for_staff(user=request.user, pk=pk, detail=False)
     try:
         services.session_issue_again(session=session, by=request.user)
     except services.DocumentError as exc:

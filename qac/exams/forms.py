@@ -1,22 +1,15 @@
 import datetime
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qac.accounts.roles import Role
+from qac.forms_util import NoFormTag
 from standards.models import Qualification
 
 from .models import Decision
-
-
-class _NoFormTag:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -46,7 +39,7 @@ class ExpertsField(forms.ModelMultipleChoiceField):
         return obj.get_full_name() or obj.email
 
 
-class _WhenWhereForm(_NoFormTag, forms.Form):
+class _WhenWhereForm(NoFormTag, forms.Form):
     starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput())
     ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeInput())
     venue_address = forms.CharField(label=_("Address"), max_length=255)
@@ -100,7 +93,7 @@ class RescheduleForm(_WhenWhereForm):
     )
 
 
-class ReasonForm(_NoFormTag, forms.Form):
+class ReasonForm(NoFormTag, forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -113,19 +106,19 @@ class EnrolForm(forms.Form):
         self.fields["applications"].error_messages["required"] = _("Choose at least one application.")
 
 
-class PaperScoreForm(_NoFormTag, forms.Form):
+class PaperScoreForm(NoFormTag, forms.Form):
     percent = forms.IntegerField(label=_("Theory score, %"), min_value=0, max_value=100)
     reason = forms.CharField(label=_("Why on paper"), max_length=2000)
 
 
-class SpecialDecisionForm(_NoFormTag, forms.Form):
+class SpecialDecisionForm(NoFormTag, forms.Form):
     decision = forms.ChoiceField(
         choices=[(Decision.ABSENT, Decision.ABSENT.label), (Decision.REMOVED, Decision.REMOVED.label)]
     )
     note = forms.CharField(label=_("Incident note"), max_length=4000, required=False)
 
 
-class CorrectionForm(_NoFormTag, forms.Form):
+class CorrectionForm(NoFormTag, forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices)
     theory_percent = forms.IntegerField(label=_("Theory, %"), min_value=0, max_value=100, required=False)
     practical_percent = forms.IntegerField(label=_("Practice, %"), min_value=0, max_value=100, required=False)

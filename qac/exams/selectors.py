@@ -43,10 +43,17 @@ def _session_detail(qs):
     )
 
 
-def session_get_for_staff(*, user, pk: int) -> ExamSession:
+def session_get_for_staff(*, user, pk: int, detail: bool = True) -> ExamSession:
+    """The one access funnel to a session for staff pages of every app; 404 for everyone else.
+
+    ``detail`` loads the commission, enrolments and history the session's own page shows;
+    pages of other apps (documents, the Council) need the session row and its qualification only.
+    """
     if not is_qac_staff(user):
         raise Http404
-    session = _session_detail(ExamSession.objects.filter(pk=pk)).first()
+    qs = ExamSession.objects.filter(pk=pk)
+    qs = _session_detail(qs) if detail else qs.select_related("qualification")
+    session = qs.first()
     if session is None:
         raise Http404
     return session

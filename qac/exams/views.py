@@ -1,7 +1,7 @@
 import json
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from qac.accounts.decorators import candidate_required, expert_required, staff_required
 from qac.accounts.roles import Role, has_role, is_qac_staff
+from qac.files import private_file_response
+from qac.forms_util import form_errors_text
 
 from . import selectors, services
 from .forms import (
@@ -191,7 +193,7 @@ def enrolment_action(request, pk: int):
         elif action == "paper":
             form = PaperScoreForm(request.POST)
             if not form.is_valid():
-                raise services.ExamError(" ".join(e for errs in form.errors.values() for e in errs))
+                raise services.ExamError(form_errors_text(form))
             services.theory_record_paper(
                 enrolment=enrolment,
                 by=request.user,
@@ -201,7 +203,7 @@ def enrolment_action(request, pk: int):
         elif action == "special":
             form = SpecialDecisionForm(request.POST)
             if not form.is_valid():
-                raise services.ExamError(" ".join(e for errs in form.errors.values() for e in errs))
+                raise services.ExamError(form_errors_text(form))
             services.result_set_special(
                 enrolment=enrolment,
                 by=request.user,
@@ -225,17 +227,9 @@ def protocol_download(request, pk: int):
         session = selectors.session_get_for_staff(user=request.user, pk=pk)
     else:
         session = selectors.session_get_for_expert(user=request.user, pk=pk)
-    if not session.protocol:
-        raise Http404
-    try:
-        handle = session.protocol.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, content_type="application/pdf", as_attachment=True, filename=f"protocol-{session.pk}.pdf"
+    return private_file_response(
+        session.protocol, filename=f"protocol-{session.pk}.pdf", content_type="application/pdf"
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Experts ----------------------------------------------------------------------------------------
@@ -314,7 +308,7 @@ def expert_correct(request, pk: int):
     selectors.session_get_for_expert(user=request.user, pk=result.enrolment.session_id)
     form = CorrectionForm(request.POST)
     if not form.is_valid():
-        _error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        _error(request, form_errors_text(form))
         return redirect("exams:expert_session", pk=result.enrolment.session_id)
     data = form.cleaned_data
     changes = {"decision": data["decision"]}

@@ -80,3 +80,39 @@ class ExportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type} {self.document_id} in {self.batch_id}"
+
+
+class AnswerStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    REFUSED = "refused", _("Refused")
+
+
+class AnswerImport(models.Model):
+    """One answer file from the register (docs/register-answer.md): who brought it, what it did or why not.
+
+    A refused file changed nothing; its row keeps the errors, each naming the line and the field.
+    The file itself is kept privately (MEDIA_ROOT is never served directly).
+    """
+
+    created_at = models.DateTimeField(_("imported"), auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(upload_to="registry/answers/", blank=True, max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(default=0)
+    file_format = models.CharField(_("format"), max_length=8, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=AnswerStatus.choices)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    numbered = models.PositiveIntegerField(_("numbered now"), default=0)
+    already_numbered = models.PositiveIntegerField(_("already numbered"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("register answer import")
+        verbose_name_plural = _("register answer imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.file_name} ({self.status})"

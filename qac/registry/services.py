@@ -34,13 +34,13 @@ from lxml import etree
 
 from candidates.validators import format_snils
 from qac.accounts.roles import is_qac_staff
-from qac.certificates.models import IssuedDocument, Kind, Variant
+from qac.certificates.models import IssuedDocument, Kind, NumberSource, Variant
 from standards.selectors import center_get
 
 from .models import BatchStatus, ExportBatch, ExportLock, ExportRecord, RecordType
 
 logger = logging.getLogger(__name__)
-SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "registry-export-1.0.xsd"
+SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "registry-export-2.0.xsd"
 CSV_COLUMNS = [
     "qac",
     "record_type",
@@ -55,7 +55,10 @@ CSV_COLUMNS = [
     "birth_date",
     "snils",
     "decision",
+    "council_decision_number",
+    "council_decision_date",
     "certificate_number",
+    "original_number",
     "issue_date",
     "valid_until",
     "revocation_date",
@@ -91,8 +94,13 @@ def _not_reported(record_type: str):
 
 
 def pending_querysets() -> list[tuple[str, object]]:
-    """One queryset per record type, each of the documents not yet reported as that type."""
-    docs = IssuedDocument.objects.all()
+    """One queryset per record type, each of the documents not yet reported as that type.
+
+    Certificates and conclusions are reported once the Council decided, before they
+    have a number: the register's answer numbers them. A document that a corrected
+    Council decision cancelled before it was reported is never reported.
+    """
+    docs = IssuedDocument.objects.exclude(number_source=NumberSource.AWAITING, is_current=False)
     return [
         (
             RecordType.CERTIFICATE,
@@ -107,9 +115,9 @@ def pending_querysets() -> list[tuple[str, object]]:
         # A revocation is reported once per number, on the original, after the original itself.
         (
             RecordType.REVOCATION,
-            docs.filter(kind=Kind.CERTIFICATE, variant=Variant.ORIGINAL, revoked_on__isnull=False).filter(
-                _not_reported(RecordType.REVOCATION)
-            ),
+            docs.filter(kind=Kind.CERTIFICATE, variant=Variant.ORIGINAL, revoked_on__isnull=False)
+            .exclude(number_source=NumberSource.AWAITING)
+            .filter(_not_reported(RecordType.REVOCATION)),
         ),
     ]
 
@@ -131,6 +139,9 @@ def _rows(qs):
             birth_date=F("holder__candidate_profile__date_of_birth"),
             snils=F("holder__candidate_profile__snils"),
             decision=F("result__decision"),
+            decision_number=F("verdict__decision__number"),
+            decision_date=F("verdict__decision__decided_on"),
+            original_number=F("original__number"),
         )
         .values(
             "pk",
@@ -153,6 +164,10 @@ def _rows(qs):
             "birth_date",
             "snils",
             "decision",
+            "decision_number",
+            "decision_date",
+            "original_number",
+            "number_source",
         )
         .order_by("pk")
         .iterator(chunk_size=CHUNK)
@@ -174,8 +189,9 @@ def _problems(record_type: str, row: dict) -> list[str]:
         problems.append(_("no SNILS in the candidate's profile"))
     elif not _SNILS_RE.match(row["snils"]):
         problems.append(_("the SNILS is not 11 digits"))
-    if row["number"] and not _NUMBER_RE.match(row["number"]):
-        problems.append(_("the certificate number does not have the register's shape"))
+    for key in ("number", "original_number"):
+        if row[key] and not _NUMBER_RE.match(row[key]):
+            problems.append(_("the certificate number does not have the register's shape"))
     fields = (*_TEXT_FIELDS, "revoked_reason") if record_type == RecordType.REVOCATION else _TEXT_FIELDS
     for name in fields:
         value = row.get(name) or ""
@@ -189,7 +205,15 @@ def _problems(record_type: str, row: dict) -> list[str]:
         problems.append(_("the session has no commission chair"))
     if not row["holder_last_name"] or not row["holder_first_name"]:
         problems.append(_("the holder's surname or name is empty"))
-    if row["kind"] == Kind.CERTIFICATE and not row["number"]:
+    if (
+        row["number_source"] == NumberSource.AWAITING
+        and not row["decision_number"]
+        and record_type != RecordType.DUPLICATE
+    ):
+        problems.append(_("the Council has not decided"))
+    if record_type == RecordType.DUPLICATE and not row["original_number"]:
+        problems.append(_("the original certificate has no number"))
+    if record_type == RecordType.REVOCATION and not row["number"]:
         problems.append(_("the certificate has no number"))
     if row["decision"] not in ("passed", "failed", "removed"):
         problems.append(_("the exam decision is missing"))
@@ -224,9 +248,14 @@ def _element(record_type: str, row: dict):
     sub(person, "birthDate", row["birth_date"].isoformat())
     sub(person, "snils", format_snils(row["snils"]))
     sub(rec, "decision", row["decision"])
+    if row["decision_number"]:
+        etree.SubElement(rec, "councilDecision", number=row["decision_number"], date=row["decision_date"].isoformat())
     if row["number"]:
         sub(rec, "certificateNumber", row["number"])
-    sub(rec, "issueDate", row["issue_date"].isoformat())
+    if record_type == RecordType.DUPLICATE and row["original_number"]:
+        sub(rec, "originalNumber", row["original_number"])
+    if row["issue_date"]:
+        sub(rec, "issueDate", row["issue_date"].isoformat())
     if row["valid_until"]:
         sub(rec, "validUntil", row["valid_until"].isoformat())
     if record_type == RecordType.REVOCATION:
@@ -252,7 +281,10 @@ def _csv_row(record_type, row, qac):
         d(row["birth_date"]),
         format_snils(row["snils"]),
         row["decision"],
+        row["decision_number"] or "",
+        d(row["decision_date"]),
         row["number"],
+        row["original_number"] if record_type == RecordType.DUPLICATE else "",
         d(row["issue_date"]),
         d(row["valid_until"]),
         d(row["revoked_on"]) if record_type == RecordType.REVOCATION else "",
@@ -284,7 +316,7 @@ def _acquire_lock() -> None:
         raise ExportBusy(_("Another registry export is running; try again in a few minutes.")) from exc
 
 
-def _write(tmpdir: Path, batch_id: int, qac: str) -> tuple[Path, Path, dict, list, list]:
+def _write(tmpdir: Path, batch_id: int, qac: str, center=None) -> tuple[Path, Path, dict, list, list]:
     xml_path, csv_path = tmpdir / "export.xml", tmpdir / "export.csv"
     counts: dict[str, int] = {}
     skipped: list[dict] = []
@@ -297,8 +329,10 @@ def _write(tmpdir: Path, batch_id: int, qac: str) -> tuple[Path, Path, dict, lis
             xf.write_declaration()
             with xf.element(
                 "registryExport",
-                version="1.0",
+                version="2.0",
                 qac=qac,
+                qacName=(center.name if center else qac) or qac,
+                council=(center.council_name if center else "-") or "-",
                 batch=str(batch_id),
                 created=now,
             ):
@@ -366,7 +400,7 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
         batch = ExportBatch.objects.create(trigger=trigger, started_by=by, status=BatchStatus.EXPORTED)
-        xml_path, csv_path, counts, skipped, marks = _write(Path(tmp), batch.pk, qac)
+        xml_path, csv_path, counts, skipped, marks = _write(Path(tmp), batch.pk, qac, center)
         outcome.counts, outcome.skipped = counts, skipped
         for item in skipped:
             logger.warning("registry export: held back %s %s: %s", item["type"], item["document"], item["reason"])

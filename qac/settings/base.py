@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "standards",
     "candidates",
     "qac.exams",
+    "qac.council",
     "qac.certificates",
     "qac.registry",
 ]
@@ -147,6 +148,7 @@ CELERY_IMPORTS = ["qac.tasks"]
 CELERY_TASK_ROUTES = {
     "qac.certificates.tasks.*": {"queue": "documents"},
     "qac.exams.tasks.render_protocol_task": {"queue": "documents"},
+    "qac.council.tasks.*": {"queue": "documents"},
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than the hard time limit, so Redis does not redeliver a task
@@ -265,16 +267,26 @@ QAC_APPLICATION_REVIEW_DAYS = env.int("QAC_APPLICATION_REVIEW_DAYS", default=10)
 QAC_DOCUMENTS_ISSUE_DAYS = env.int("QAC_DOCUMENTS_ISSUE_DAYS", default=30)
 QAC_REGISTRY_REPORT_DAYS = env.int("QAC_REGISTRY_REPORT_DAYS", default=30)
 QAC_APPEAL_DAYS = env.int("QAC_APPEAL_DAYS", default=30)
+# Decree 1204 p.15-16: the exam materials go to the Council within 7 days of the
+# exam, and the Council decides within 14; Order 725n App. 3 p.23: a duplicate
+# within 15 days of the holder's application.
+QAC_COUNCIL_PACKAGE_DAYS = env.int("QAC_COUNCIL_PACKAGE_DAYS", default=7)
+QAC_COUNCIL_DECISION_DAYS = env.int("QAC_COUNCIL_DECISION_DAYS", default=14)
+QAC_DUPLICATE_DAYS = env.int("QAC_DUPLICATE_DAYS", default=15)
+# Deadlines this close (days) are shown as "due soon" on the staff pages.
+QAC_DEADLINE_WARN_DAYS = env.int("QAC_DEADLINE_WARN_DAYS", default=3)
 # The version of the personal-data consent and exam-rules text shown to
 # candidates (templates/candidates/consent.html); recorded with each consent.
 # Change it whenever that text changes.
 QAC_CONSENT_TEXT_VERSION = "2026-11-26"
-# Certificate numbers as in the public register: qualification code, an
-# 8-digit sequence, a 2-digit suffix (e.g. 31.00400.02.00000017.26). The
-# suffix is a format: {yy} is the two-digit year of issue. Each code+suffix
-# is its own gap-free series.
-QAC_CERTIFICATE_NUMBER_FORMAT = env("QAC_CERTIFICATE_NUMBER_FORMAT", default="{code}.{seq:08d}.{suffix}")
-QAC_CERTIFICATE_NUMBER_SUFFIX = env("QAC_CERTIFICATE_NUMBER_SUFFIX", default="{yy}")
+# Registration numbers come from the register (Order 725n App. 3 p.5); the
+# answer file's numbers must match this pattern (examples seen:
+# 08.00800.01.00000003.27: qualification code, 8-digit sequence, 2 digits).
+QAC_REGISTER_NUMBER_PATTERN = env("QAC_REGISTER_NUMBER_PATTERN", default=r"^\d{2}\.\d{5}\.\d{2}\.\d{8}\.\d{2}$")
+# Links to register records must start with one of these (comma-separated); empty = any https/http URL.
+QAC_REGISTER_URL_PREFIXES = env.list("QAC_REGISTER_URL_PREFIXES", default=[])
+# The stand-in for the register (demos and tests only) makes links under this address.
+QAC_REGISTER_STUB_URL = env("QAC_REGISTER_STUB_URL", default="https://register.invalid/records/")
 # How many documents one render task lays out together (fonts are subset once per batch).
 QAC_RENDER_BATCH_SIZE = env.int("QAC_RENDER_BATCH_SIZE", default=25)
 # Holders are reminded this many days before their certificate expires.

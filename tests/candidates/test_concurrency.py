@@ -4,10 +4,7 @@ On PostgreSQL the row lock and the partial unique index decide; on SQLite,
 IMMEDIATE transactions serialise the writers. Either way exactly one wins.
 """
 
-import threading
-
 import pytest
-from django.db import connection
 
 from candidates import services
 from candidates.models import Application, ApplicationStatus
@@ -15,30 +12,9 @@ from qac.accounts.roles import Role
 from standards.models import Qualification
 from tests.candidates.conftest import submit
 from tests.factories import CandidateProfileFactory, UserFactory
+from tests.helpers.threads import run_at_once
 
 pytestmark = pytest.mark.usefixtures("committed_catalogue")
-
-
-def run_at_once(*calls):
-    """Start the calls together; return each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[i] = call()
-        except Exception as exc:
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return outcomes
 
 
 def test_two_staff_deciding_at_once_one_wins_the_other_is_told(settings, tmp_path):

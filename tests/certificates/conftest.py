@@ -23,7 +23,7 @@ from pypdf import PdfReader
 
 from qac.accounts.roles import Role
 from qac.certificates import services
-from qac.certificates.models import DocumentEvent, IssuedDocument, NumberCounter
+from qac.certificates.models import DocumentEvent, IssuedDocument
 from qac.exams import services as exam_services
 from qac.exams.models import ExamResult, ExamSession, SessionStatus, TheoryAttempt
 from tests.exams.conftest import (
@@ -79,6 +79,7 @@ def exam(
     holders=None,
     approve=True,
     days=None,
+    passing_scores=(5, 5),
 ):
     """A session of ``qualification`` whose candidates end as ``outcomes`` say, built through the services.
 
@@ -124,7 +125,7 @@ def exam(
             exam_services.theory_record_paper(
                 enrolment=fresh(enrolment), by=staff, percent=100, reason="Тест на бумаге"
             )
-        _score_all(enrolment, commission, *((0, 0) if outcome == FAIL_PRACTICAL else (5, 5)))
+        _score_all(enrolment, commission, *((0, 0) if outcome == FAIL_PRACTICAL else passing_scores))
     exam_services.session_complete(session=session, by=staff)
     if approve:
         with mock.patch.object(exam_services, "_after_approval", lambda session_id: None):
@@ -148,10 +149,26 @@ def approve_and_issue(session, chair):
     return session
 
 
-def issue(results, *, render=False):
-    """Issue the documents of ``results`` through the service; optionally render them (eager task)."""
-    documents = [services.document_issue(result=r) for r in results]
+def issue(results, *, render=False, number=True, staff=None):
+    """Issue the documents of ``results`` the legal way: package sent, the Council's natural verdicts,
+    documents made, numbered by the register (``number``); optionally rendered (eager task)."""
+    from qac.council.models import CouncilVerdict
+    from tests.helpers.legal import council_decide, register
+
+    sessions = {r.enrolment.session_id: r.enrolment.session for r in results}
+    staff = staff or UserFactory(role=Role.STAFF)
+    for session in sessions.values():
+        if not CouncilVerdict.objects.filter(decision__session=session).exists():
+            council_decide(session, staff)
+    verdicts = CouncilVerdict.objects.filter(result__in=results).select_related("decision")
+    by_result = {v.result_id: v for v in verdicts}
+    documents = [services.document_issue(verdict=by_result[r.pk]) for r in results if r.pk in by_result]
     documents = [d for d in documents if d is not None]
+    if number:
+        documents = register([d for d in documents if d.number_source == "awaiting"]) + [
+            d for d in documents if d.number_source != "awaiting"
+        ]
+        documents.sort(key=lambda d: d.pk)
     if render:
         from qac.certificates.tasks import render_documents_task
 
@@ -199,7 +216,6 @@ def documents_state() -> dict:
             )
         ),
         "events": list(DocumentEvent.objects.order_by("pk").values_list("pk", "document", "action", "by", "reason")),
-        "counters": list(NumberCounter.objects.order_by("pk").values_list("series", "last_value")),
     }
 
 

@@ -1,89 +1,94 @@
-"""Issuing at the same moment, in real threads with their own connections.
+"""Issuing, deciding and numbering at the same moment, in real threads with their own connections.
 
-On PostgreSQL the result row lock, the counter row lock and the partial unique index decide;
-on SQLite, IMMEDIATE transactions serialise the writers. Either way: one document per result,
-and a series of numbers with no gap and no repeat.
+On PostgreSQL the row locks and the partial unique indexes decide; on SQLite, IMMEDIATE
+transactions serialise the writers. Either way: one document per verdict, one decision per
+session, and one document per register number.
 """
 
-import threading
-
 import pytest
-from django.db import connection
+from django.conf import settings
+from django.utils import timezone
 
 from qac.certificates import services
-from qac.certificates.models import IssuedDocument, Kind, NumberCounter
-from qac.exams.models import ExamResult
+from qac.certificates.models import IssuedDocument, Kind, NumberSource
+from qac.council import services as council_services
+from qac.council.models import CouncilDecision, CouncilVerdict
 from tests.certificates.conftest import FAIL_THEORY, PASS
+from tests.helpers.legal import NATURAL, council_decide, package_sent
+from tests.helpers.threads import run_at_once
 
 pytestmark = pytest.mark.usefixtures("committed_catalogue")
 
 
-def run_at_once(*calls):
-    """Start the calls together; return each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[i] = call()
-        except Exception as exc:
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
+def issue_fresh(verdict_pk):
+    return lambda: services.document_issue(verdict=CouncilVerdict.objects.get(pk=verdict_pk))
 
 
-def issue_fresh(result_pk):
-    return lambda: services.document_issue(result=ExamResult.objects.get(pk=result_pk))
-
-
-def seq(number: str) -> int:
-    return int(number.split(".")[-2])
-
-
-def test_two_issuers_of_one_result_make_one_document_and_take_one_number(make_exam):
+def test_two_issuers_of_one_verdict_make_one_document(make_exam, staff):
     built = make_exam([PASS])
-    result = built.results[0]
+    decision = council_decide(built.session, staff)
+    verdict = decision.verdicts.get()
 
-    outcomes = run_at_once(issue_fresh(result.pk), issue_fresh(result.pk))
-
-    assert all(isinstance(o, IssuedDocument) for o in outcomes), outcomes
-    assert outcomes[0].pk == outcomes[1].pk and outcomes[0].number == outcomes[1].number
-    assert IssuedDocument.objects.filter(result=result).count() == 1
-    assert NumberCounter.objects.get().last_value == 1
-    assert seq(outcomes[0].number) == 1
-    assert IssuedDocument.objects.get().events.filter(action="issued").count() == 1
-
-
-def test_issuers_of_many_results_share_one_series_without_gaps_or_repeats(make_exam):
-    n = 6
-    built = make_exam([PASS] * n)
-
-    outcomes = run_at_once(*[issue_fresh(r.pk) for r in built.results])
+    outcomes = run_at_once(issue_fresh(verdict.pk), issue_fresh(verdict.pk))
 
     assert all(isinstance(o, IssuedDocument) for o in outcomes), outcomes
-    numbers = list(IssuedDocument.objects.values_list("number", flat=True))
-    assert len(numbers) == len(set(numbers)) == n
-    assert sorted(seq(x) for x in numbers) == list(range(1, n + 1))
-    assert NumberCounter.objects.get().last_value == n
+    assert outcomes[0].pk == outcomes[1].pk
+    assert IssuedDocument.objects.filter(result=built.results[0]).count() == 1
+    document = IssuedDocument.objects.get()
+    assert document.number == "" and document.number_source == NumberSource.AWAITING
+    assert document.events.filter(action="issued").count() == 1
 
 
-def test_two_deliveries_of_the_session_issue_task_at_once_issue_each_document_once(make_exam):
+def test_two_deliveries_of_the_session_issue_task_at_once_issue_each_document_once(make_exam, staff):
     built = make_exam([PASS, PASS, FAIL_THEORY, PASS])
+    council_decide(built.session, staff)
     session_id = built.session.pk
 
     outcomes = run_at_once(*[lambda: services.session_documents_issue(session_id=session_id)] * 2)
 
     assert all(isinstance(o, list) for o in outcomes), outcomes
-    assert sorted(outcomes[0]) == sorted(outcomes[1]) == sorted(IssuedDocument.objects.values_list("pk", flat=True))
+    # Nothing is rendered before the register numbers it.
+    assert outcomes[0] == outcomes[1] == []
     assert IssuedDocument.objects.count() == 4
-    certificates = IssuedDocument.objects.filter(kind=Kind.CERTIFICATE)
-    assert sorted(seq(x) for x in certificates.values_list("number", flat=True)) == [1, 2, 3]
-    assert NumberCounter.objects.get().last_value == 3
+    assert IssuedDocument.objects.filter(kind=Kind.CERTIFICATE).count() == 3
+
+
+def test_a_decision_recorded_twice_from_two_browsers_is_recorded_once(make_exam, staff):
+    built = make_exam([PASS, FAIL_THEORY])
+    package_sent(built.session, staff)
+    verdicts = {r.pk: (NATURAL[r.decision], "") for r in built.results}
+
+    def record(number):
+        return lambda: council_services.decision_record(
+            session=built.session, by=staff, number=number, decided_on=timezone.localdate(), verdicts=verdicts
+        )
+
+    outcomes = run_at_once(record("1"), record("2"))
+
+    decisions = [o for o in outcomes if isinstance(o, CouncilDecision)]
+    errors = [o for o in outcomes if isinstance(o, council_services.CouncilError)]
+    assert len(decisions) == 1 and len(errors) == 1, outcomes
+    assert CouncilDecision.objects.count() == 1
+    assert CouncilVerdict.objects.count() == 2
+
+
+def test_one_register_number_given_to_two_documents_at_once_lands_on_one(make_exam, staff):
+    built = make_exam([PASS, PASS])
+    council_decide(built.session, staff)
+    services.session_documents_issue(session_id=built.session.pk)
+    first, second = IssuedDocument.objects.order_by("pk")
+    number = f"{first.qualification.code}.00000042.26"
+
+    def give(document):
+        return lambda: services.document_register(
+            document=document,
+            number=number,
+            issue_date=timezone.localdate(),
+            register_url=settings.QAC_REGISTER_STUB_URL + number,
+        )
+
+    outcomes = run_at_once(give(first), give(second))
+
+    assert sum(isinstance(o, tuple) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, services.DocumentError) for o in outcomes) == 1, outcomes
+    assert IssuedDocument.objects.filter(number=number).count() == 1

@@ -12,12 +12,13 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.test import TestCase
 from django.utils import timezone
 
 from qac.certificates import services
-from qac.certificates.models import DocumentEvent, IssuedDocument, Kind, NumberCounter, RenderStatus, Variant
+from qac.certificates.models import DocumentEvent, IssuedDocument, Kind, NumberSource, RenderStatus, Variant
 from qac.certificates.tasks import render_documents_task
+from qac.certificates.templatetags.documents import ru_long_date
 from qac.exams.models import Decision
 from standards.selectors import center_get
 from tests.certificates.conftest import (
@@ -34,7 +35,8 @@ from tests.certificates.conftest import (
     pdf_bytes,
     pdf_pages,
 )
-from tests.exams.conftest import make_qualification, ru
+from tests.exams.conftest import ru
+from tests.helpers.legal import council_decide, register
 
 pytestmark = pytest.mark.django_db
 
@@ -63,11 +65,18 @@ class FixedClock:
         return timezone.now()
 
 
-# --- Issue on approval ----------------------------------------------------------------------------
+# --- Issue on the Council's decision ---------------------------------------------------------------
 
 
-def test_approval_issues_a_certificate_per_pass_a_conclusion_per_failure_and_nothing_for_the_absent(
-    make_exam, chair, qualification
+def decide_and_issue(session, staff, **kwargs):
+    """The Council decides; its on-commit work (the documents) runs as in production."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        decision = council_decide(session, staff, **kwargs)
+    return decision
+
+
+def test_approval_alone_issues_nothing_the_council_decision_issues_unnumbered_documents(
+    make_exam, chair, staff, qualification
 ):
     built = make_exam([PASS, FAIL_THEORY, FAIL_PRACTICAL, REMOVED, ABSENT], approve=False)
     passed, failed_theory, failed_practical, removed, absent = built.results
@@ -80,15 +89,20 @@ def test_approval_issues_a_certificate_per_pass_a_conclusion_per_failure_and_not
     ]
 
     approve_and_issue(built.session, chair)
+    assert not IssuedDocument.objects.exists(), "nothing is issued before the Council decides"
 
+    decision = decide_and_issue(built.session, staff)
     assert IssuedDocument.objects.count() == 4
     assert not IssuedDocument.objects.filter(result=absent).exists()
     certificate = IssuedDocument.objects.get(result=passed)
     assert certificate.kind == Kind.CERTIFICATE and certificate.variant == Variant.ORIGINAL
-    assert number_re(qualification.code).match(certificate.number)
-    assert seq(certificate.number) == 1
-    assert certificate.issue_date == timezone.localdate()
-    assert certificate.valid_until == services.add_years(certificate.issue_date, qualification.validity_years)
+    assert certificate.verdict.decision == decision
+    # No number of our own, no date, no PDF: the register numbers it first.
+    assert certificate.number == "" and certificate.number_source == NumberSource.AWAITING
+    assert certificate.issue_date is None and certificate.valid_until is None
+    assert certificate.render_status == RenderStatus.PENDING and not certificate.file
+    exam_day = timezone.localdate(built.session.ends_at)
+    assert certificate.issue_due_on == exam_day + datetime.timedelta(days=30)
     assert certificate.holder_full_name == built.holders[0].get_full_name()
     assert certificate.gaps == [] and certificate.recommendations == ""
 
@@ -113,90 +127,197 @@ def test_approval_issues_a_certificate_per_pass_a_conclusion_per_failure_and_not
     assert incident.kind == Kind.CONCLUSION
     assert incident.gaps == [{"kind": "incident", "text": INCIDENT}]
     assert ru("You may apply for the exam again.") in incident.recommendations
-
     for document in IssuedDocument.objects.all():
-        assert document.render_status == RenderStatus.RENDERED, document.render_error
-        pdf = pdf_bytes(document)
-        assert pdf.startswith(b"%PDF")
-        assert hashlib.sha256(pdf).hexdigest() == document.sha256
-        assert document.size == len(pdf)
-        assert document.rendered_at is not None
-        assert list(document.events.values_list("action", flat=True)) == ["issued", "rendered"]
-    assert NumberCounter.objects.get().last_value == 1
+        assert list(document.events.values_list("action", flat=True)) == ["issued"]
 
 
-def test_conclusions_name_the_gaps_and_the_recommendations(make_exam, chair):
-    built = make_exam([FAIL_THEORY, REMOVED], approve=False)
-    approve_and_issue(built.session, chair)
-    theory, removed = (IssuedDocument.objects.get(result=r) for r in built.results)
+def test_the_register_number_makes_the_document_renderable_and_it_is_rendered_once(
+    make_exam, staff, qualification, django_capture_on_commit_callbacks
+):
+    built = make_exam([PASS, FAIL_THEORY])
+    decide_and_issue(built.session, staff)
+    certificate, conclusion = IssuedDocument.objects.order_by("pk")
+    today = timezone.localdate()
+    number = f"{qualification.code}.00000017.{today.year % 100:02d}"
 
-    (page,) = pdf_pages(theory)
-    assert "ЗАКЛЮЧЕНИЕ" in page
-    assert HEADING not in page
-    assert theory.holder_full_name in page
-    for topic in built.results[0].failed_topics:
-        assert topic in page
-    assert ru("Study again: %(topics)s.", topics=", ".join(built.results[0].failed_topics)) in page
+    with django_capture_on_commit_callbacks(execute=True):
+        _numbered, changed = services.document_register(
+            document=certificate,
+            number=number,
+            issue_date=today,
+            register_url=f"https://register.invalid/records/{number}",
+            by=staff,
+            source="by hand",
+        )
+    assert changed
+    certificate.refresh_from_db()
+    assert certificate.number == number and certificate.number_source == NumberSource.REGISTER
+    assert certificate.register_url == f"https://register.invalid/records/{number}"
+    assert certificate.issue_date == today
+    assert certificate.valid_until == services.add_years(today, qualification.validity_years)
+    assert certificate.render_status == RenderStatus.RENDERED
+    pdf = pdf_bytes(certificate)
+    assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == certificate.sha256
+    assert certificate.size == len(pdf) and certificate.rendered_at is not None
+    assert list(certificate.events.values_list("action", flat=True)) == ["issued", "numbered", "rendered"]
+    event = certificate.events.get(action="numbered")
+    assert event.by == staff and event.data["number"] == number and event.data["source"] == "by hand"
+    # The conclusion still waits for its number: never rendered meanwhile.
+    conclusion.refresh_from_db()
+    assert conclusion.render_status == RenderStatus.PENDING and not conclusion.file
+    render_documents_task.delay([conclusion.pk])
+    conclusion.refresh_from_db()
+    assert conclusion.render_status == RenderStatus.PENDING and not conclusion.file
 
-    (page,) = pdf_pages(removed)
-    assert "ЗАКЛЮЧЕНИЕ" in page and INCIDENT in page
-
-
-def test_documents_are_issued_only_for_approved_results(make_exam):
-    built = make_exam([PASS], approve=False)
-    before = documents_state()
-    with pytest.raises(services.DocumentError) as exc:
-        services.document_issue(result=built.results[0])
-    assert str(exc.value) == ru("Documents are issued only for approved results.")
+    # The same number again changes nothing; another number for it is refused.
+    snapshot = documents_state()
+    _again, changed = services.document_register(
+        document=certificate, number=number, issue_date=today, register_url=certificate.register_url
+    )
+    assert not changed and documents_state() == snapshot
     with pytest.raises(services.DocumentError):
-        services.session_documents_issue(session_id=built.session.pk)
+        services.document_register(
+            document=certificate,
+            number=f"{qualification.code}.00000018.{today.year % 100:02d}",
+            issue_date=today,
+            register_url=certificate.register_url,
+        )
+    # A number another document holds is refused.
+    with pytest.raises(services.DocumentError) as exc:
+        services.document_register(
+            document=conclusion, number=number, issue_date=today, register_url=certificate.register_url
+        )
+    assert str(exc.value) == ru(
+        "The number %(number)s belongs to another document (%(id)s).", number=number, id=certificate.pk
+    )
+    assert documents_state() == snapshot
+
+
+@pytest.mark.parametrize(
+    ("number", "url", "day_offset"),
+    [
+        ("31-00400-02-17", "https://register.invalid/records/1", 0),
+        ("", "https://register.invalid/records/1", 0),
+        ("{code}.00000017.26", "javascript:alert(1)", 0),
+        ("{code}.00000017.26", "", 0),
+        ("{code}.00000017.26", "https://register.invalid/records/1", 1),
+    ],
+)
+def test_a_malformed_number_link_or_date_is_refused_and_changes_nothing(
+    make_exam, staff, qualification, number, url, day_offset
+):
+    built = make_exam([PASS])
+    decide_and_issue(built.session, staff)
+    document = IssuedDocument.objects.get()
+    before = documents_state()
+    with pytest.raises(services.DocumentError):
+        services.document_register(
+            document=document,
+            number=number.format(code=qualification.code),
+            issue_date=timezone.localdate() + datetime.timedelta(days=day_offset),
+            register_url=url,
+        )
     assert documents_state() == before
 
 
-def test_issuing_twice_returns_the_same_document_and_takes_no_number(make_exam):
+def test_the_number_pattern_is_a_setting(settings, make_exam, staff):
+    settings.QAC_REGISTER_NUMBER_PATTERN = r"^Р-\d{4}$"
     built = make_exam([PASS])
-    first = services.document_issue(result=built.results[0])
-    again = services.document_issue(result=built.results[0])
-    assert again.pk == first.pk and again.number == first.number
+    decide_and_issue(built.session, staff)
+    document = IssuedDocument.objects.get()
+    services.document_register(
+        document=document, number="Р-0042", issue_date=timezone.localdate(), register_url="https://r.invalid/1"
+    )
+    document.refresh_from_db()
+    assert document.number == "Р-0042"
+
+
+def test_documents_are_issued_only_for_a_recorded_council_decision(make_exam, staff):
+    built = make_exam([PASS], approve=False)
+    before = documents_state()
+    with pytest.raises(services.DocumentError) as exc:
+        services.session_documents_issue(session_id=built.session.pk)
+    assert str(exc.value) == ru("Documents are issued only for approved results.")
+    approved = make_exam([PASS])
+    with pytest.raises(services.DocumentError) as exc:
+        services.session_documents_issue(session_id=approved.session.pk)
+    assert str(exc.value) == ru("Nothing is issued before the Council's decision is recorded.")
+    assert documents_state() == before
+
+
+def test_issuing_twice_returns_the_same_document(make_exam, staff):
+    built = make_exam([PASS])
+    decision = council_decide(built.session, staff)
+    verdict = decision.verdicts.get()
+    first = services.document_issue(verdict=verdict)
+    again = services.document_issue(verdict=verdict)
+    assert again.pk == first.pk
     assert IssuedDocument.objects.count() == 1
-    assert NumberCounter.objects.get().last_value == 1
     assert list(first.events.values_list("action", flat=True)) == ["issued"]
 
 
-def test_issue_command_for_a_session_runs_the_approval_pipeline_once(make_exam, django_capture_on_commit_callbacks):
+def test_a_reexam_verdict_issues_nothing_and_reopens_the_application(make_exam, staff):
+    from candidates.models import ApplicationStatus
+
+    built = make_exam([PASS, FAIL_THEORY])
+    passed, failed = built.results
+    decide_and_issue(
+        built.session, staff, verdicts={passed.pk: ("reexam", "Нарушена процедура: видеозапись отсутствует")}
+    )
+    assert list(IssuedDocument.objects.values_list("result", flat=True)) == [failed.pk]
+    application = passed.enrolment.application
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.ACCEPTED
+    assert "видеозапись отсутствует" in application.history.latest("at").note
+
+
+def test_issue_command_for_a_session_needs_the_council_decision_and_runs_once(
+    make_exam, staff, django_capture_on_commit_callbacks
+):
     built = make_exam([PASS, FAIL_PRACTICAL, ABSENT])
+    with pytest.raises(CommandError) as exc:
+        call_command("issue_certificates", "--session", str(built.session.pk))
+    assert "no Council decision" in str(exc.value)
     assert not IssuedDocument.objects.exists()
 
+    council_decide(built.session, staff)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("issue_certificates", "--session", str(built.session.pk))
     documents = list(IssuedDocument.objects.order_by("pk"))
     assert [d.kind for d in documents] == [Kind.CERTIFICATE, Kind.CONCLUSION]
-    assert all(d.render_status == RenderStatus.RENDERED for d in documents)
+    assert all(d.render_status == RenderStatus.PENDING and d.number == "" for d in documents)
     snapshot = documents_state()
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("issue_certificates", "--session", str(built.session.pk))
-    assert documents_state() == snapshot, "no second document, no new number, no new render"
-    assert NumberCounter.objects.get().last_value == 1
+    assert documents_state() == snapshot, "no second document and nothing rendered without a number"
 
 
-def test_issue_command_pending_issues_every_approved_result_without_documents(
-    make_exam, django_capture_on_commit_callbacks, capsys
+def test_issue_command_pending_issues_missing_documents_and_renders_exactly_the_numbered(
+    make_exam, staff, django_capture_on_commit_callbacks, capsys
 ):
     done = make_exam([PASS])
     issue(done.results, render=True)
     waiting = make_exam([PASS, FAIL_THEORY])
-    not_approved = make_exam([PASS], approve=False)
+    council_decide(waiting.session, staff)  # decided, but the documents' task never ran
+    numbered_not_rendered = make_exam([PASS])
+    (lost,) = issue(numbered_not_rendered.results)  # numbered; its render message was lost
+    not_decided = make_exam([PASS])
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("issue_certificates", "--pending")
-    assert f"session {waiting.session.pk}: queued" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"session {waiting.session.pk}: queued" in out
+    assert "1 numbered document(s) queued for rendering" in out
     assert IssuedDocument.objects.filter(result__in=waiting.results).count() == 2
-    assert not IssuedDocument.objects.filter(result__in=not_approved.results).exists()
+    assert not IssuedDocument.objects.filter(result__in=not_decided.results).exists()
     assert IssuedDocument.objects.filter(result__in=done.results).count() == 1
-    assert not IssuedDocument.objects.exclude(render_status=RenderStatus.RENDERED).exists()
-    numbers = sorted(seq(n) for n in IssuedDocument.objects.exclude(number="").values_list("number", flat=True))
-    assert numbers == [1, 2]
+    lost.refresh_from_db()
+    assert lost.render_status == RenderStatus.RENDERED
+    # Exactly the numbered are rendered; the newly issued wait for the register.
+    assert set(IssuedDocument.objects.filter(render_status=RenderStatus.RENDERED).values_list("pk", flat=True)) == set(
+        IssuedDocument.objects.exclude(number_source=NumberSource.AWAITING).values_list("pk", flat=True)
+    )
     snapshot = documents_state()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -216,79 +337,22 @@ def test_issue_command_refuses_an_unknown_or_unapproved_session(make_exam):
     assert documents_state() == before
 
 
-# --- Numbering ---------------------------------------------------------------------------------------
-
-
-def test_the_number_is_the_qualification_code_an_eight_digit_sequence_and_the_year():
-    day = datetime.date(2026, 5, 14)
-    assert services.number_next(code="31.00400.02", issue_date=day) == "31.00400.02.00000001.26"
-    assert services.number_next(code="31.00400.02", issue_date=day) == "31.00400.02.00000002.26"
-    # Each qualification and each year is a series of its own.
-    assert services.number_next(code="31.00400.04", issue_date=day) == "31.00400.04.00000001.26"
-    assert services.number_next(code="31.00400.02", issue_date=datetime.date(2027, 1, 1)) == "31.00400.02.00000001.27"
-    assert dict(NumberCounter.objects.values_list("series", "last_value")) == {
-        "31.00400.02/26": 2,
-        "31.00400.04/26": 1,
-        "31.00400.02/27": 1,
-    }
-
-
-def test_the_number_format_and_suffix_come_from_the_settings(settings, make_exam, qualification):
-    settings.QAC_CERTIFICATE_NUMBER_FORMAT = "{code}-{seq:05d}/{suffix}"
-    settings.QAC_CERTIFICATE_NUMBER_SUFFIX = "Q{yyyy}"
-    day = datetime.date(2026, 5, 14)
-    assert services.number_next(code="31.00400.02", issue_date=day) == "31.00400.02-00001/Q2026"
-
-    built = make_exam([PASS])
-    (document,) = issue(built.results)
-    assert document.number == f"{qualification.code}-00001/Q{timezone.localdate().year}"
-
-
-def test_numbers_run_per_qualification_in_order_without_gaps(make_exam, qualification):
-    built = make_exam([PASS, FAIL_THEORY, PASS, PASS])
-    other_qualification = make_qualification()
-    other = make_exam([PASS, PASS], qualification=other_qualification)
-
-    issue(built.results)
-    issue(other.results)
-
-    ours = list(
-        IssuedDocument.objects.filter(qualification=qualification, kind=Kind.CERTIFICATE)
-        .order_by("pk")
-        .values_list("number", flat=True)
-    )
-    theirs = list(
-        IssuedDocument.objects.filter(qualification=other_qualification).order_by("pk").values_list("number", flat=True)
-    )
-    assert [seq(n) for n in ours] == [1, 2, 3]
-    assert all(number_re(qualification.code).match(n) for n in ours)
-    assert [seq(n) for n in theirs] == [1, 2]
-    assert all(n.startswith(other_qualification.code + ".") for n in theirs)
-
-
-def test_a_rolled_back_transaction_gives_its_number_back():
-    day = datetime.date(2026, 5, 14)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        assert services.number_next(code="31.00400.02", issue_date=day) == "31.00400.02.00000001.26"
-        raise RuntimeError("the document could not be saved")
-    assert services.number_next(code="31.00400.02", issue_date=day) == "31.00400.02.00000001.26"
-
-
-def test_a_failed_issue_leaves_no_document_and_no_gap(make_exam, monkeypatch):
+def test_a_failed_issue_leaves_no_document(make_exam, staff, monkeypatch):
     built = make_exam([PASS, PASS])
+    decision = council_decide(built.session, staff)
+    first_verdict, second_verdict = decision.verdicts.order_by("pk")
 
     def broken(**kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(DocumentEvent.objects, "create", broken)
     with pytest.raises(RuntimeError):
-        services.document_issue(result=built.results[0])
+        services.document_issue(verdict=first_verdict)
     monkeypatch.undo()
     assert not IssuedDocument.objects.exists()
-
-    second = services.document_issue(result=built.results[1])
-    first = services.document_issue(result=built.results[0])
-    assert (seq(second.number), seq(first.number)) == (1, 2)
+    assert services.document_issue(verdict=first_verdict) is not None
+    assert services.document_issue(verdict=second_verdict) is not None
+    assert IssuedDocument.objects.count() == 2
 
 
 def test_rendering_again_never_changes_the_number_or_the_dates(
@@ -313,7 +377,6 @@ def test_rendering_again_never_changes_the_number_or_the_dates(
     assert (document.number, document.issue_date, document.valid_until, document.exam_date) == fixed
     assert document.number in pdf_pages(document)[0]
     assert hashlib.sha256(pdf_bytes(document)).hexdigest() == document.sha256
-    assert NumberCounter.objects.get().last_value == 1
     assert document.events.filter(action="rendered").count() == 3
     # Each render replaced the previous file: one file remains.
     assert len(_files(document)) == 1
@@ -328,7 +391,8 @@ def _files(document):
 # --- Content -----------------------------------------------------------------------------------------
 
 
-def test_the_certificate_says_what_the_order_requires(make_exam, qualification):
+def test_the_certificate_carries_the_register_number_dates_and_names_it_was_given(make_exam, qualification):
+    """The rendered form through the real path (the form itself: tests/certificates_725n/)."""
     holder = make_candidate(last_name="Кузнецова", first_name="Анна", patronymic="Сергеевна")
     qualification.validity_years = 5
     qualification.save()
@@ -337,26 +401,19 @@ def test_the_certificate_says_what_the_order_requires(make_exam, qualification):
 
     front, appendix = pdf_pages(document)
     center = center_get()
-    assert center.register_number == "78.033"
     assert HEADING in front
-    assert document.number in front
-    assert "Кузнецова Анна Сергеевна" in front
+    assert f"Регистрационный номер {document.number}" in front
+    assert "Кузнецова" in front and "Анна Сергеевна" in front
     assert qualification.name in front
-    assert document.issue_date.strftime("%d.%m.%Y") in front
-    valid_until = services.add_years(document.issue_date, 5)
-    assert document.valid_until == valid_until
-    assert valid_until.strftime("%d.%m.%Y") in front
-    assert "78.033" in front
-    assert center.council_name.upper() in front.upper()
+    assert document.valid_until == services.add_years(document.issue_date, 5)
+    assert f"Дата выдачи: {ru_long_date(document.issue_date)}" in front
+    assert ru_long_date(document.valid_until) in front
+    assert center.register_number in front
+    assert center.council_name in front
 
-    assert ru("Appendix to the certificate of qualification") in appendix
     assert document.number in appendix
-    assert "Кузнецова Анна Сергеевна" in appendix
     assert qualification.code in appendix
     assert qualification.standard.code in appendix
-    assert qualification.standard.name in appendix
-    assert "78.033" in appendix
-    assert "/verify/s/" in appendix
 
 
 @pytest.mark.parametrize(
@@ -374,13 +431,16 @@ def test_add_years_keeps_the_day_and_turns_29_february_into_28(day, years, expec
 
 def test_a_certificate_issued_on_29_february_is_valid_until_28_february(make_exam, qualification, monkeypatch):
     built = make_exam([PASS])
+    (document,) = issue(built.results, number=False)
     monkeypatch.setattr(services, "timezone", FixedClock(datetime.date(2028, 2, 29)))
-    (document,) = issue(built.results, render=True)
+    document, _changed = services.document_register(
+        document=document,
+        number=f"{qualification.code}.00000001.28",
+        issue_date=datetime.date(2028, 2, 29),
+        register_url="https://register.invalid/records/1",
+    )
     assert document.issue_date == datetime.date(2028, 2, 29)
     assert document.valid_until == datetime.date(2031, 2, 28)
-    assert document.number.endswith(".00000001.28")
-    front = pdf_pages(document)[0]
-    assert "29.02.2028" in front and "28.02.2031" in front
 
 
 # --- Revocation ----------------------------------------------------------------------------------------
@@ -453,113 +513,194 @@ def test_a_conclusion_is_not_revoked(make_exam, staff):
     assert documents_state() == before
 
 
-# --- Duplicates and corrections ----------------------------------------------------------------------
+# --- Duplicates (725n App. 3 II) -------------------------------------------------------------------
 
 
-def test_a_duplicate_is_marked_linked_keeps_the_number_and_has_its_own_pdf(
-    rendered_certificate, staff, django_capture_on_commit_callbacks
+def receive(original, staff, grounds="loss", **kwargs):
+    return services.duplicate_request_receive(original=original, by=staff, grounds=grounds, **kwargs)
+
+
+def make_duplicate(original, staff, grounds="loss", **kwargs):
+    """Application received, duplicate made, numbered by the register and rendered."""
+    request = receive(original, staff, grounds=grounds, **kwargs)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        duplicate = services.duplicate_request_issue(request=request, by=staff)
+        (duplicate,) = register([duplicate])
+    duplicate.refresh_from_db()
+    return request, duplicate
+
+
+def test_a_duplicate_has_its_own_register_number_and_date_and_replaces_the_paper_once_handed_over(
+    rendered_certificate, staff
 ):
     original = rendered_certificate
-    with django_capture_on_commit_callbacks(execute=True):
-        duplicate = services.certificate_duplicate(original=original, by=staff, reason="Утрата оригинала")
+    request = receive(original, staff, statement="Свидетельство утеряно при переезде")
+    assert request.status == "received"
+    assert request.due_on == request.received_on + datetime.timedelta(days=15)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        duplicate = services.duplicate_request_issue(request=request, by=staff)
+    request.refresh_from_db()
+    assert request.status == "issued" and request.duplicate == duplicate
+    assert list(request.history.values_list("to_status", flat=True)) == ["received", "issued"]
+    # Awaiting its own number: not rendered yet, the original still current.
+    assert duplicate.variant == Variant.DUPLICATE and duplicate.original == original
+    assert duplicate.number == "" and duplicate.number_source == NumberSource.AWAITING
+    assert duplicate.render_status == RenderStatus.PENDING
+    assert duplicate.valid_until == original.valid_until
+    assert duplicate.issue_due_on == request.due_on
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        (duplicate,) = register([duplicate])
     duplicate.refresh_from_db()
     original.refresh_from_db()
-
-    assert duplicate.pk != original.pk
-    assert duplicate.variant == Variant.DUPLICATE
-    assert duplicate.original == original
-    assert duplicate.number == original.number
-    assert duplicate.valid_until == original.valid_until
-    assert duplicate.holder_full_name == original.holder_full_name
-    assert duplicate.is_current and not original.is_current
+    assert duplicate.number and duplicate.number != original.number
+    assert duplicate.valid_until == original.valid_until, "a duplicate keeps the certificate's validity"
     assert duplicate.render_status == RenderStatus.RENDERED
     assert duplicate.file.name != original.file.name
-    assert duplicate.sha256 == hashlib.sha256(pdf_bytes(duplicate)).hexdigest()
-    front = pdf_pages(duplicate)[0]
-    assert ru("DUPLICATE") in front
-    assert original.number in front
-    assert ru("DUPLICATE") not in pdf_pages(original)[0]
+    assert original.is_current, "the old paper stays current until the duplicate is handed over"
 
-    event = duplicate.events.get(action="duplicate")
-    assert (event.by, event.reason, event.data) == (staff, "Утрата оригинала", {"from": original.pk})
-    # The register's check still answers for the number, by either paper's date.
-    answer = services.verification_lookup(number=original.number, issue_date=original.issue_date)
+    services.document_deliver(
+        document=duplicate, by=staff, method="handed", delivered_on=timezone.localdate(), recipient="лично"
+    )
+    original.refresh_from_db()
+    assert not original.is_current and original.withdrawn_on == timezone.localdate()
+    assert original.events.filter(action="withdrawn").exists()
+    # The register's check: the duplicate by its own number and date; the old paper says it was replaced.
+    answer = services.verification_lookup(number=duplicate.number, issue_date=duplicate.issue_date)
     assert answer["status"] == "valid" and answer["document"] == duplicate
-    assert NumberCounter.objects.get().last_value == 1
+    answer = services.verification_lookup(number=original.number, issue_date=original.issue_date)
+    assert answer["status"] == "replaced"
+
+
+def test_a_change_of_name_needs_the_new_name_and_the_supporting_document(rendered_certificate, staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    original = rendered_certificate
+    before = documents_state()
+    with pytest.raises(services.DocumentError) as exc:
+        receive(original, staff, grounds="name_change", new_last_name="Смирнова", new_first_name="Анна")
+    assert str(exc.value) == ru("A change of name needs a copy of the document that proves it (725n App. 3 p.23).")
+    with pytest.raises(services.DocumentError):
+        receive(original, staff, grounds="name_change", supporting_file=SimpleUploadedFile("m.pdf", b"%PDF-1.4"))
+    assert documents_state() == before
+
+    _request, duplicate = make_duplicate(
+        original,
+        staff,
+        grounds="name_change",
+        new_last_name="Смирнова",
+        new_first_name="Анна",
+        new_patronymic="Сергеевна",
+        supporting_file=SimpleUploadedFile("marriage.pdf", b"%PDF-1.4 marriage certificate"),
+    )
+    assert duplicate.holder_full_name == "Смирнова Анна Сергеевна"
+    assert _request.supporting_file.read() == b"%PDF-1.4 marriage certificate"
 
 
 @pytest.mark.parametrize("persona", ["candidate", "expert"])
-def test_only_staff_issue_duplicates_and_corrections(request, certificate, persona):
+def test_only_staff_register_and_make_duplicates(request, rendered_certificate, persona):
     by = request.getfixturevalue(persona)
     before = documents_state()
     with pytest.raises(services.DocumentError):
-        services.certificate_duplicate(original=certificate, by=by, reason="Утрата")
-    with pytest.raises(services.DocumentError):
-        services.certificate_correct(
-            original=certificate, by=by, reason="Смена фамилии", last_name="Новая", first_name="Анна"
-        )
+        receive(rendered_certificate, by)
     assert documents_state() == before
 
 
-def test_a_duplicate_or_correction_needs_a_reason_and_a_correction_a_name(certificate, staff):
+def test_no_duplicate_for_a_revoked_certificate_nor_twice_at_once(rendered_certificate, staff):
+    receive(rendered_certificate, staff)
     before = documents_state()
-    with pytest.raises(services.DocumentError):
-        services.certificate_duplicate(original=certificate, by=staff, reason=" ")
-    with pytest.raises(services.DocumentError):
-        services.certificate_correct(original=certificate, by=staff, reason="", last_name="Новая", first_name="Анна")
     with pytest.raises(services.DocumentError) as exc:
-        services.certificate_correct(
-            original=certificate, by=staff, reason="Смена фамилии", last_name=" ", first_name=""
-        )
-    assert str(exc.value) == ru("The surname and the name are required.")
+        receive(rendered_certificate, staff)
+    assert str(exc.value) == ru("An application for a duplicate of this certificate is already being handled.")
     assert documents_state() == before
 
+    services.certificate_revoke(document=rendered_certificate, by=staff, reason="Подлог")
+    before = documents_state()
+    request = rendered_certificate.duplicate_requests.get()
+    with pytest.raises(services.DocumentError) as exc:
+        services.duplicate_request_issue(request=request, by=staff)
+    assert str(exc.value) == ru("A revoked certificate has no duplicate.")
+    services.duplicate_request_refuse(request=request, by=staff, reason="Свидетельство аннулировано")
+    with pytest.raises(services.DocumentError) as exc:
+        receive(rendered_certificate, staff)
+    assert str(exc.value) == ru("A revoked certificate has no duplicate.")
 
-def test_a_corrected_reissue_carries_the_new_name_and_the_number_and_supersedes_the_old_papers(
-    rendered_certificate, staff, django_capture_on_commit_callbacks
+
+def test_a_handled_application_cannot_be_handled_again(rendered_certificate, staff):
+    request, _duplicate = make_duplicate(rendered_certificate, staff)
+    with pytest.raises(services.DocumentError):
+        services.duplicate_request_issue(request=request, by=staff)
+    with pytest.raises(services.DocumentError):
+        services.duplicate_request_refuse(request=request, by=staff, reason="Поздно")
+    assert IssuedDocument.objects.filter(variant=Variant.DUPLICATE).count() == 1
+
+
+# --- Delivery ------------------------------------------------------------------------------------------
+
+
+def test_delivery_by_registered_mail_records_the_tracking_number_and_tells_the_holder(
+    rendered_certificate, staff, mailoutbox
 ):
-    original = rendered_certificate
-    with django_capture_on_commit_callbacks(execute=True):
-        duplicate = services.certificate_duplicate(original=original, by=staff, reason="Утрата")
-        corrected = services.certificate_correct(
-            original=duplicate,
+    document = rendered_certificate
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.document_deliver(
+            document=document,
             by=staff,
-            reason="Смена фамилии после брака",
-            last_name="Смирнова",
-            first_name="Анна",
-            patronymic="Сергеевна",
+            method="post",
+            delivered_on=timezone.localdate(),
+            tracking_number="19000012345678",
         )
-    corrected.refresh_from_db()
-    assert corrected.variant == Variant.CORRECTION
-    assert corrected.original == original, "every paper links to the first one"
-    assert corrected.number == original.number
-    assert corrected.holder_full_name == "Смирнова Анна Сергеевна"
-    assert corrected.is_current
-    assert not IssuedDocument.objects.filter(number=original.number, is_current=True).exclude(pk=corrected.pk).exists()
-    front = pdf_pages(corrected)[0]
-    assert "Смирнова Анна Сергеевна" in front and original.number in front
-    assert ru("Reissued with corrections") in front
+    document.refresh_from_db()
+    assert (document.delivery_method, document.tracking_number, document.delivered_by) == (
+        "post",
+        "19000012345678",
+        staff,
+    )
+    assert document.holder_notified_at is not None
+    (mail,) = mailoutbox
+    assert mail.to == [document.holder.email]
+    assert "19000012345678" in mail.body and document.number in mail.subject
+    before = documents_state()
+    with pytest.raises(services.DocumentError):
+        services.document_deliver(
+            document=document, by=staff, method="handed", delivered_on=timezone.localdate(), recipient="x"
+        )
+    assert documents_state() == before
 
-    answer = services.verification_lookup(number=original.number, issue_date=original.issue_date)
-    assert answer["status"] == "valid"
-    assert answer["document"] == corrected
-    assert answer["document"].holder_public_name == "Смирнова А. С."
-    event = corrected.events.get(action="correction")
-    assert (event.by, event.reason, event.data) == (staff, "Смена фамилии после брака", {"from": duplicate.pk})
 
-    # The superseded paper is not reissued again; a revoked certificate is not reissued at all.
+@pytest.mark.parametrize(
+    ("method", "kwargs", "message"),
+    [
+        ("post", {}, "Registered mail needs its tracking number."),
+        ("handed", {}, "Say who received the document (the holder or their representative)."),
+        ("pigeon", {}, "Say how the document was issued."),
+        ("handed", {"recipient": "лично", "days": 1}, "The date of issue cannot be in the future."),
+    ],
+)
+def test_a_delivery_needs_its_particulars(rendered_certificate, staff, method, kwargs, message):
+    days = kwargs.pop("days", 0)
     before = documents_state()
     with pytest.raises(services.DocumentError) as exc:
-        services.certificate_duplicate(original=IssuedDocument.objects.get(pk=original.pk), by=staff, reason="x")
-    assert str(exc.value) == ru("Reissue the current version of this certificate.")
+        services.document_deliver(
+            document=rendered_certificate,
+            by=staff,
+            method=method,
+            delivered_on=timezone.localdate() + datetime.timedelta(days=days),
+            **kwargs,
+        )
+    assert str(exc.value) == ru(message)
     assert documents_state() == before
-    services.certificate_revoke(document=corrected, by=staff, reason="Подлог")
-    before = documents_state()
+
+
+def test_a_document_without_its_number_is_not_delivered(make_exam, staff):
+    built = make_exam([PASS])
+    (document,) = issue(built.results, number=False)
     with pytest.raises(services.DocumentError) as exc:
-        services.certificate_duplicate(original=corrected, by=staff, reason="Утрата")
-    assert str(exc.value) == ru("A revoked certificate is not reissued.")
-    assert documents_state() == before
-    assert set(IssuedDocument.objects.values_list("revoked_on", flat=True)) == {timezone.localdate()}
+        services.document_deliver(
+            document=document, by=staff, method="handed", delivered_on=timezone.localdate(), recipient="лично"
+        )
+    assert str(exc.value) == ru("Only a document with its register number and a printed form is issued.")
 
 
 # --- Extension ----------------------------------------------------------------------------------------
@@ -569,8 +710,7 @@ def test_extending_moves_the_date_of_every_paper_of_the_number_and_rerenders_the
     rendered_certificate, staff, head, django_capture_on_commit_callbacks
 ):
     original = rendered_certificate
-    with django_capture_on_commit_callbacks(execute=True):
-        duplicate = services.certificate_duplicate(original=original, by=staff, reason="Утрата")
+    _request, duplicate = make_duplicate(original, staff)
     old = original.valid_until
     new = old + datetime.timedelta(days=365)
 
@@ -582,8 +722,7 @@ def test_extending_moves_the_date_of_every_paper_of_the_number_and_rerenders_the
         paper.refresh_from_db()
         assert paper.valid_until == new
         assert paper.render_status == RenderStatus.RENDERED
-        assert new.strftime("%d.%m.%Y") in pdf_pages(paper)[0]
-        assert paper.number == original.number
+        assert paper.number in pdf_pages(paper)[0]
     event = DocumentEvent.objects.get(action="extended")
     assert event.document == duplicate and event.by == head
     assert event.reason == "Постановление Правительства № 1"

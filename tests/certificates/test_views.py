@@ -30,6 +30,7 @@ from tests.certificates.conftest import (
 )
 from tests.conftest import PERSONAS
 from tests.exams.conftest import ru
+from tests.helpers.legal import council_decide, register
 
 pytestmark = pytest.mark.django_db
 
@@ -206,9 +207,11 @@ def test_too_many_lookups_from_one_address_are_refused_for_the_minute(client, ce
 # --- Every URL, every persona ---------------------------------------------------------------------------
 
 
-def _urls(document):
+def _urls(document, duplicate_request=0):
     session = document.result.enrolment.session.pk
     return {
+        "duplicate_request": ("staff-post", reverse("certificates:duplicate_request", args=[duplicate_request])),
+        "duplicate_file": ("staff", reverse("certificates:duplicate_file", args=[duplicate_request])),
         "verify": ("public", reverse("certificates:verify")),
         "verify_signed": ("public", signed_path(document)),
         "file": ("holder", reverse("certificates:file", args=[document.pk])),
@@ -267,7 +270,11 @@ def test_refused_posts_change_nothing(persona_client, persona, certificate, djan
     before = documents_state()
     posts = [
         (urls["action"][1], {"action": "revoke", "revoked_on": timezone.localdate().isoformat(), "reason": "Подлог"}),
-        (urls["action"][1], {"action": "duplicate", "reason": "Утрата"}),
+        (urls["action"][1], {"action": "duplicate_request", "grounds": "loss", "received_on": "2026-01-01"}),
+        (
+            urls["action"][1],
+            {"action": "deliver", "method": "post", "tracking_number": "1", "delivered_on": "2026-01-01"},
+        ),
         (
             urls["action"][1],
             {"action": "extend", "valid_until": "2099-01-01", "reason": "Постановление"},
@@ -325,10 +332,10 @@ def test_the_session_zip_streams_every_rendered_document(client, staff, make_exa
     names = archive.namelist()
     assert len(names) == 2, "the failed one is left out"
     for document in documents[:2]:
-        (name,) = [n for n in names if n.endswith(f"-{document.pk}.pdf")]
+        (name,) = [n for n in names if n.startswith(f"{document.holder_last_name}-{document.pk}-")]
         assert archive.read(name) == pdf_bytes(document)
-        assert document.holder_last_name in name
-    (certificate_name,) = [n for n in names if n.startswith("certificate-")]
+        assert name.endswith(services.document_file_name(document))
+    (certificate_name,) = [n for n in names if "-certificate-" in n]
     assert documents[0].number in certificate_name
 
 
@@ -393,8 +400,15 @@ REQUIRED = "This field is required."
     [
         ({"action": "revoke", "revoked_on": "", "reason": "Подлог"}, REQUIRED),
         ({"action": "revoke", "revoked_on": "2020-01-01", "reason": ""}, REQUIRED),
-        ({"action": "duplicate", "reason": ""}, REQUIRED),
-        ({"action": "correct", "last_name": "", "first_name": "Анна", "reason": "Смена фамилии"}, REQUIRED),
+        ({"action": "duplicate_request", "grounds": "", "received_on": "2026-01-01"}, REQUIRED),
+        (
+            {"action": "duplicate_request", "grounds": "name_change", "received_on": "2026-01-01"},
+            "A change of name needs the new surname and name.",
+        ),
+        (
+            {"action": "deliver", "method": "post", "delivered_on": "2026-01-01", "tracking_number": "190000"},
+            "Only a document with its register number and a printed form is issued.",
+        ),
         (
             {"action": "extend", "valid_until": "2000-01-01", "reason": "Постановление"},
             "The new date must be later than the current one.",
@@ -420,69 +434,129 @@ def test_a_refused_staff_action_says_why_and_changes_nothing(
     assert documents_state() == before
 
 
-def test_staff_duplicate_correct_extend_and_retry_from_the_document_page(
+def test_staff_take_a_duplicate_from_application_to_handing_over_on_the_pages(
     client, head, rendered_certificate, django_capture_on_commit_callbacks
 ):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     client.force_login(head)
     original = rendered_certificate
+    page = client.get(reverse("certificates:document", args=[original.pk])).content.decode()
+    assert 'data-testid="duplicate-request"' in page and 'data-testid="deliver"' in page
+    response = _post(
+        client,
+        original,
+        action="duplicate_request",
+        grounds="name_change",
+        received_on=timezone.localdate().isoformat(),
+        new_last_name="Смирнова",
+        new_first_name="Анна",
+        supporting_file=SimpleUploadedFile("marriage.pdf", b"%PDF-1.4 marriage"),
+    )
+    assert response["Location"] == reverse("certificates:document", args=[original.pk])
+    request = original.duplicate_requests.get()
+    assert request.grounds == "name_change" and request.received_by == head
+    file_url = reverse("certificates:duplicate_file", args=[request.pk])
+    assert b"".join(client.get(file_url).streaming_content) == b"%PDF-1.4 marriage"
+
     with django_capture_on_commit_callbacks(execute=True):
-        response = _post(client, original, action="duplicate", reason="Утрата")
+        response = client.post(
+            reverse("certificates:duplicate_request", args=[request.pk]),
+            {"action": "issue", "version": request.version},
+        )
     duplicate = IssuedDocument.objects.get(variant=Variant.DUPLICATE)
     assert response["Location"] == reverse("certificates:document", args=[duplicate.pk])
-    assert duplicate.number == original.number and duplicate.render_status == RenderStatus.RENDERED
+    assert duplicate.holder_full_name == "Смирнова Анна" and duplicate.number == ""
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="enter-number"' in page, "an unnumbered duplicate offers the number by hand"
 
+    # The same form posted again (a second browser): refused, nothing new.
+    before = documents_state()
+    response = client.post(
+        reverse("certificates:duplicate_request", args=[request.pk]),
+        {"action": "issue", "version": request.version},
+        follow=True,
+    )
+    assert ru("Someone else has handled this application in the meantime; nothing was applied.") in (
+        response.content.decode()
+    )
+    assert documents_state() == before
+
+    (duplicate,) = register([duplicate])
     with django_capture_on_commit_callbacks(execute=True):
-        response = _post(
+        from qac.certificates.tasks import render_documents_task
+
+        render_documents_task.delay([duplicate.pk])
+        _post(
             client,
             duplicate,
-            action="correct",
-            last_name="Смирнова",
-            first_name="Анна",
-            patronymic="",
-            reason="Смена фамилии",
+            action="deliver",
+            method="post",
+            delivered_on=timezone.localdate().isoformat(),
+            tracking_number="19000012345678",
         )
-    corrected = IssuedDocument.objects.get(variant=Variant.CORRECTION)
-    assert response["Location"] == reverse("certificates:document", args=[corrected.pk])
-    assert corrected.holder_full_name == "Смирнова Анна" and corrected.number == original.number
+    duplicate.refresh_from_db()
+    original.refresh_from_db()
+    assert duplicate.delivered_on == timezone.localdate() and duplicate.tracking_number == "19000012345678"
+    assert not original.is_current and original.withdrawn_on == timezone.localdate()
 
-    new = corrected.valid_until + datetime.timedelta(days=400)
+    new = duplicate.valid_until + datetime.timedelta(days=400)
     with django_capture_on_commit_callbacks(execute=True):
-        _post(client, corrected, action="extend", valid_until=new.isoformat(), reason="Постановление № 1")
+        _post(client, duplicate, action="extend", valid_until=new.isoformat(), reason="Постановление № 1")
     assert set(IssuedDocument.objects.values_list("valid_until", flat=True)) == {new}
 
-    IssuedDocument.objects.filter(pk=corrected.pk).update(render_status=RenderStatus.FAILED, render_error="x")
+    IssuedDocument.objects.filter(pk=duplicate.pk).update(render_status=RenderStatus.FAILED, render_error="x")
     with django_capture_on_commit_callbacks(execute=True):
-        _post(client, corrected, action="retry")
-    corrected.refresh_from_db()
-    assert corrected.render_status == RenderStatus.RENDERED
-
-    actions = list(
-        DocumentEvent.objects.exclude(action__in=["issued", "rendered"]).values_list("action", "by", "reason")
-    )
-    assert actions == [
-        ("duplicate", head.pk, "Утрата"),
-        ("correction", head.pk, "Смена фамилии"),
-        ("extended", head.pk, "Постановление № 1"),
-        ("retry", head.pk, ""),
-    ]
-    # The history of the number is on every paper's page.
+        _post(client, duplicate, action="retry")
+    duplicate.refresh_from_db()
+    assert duplicate.render_status == RenderStatus.RENDERED
+    # The history of the certificate is on every paper's page.
     page = client.get(reverse("certificates:document", args=[original.pk])).content.decode()
-    for reason in ("Утрата", "Смена фамилии", "Постановление № 1"):
-        assert reason in page
+    for text in ("duplicate_requested", "delivered", "Постановление № 1", "withdrawn"):
+        assert text in page
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "candidate", "other_candidate", "expert"])
+def test_only_staff_handle_applications_for_duplicates(persona_client, persona, rendered_certificate, staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    request = services.duplicate_request_receive(
+        original=rendered_certificate,
+        by=staff,
+        grounds="name_change",
+        new_last_name="Смирнова",
+        new_first_name="Анна",
+        supporting_file=SimpleUploadedFile("m.pdf", b"%PDF-1.4"),
+    )
+    client, user = persona_client(persona)
+    before = documents_state()
+    for response in (
+        client.get(reverse("certificates:duplicate_file", args=[request.pk])),
+        client.post(reverse("certificates:duplicate_request", args=[request.pk]), {"action": "issue"}),
+    ):
+        if user is None:
+            assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+        else:
+            assert response.status_code == 403
+    assert documents_state() == before
+    client.force_login(staff)
+    assert client.get(reverse("certificates:duplicate_file", args=[request.pk + 1000])).status_code == 404
 
 
 def test_staff_issue_again_from_the_session_page(client, staff, make_exam, django_capture_on_commit_callbacks):
     built = make_exam([PASS, FAIL_THEORY])
+    council_decide(built.session, staff)
     client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("certificates:session_issue", args=[built.session.pk]))
     assert response["Location"] == reverse("certificates:session", args=[built.session.pk])
-    assert IssuedDocument.objects.filter(render_status=RenderStatus.RENDERED).count() == 2
+    assert IssuedDocument.objects.filter(number_source="awaiting").count() == 2
 
-    not_approved = make_exam([PASS], approve=False)
+    not_decided = make_exam([PASS])
     before = documents_state()
-    response = client.post(reverse("certificates:session_issue", args=[not_approved.session.pk]), follow=True)
-    assert ru("Documents are issued only for approved results.") in response.content.decode()
+    response = client.post(reverse("certificates:session_issue", args=[not_decided.session.pk]), follow=True)
+    shown = [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+    assert shown == [ru("Nothing is issued before the Council's decision is recorded.")]
     assert documents_state() == before
 
 

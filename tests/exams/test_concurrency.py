@@ -5,10 +5,7 @@ booking a commission) decide; on SQLite, IMMEDIATE transactions serialise the wr
 Either way exactly one wins and the other is told why.
 """
 
-import threading
-
 import pytest
-from django.db import connection
 
 from candidates.models import Application, ApplicationStatus
 from qac.accounts.roles import Role
@@ -16,30 +13,9 @@ from qac.exams import services
 from qac.exams.models import CommissionMember, Enrolment, EnrolmentStatus, ExamSession
 from tests.exams.conftest import accepted_application, make_qualification, ru, slot
 from tests.factories import UserFactory
+from tests.helpers.threads import run_at_once
 
 pytestmark = pytest.mark.usefixtures("committed_catalogue")
-
-
-def run_at_once(*calls):
-    """Start the calls together; return each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[i] = call()
-        except Exception as exc:
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return outcomes
 
 
 @pytest.fixture

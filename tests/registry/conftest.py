@@ -29,7 +29,7 @@ from qac.registry.models import ExportBatch, ExportRecord
 from tests.certificates.conftest import FAIL_THEORY, PASS, REMOVED, exam, issue, make_candidate
 from tests.exams.conftest import make_qualification
 
-SCHEMA = Path(__file__).resolve().parents[2] / "qac" / "registry" / "schema" / "registry-export-1.0.xsd"
+SCHEMA = Path(__file__).resolve().parents[2] / "qac" / "registry" / "schema" / "registry-export-2.0.xsd"
 QAC = "78.033"
 # docs/registry-export.md, "Fields": the CSV columns in order.
 CSV_HEADER = [
@@ -46,7 +46,10 @@ CSV_HEADER = [
     "birth_date",
     "snils",
     "decision",
+    "council_decision_number",
+    "council_decision_date",
     "certificate_number",
+    "original_number",
     "issue_date",
     "valid_until",
     "revocation_date",
@@ -85,7 +88,12 @@ def read_xml(path) -> tuple[dict, list[dict]]:
             if element is record or len(element):
                 continue
             parent = element.getparent()
-            flat[element.tag if parent is record else f"{parent.tag}/{element.tag}"] = element.text
+            key = element.tag if parent is record else f"{parent.tag}/{element.tag}"
+            if element.text is None and element.attrib:
+                # An element of attributes only (councilDecision): each as key/@name.
+                flat.update({f"{key}/@{name}": value for name, value in element.attrib.items()})
+            else:
+                flat[key] = element.text
         records.append(flat)
     return dict(root.attrib), records
 
@@ -117,7 +125,9 @@ def chair_name(document) -> str:
 
 
 def _source(document):
-    document = IssuedDocument.objects.select_related("qualification", "result__enrolment__session").get(pk=document.pk)
+    document = IssuedDocument.objects.select_related(
+        "qualification", "result__enrolment__session", "verdict__decision", "original"
+    ).get(pk=document.pk)
     profile = CandidateProfile.objects.get(user_id=document.holder_id)
     # The exam's date is the day the session started, in the center's time zone.
     exam_day = timezone.localdate(document.result.enrolment.session.starts_at)
@@ -141,13 +151,20 @@ def expected_xml(document, record_type: str) -> dict:
         "candidate/birthDate": profile.date_of_birth.isoformat(),
         "candidate/snils": snils_formatted(profile.snils),
         "decision": document.result.decision,
-        "issueDate": document.issue_date.isoformat(),
         "commissionChair": chair_name(document),
     }
     if document.holder_patronymic:
         record["candidate/patronymic"] = document.holder_patronymic
-    if document.kind == Kind.CERTIFICATE:
+    if document.verdict_id:
+        record["councilDecision/@number"] = document.verdict.decision.number
+        record["councilDecision/@date"] = document.verdict.decision.decided_on.isoformat()
+    if document.number:
         record["certificateNumber"] = document.number
+    if record_type == "duplicate":
+        record["originalNumber"] = document.original.number
+    if document.issue_date:
+        record["issueDate"] = document.issue_date.isoformat()
+    if document.valid_until:
         record["validUntil"] = document.valid_until.isoformat()
     if record_type == "revocation":
         record["revocationDate"] = document.revoked_on.isoformat()
@@ -178,7 +195,10 @@ def expected_csv(document, record_type: str) -> dict:
         "birth_date": ru_date(profile.date_of_birth),
         "snils": snils_formatted(profile.snils),
         "decision": document.result.decision,
+        "council_decision_number": document.verdict.decision.number if document.verdict_id else "",
+        "council_decision_date": ru_date(document.verdict.decision.decided_on) if document.verdict_id else "",
         "certificate_number": document.number,
+        "original_number": document.original.number if record_type == "duplicate" else "",
         "issue_date": ru_date(document.issue_date),
         "valid_until": ru_date(document.valid_until),
         "revocation_date": ru_date(document.revoked_on) if revocation else "",
@@ -252,6 +272,7 @@ def issued(make_exam):
         None,
     ]
     built = make_exam([PASS, PASS, FAIL_THEORY, REMOVED], holders=holders)
-    documents = issue(built.results)
+    # Reported after the Council's decision, before the register numbers them.
+    documents = issue(built.results, number=False)
     assert [d.kind for d in documents] == [Kind.CERTIFICATE, Kind.CERTIFICATE, Kind.CONCLUSION, Kind.CONCLUSION]
     return SimpleNamespace(session=built.session, documents=documents, holders=built.holders)

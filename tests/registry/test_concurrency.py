@@ -19,31 +19,9 @@ from qac.registry.models import ExportBatch, ExportLock, ExportRecord
 from tests.certificates.conftest import FAIL_THEORY, PASS, REMOVED, exam, issue
 from tests.exams.conftest import make_qualification
 from tests.factories import UserFactory
+from tests.helpers.threads import run_at_once
 
 pytestmark = pytest.mark.usefixtures("committed_catalogue")
-
-
-def run_at_once(*calls, timeout=60):
-    """Start the calls together; return each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[i] = call()
-        except Exception as exc:
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
-    assert not any(t.is_alive() for t in threads)
-    return outcomes
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.test import TestCase
 from django.utils import timezone
 
 from candidates.models import CandidateProfile
@@ -24,8 +25,10 @@ from qac.certificates.models import IssuedDocument, Variant
 from qac.exams.models import CommissionMember
 from qac.registry import services
 from qac.registry.models import BatchStatus, ExportBatch, ExportRecord
+from standards.selectors import center_get
 from tests.certificates.conftest import PASS, issue
 from tests.exams.conftest import ru
+from tests.helpers.legal import register
 from tests.registry.conftest import (
     QAC,
     expected_csv,
@@ -74,7 +77,8 @@ def test_an_export_writes_every_unreported_certificate_and_conclusion_with_every
     expected = [(d, "certificate") for d in certificates] + [(d, "conclusion") for d in conclusions]
 
     attrs, records, rows = batch_files(batch)
-    assert attrs["version"] == "1.0" and attrs["qac"] == QAC and attrs["batch"] == str(batch.pk)
+    assert attrs["version"] == "2.0" and attrs["qac"] == QAC and attrs["batch"] == str(batch.pk)
+    assert attrs["qacName"] == center_get().name and attrs["council"] == center_get().council_name
     assert abs(datetime.datetime.fromisoformat(attrs["created"]) - timezone.now()) < datetime.timedelta(minutes=1)
     assert records == [expected_xml(d, t) for d, t in expected]
     assert rows == [expected_csv(d, t) for d, t in expected]
@@ -90,7 +94,12 @@ def test_an_export_writes_every_unreported_certificate_and_conclusion_with_every
     assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", rows[0]["exam_date"])
     assert rows[0]["birth_date"] == "17.05.1990"
     assert [r["decision"] for r in records] == ["passed", "passed", "failed", "removed"]
-    assert "certificateNumber" not in records[2] and "validUntil" not in records[2]
+    # Reported after the Council's decision, before the register gives numbers and dates.
+    decision = issued.documents[0].verdict.decision
+    assert {r["councilDecision/@number"] for r in records} == {decision.number}
+    assert {r["councilDecision/@date"] for r in records} == {decision.decided_on.isoformat()}
+    for record in records:
+        assert "certificateNumber" not in record and "issueDate" not in record and "validUntil" not in record
 
     # Stored under the documented names, with the XML's digest; one mark per record.
     assert re.fullmatch(file_name_re(batch.pk, "xml"), Path(batch.xml_file.name).name)
@@ -201,9 +210,15 @@ def test_a_session_without_a_chair_holds_back_its_records_and_the_other_sessions
 # --- Later facts: revocations, duplicates, corrections -----------------------------------------------
 
 
+def numbered(documents):
+    """The register's answer for ``documents``: numbers, dates, and the PDFs rendered."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return register(documents)
+
+
 def test_a_revocation_after_the_export_is_its_own_record_in_a_later_batch(issued, staff):
     export()
-    certificate = issued.documents[0]
+    (certificate,) = numbered(issued.documents[:1])
     certificate_services.certificate_revoke(
         document=certificate,
         by=staff,
@@ -217,6 +232,7 @@ def test_a_revocation_after_the_export_is_its_own_record_in_a_later_batch(issued
     certificate.refresh_from_db()
     _attrs, records, rows = batch_files(batch)
     assert records == [expected_xml(certificate, "revocation")]
+    assert records[0]["certificateNumber"] == certificate.number
     assert records[0]["revocationDate"] == timezone.localdate().isoformat()
     assert records[0]["revocationReason"] == "Решение апелляционной комиссии"
     assert rows == [expected_csv(certificate, "revocation")]
@@ -224,42 +240,62 @@ def test_a_revocation_after_the_export_is_its_own_record_in_a_later_batch(issued
     assert export().batch is None, "the revocation is reported once"
 
 
-def test_a_certificate_revoked_before_its_first_export_is_reported_then_revoked_in_one_batch(issued, staff):
-    certificate = issued.documents[0]
-    certificate_services.certificate_revoke(document=certificate, by=staff, reason="Ошибка в протоколе")
-
-    batch = export().batch
-
-    assert batch.counts == {"certificate": 2, "conclusion": 2, "revocation": 1}
-    _attrs, records, _rows = batch_files(batch)
-    ids = [(r["id"], r["type"]) for r in records]
-    assert ids.index((str(certificate.pk), "certificate")) < ids.index((str(certificate.pk), "revocation"))
+def test_a_certificate_not_yet_in_the_register_is_not_revoked(issued, staff):
+    before = registry_state()
+    with pytest.raises(certificate_services.DocumentError) as exc:
+        certificate_services.certificate_revoke(document=issued.documents[0], by=staff, reason="Ошибка")
+    assert str(exc.value) == ru("This certificate is not in the register yet: correct the Council's decision instead.")
+    assert registry_state() == before
 
 
-def test_duplicates_and_corrections_are_reported_as_their_own_records_with_the_same_number(issued, staff):
+def test_a_duplicate_is_reported_as_its_own_record_with_the_original_number_and_gets_its_own(issued, staff):
     export()
-    lost, renamed = issued.documents[:2]
-    duplicate = certificate_services.certificate_duplicate(original=lost, by=staff, reason="Утеряно")
-    correction = certificate_services.certificate_correct(
-        original=renamed, by=staff, reason="Смена фамилии", last_name="Новикова", first_name="Анна"
-    )
+    lost, _other = numbered(issued.documents[:2])
+    request = certificate_services.duplicate_request_receive(original=lost, by=staff, grounds="loss")
+    duplicate = certificate_services.duplicate_request_issue(request=request, by=staff)
 
     batch = export().batch
 
-    assert batch.counts == {"duplicate": 1, "correction": 1}
+    assert batch.counts == {"duplicate": 1}
     _attrs, records, rows = batch_files(batch)
-    assert records == [expected_xml(duplicate, "duplicate"), expected_xml(correction, "correction")]
-    assert rows == [expected_csv(duplicate, "duplicate"), expected_csv(correction, "correction")]
-    assert records[0]["certificateNumber"] == lost.number and records[1]["certificateNumber"] == renamed.number
-    assert records[1]["candidate/surname"] == "Новикова"
+    assert records == [expected_xml(duplicate, "duplicate")]
+    assert rows == [expected_csv(duplicate, "duplicate")]
+    assert records[0]["originalNumber"] == lost.number and "certificateNumber" not in records[0]
     assert reported().count((duplicate.pk, "duplicate")) == 1
 
-    # Revoking the number revokes every paper of it, but the register hears it once, on the original.
+    # Revoking the certificate revokes every paper of it, but the register hears it once, on the original.
+    (duplicate,) = numbered([duplicate])
     certificate_services.certificate_revoke(document=duplicate, by=staff, reason="Подделка")
     batch = export().batch
     assert batch.counts == {"revocation": 1}
     _attrs, records, _rows = batch_files(batch)
     assert [(r["id"], r["type"]) for r in records] == [(str(lost.pk), "revocation")]
+
+
+def test_a_document_cancelled_by_a_corrected_decision_before_export_is_never_reported(issued, staff):
+    from qac.council import services as council_services
+
+    passed = issued.documents[0]
+    decision = passed.verdict.decision
+    verdicts = {v.result_id: (v.verdict, v.reason) for v in decision.verdicts.all()}
+    verdicts[passed.result_id] = ("conclusion", "Протокол не подписан одним из экспертов")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        council_services.decision_correct(
+            decision=decision,
+            by=staff,
+            reason="Уточнение решения совета",
+            expected_version=decision.version,
+            number=decision.number,
+            decided_on=decision.decided_on,
+            verdicts=verdicts,
+        )
+    passed.refresh_from_db()
+    assert not passed.is_current
+
+    batch = export().batch
+
+    assert batch.counts == {"certificate": 1, "conclusion": 3}
+    assert (passed.pk, "certificate") not in reported()
 
 
 # --- Nothing marked unless everything committed --------------------------------------------------------
@@ -497,7 +533,9 @@ def test_the_deadline_watch_lists_at_most_limit_items_but_counts_them_all(issued
 
 def test_variants_are_not_reported_as_originals(issued, staff):
     """A duplicate is never also reported as a ``certificate``; the original is never a ``duplicate``."""
-    duplicate = certificate_services.certificate_duplicate(original=issued.documents[0], by=staff, reason="Утеряно")
+    (original,) = numbered(issued.documents[:1])
+    request = certificate_services.duplicate_request_receive(original=original, by=staff, grounds="loss")
+    duplicate = certificate_services.duplicate_request_issue(request=request, by=staff)
     assert duplicate.variant == Variant.DUPLICATE
 
     export()
@@ -520,6 +558,8 @@ def test_a_value_the_schema_would_refuse_holds_back_its_record_not_the_batch(iss
     from qac.certificates.models import IssuedDocument
 
     broken = issued.documents[0]
+    if "number" in change:
+        change = {**change, "number_source": "register"}
     IssuedDocument.objects.filter(pk=broken.pk).update(**change)
     with translation.override("en"):
         batch = export().batch
@@ -549,7 +589,7 @@ def test_an_over_long_revocation_reason_holds_back_only_the_revocation(issued):
     from qac.certificates.models import IssuedDocument
 
     export()  # the originals are reported first
-    revoked = issued.documents[0]
+    (revoked,) = numbered(issued.documents[:1])
     IssuedDocument.objects.filter(pk=revoked.pk).update(
         revoked_on=revoked.issue_date,
         revoked_reason="Ж" * 600,

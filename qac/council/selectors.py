@@ -1,0 +1,159 @@
+"""Read-side queries of the council app: deadlines, what the Council decides on, what staff may do now."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from qac.accounts.roles import is_qac_staff
+from qac.exams.models import Decision, EnrolmentStatus, ExamResult, ExamSession, SessionStatus
+
+from .models import CouncilDecision, CouncilPackage, DecisionTransition, PackageStatus, PackageTransition, Verdict
+
+# What the Council may decide for each commission outcome; anything but the first needs a reason.
+VERDICT_CHOICES = {
+    Decision.PASSED: (Verdict.CERTIFICATE, Verdict.CONCLUSION, Verdict.REEXAM),
+    Decision.FAILED: (Verdict.CONCLUSION, Verdict.REEXAM),
+    Decision.REMOVED: (Verdict.CONCLUSION, Verdict.REEXAM),
+}
+
+
+def exam_day(session: ExamSession) -> datetime.date:
+    """The day the exam ended: the deadlines of Decree 1204 p.15-17 run from it."""
+    return timezone.localdate(session.ends_at)
+
+
+def package_due(session: ExamSession) -> datetime.date:
+    return exam_day(session) + datetime.timedelta(days=settings.QAC_COUNCIL_PACKAGE_DAYS)
+
+
+def decision_due(session: ExamSession) -> datetime.date:
+    return exam_day(session) + datetime.timedelta(days=settings.QAC_COUNCIL_DECISION_DAYS)
+
+
+def deadline(due: datetime.date | None, *, done: bool = False, today: datetime.date | None = None) -> dict | None:
+    """A deadline as the pages show it: the date, days left (negative when past), and its state."""
+    if due is None:
+        return None
+    today = today or timezone.localdate()
+    left = (due - today).days
+    if done:
+        state = "done"
+    elif left < 0:
+        state = "overdue"
+    elif left <= settings.QAC_DEADLINE_WARN_DAYS:
+        state = "soon"
+    else:
+        state = "ok"
+    return {"due": due, "days_left": left, "days_over": max(-left, 0), "state": state}
+
+
+def decidable_results(session: ExamSession) -> list[ExamResult]:
+    """The results the Council decides on: everyone who sat the exam (absent candidates get no document)."""
+    return list(
+        ExamResult.objects.filter(
+            enrolment__session=session,
+            enrolment__status=EnrolmentStatus.ENROLLED,
+            decision__in=list(VERDICT_CHOICES),
+        )
+        .select_related("enrolment__application__candidate")
+        .order_by("enrolment__application__candidate__last_name", "pk")
+    )
+
+
+def package_for(session: ExamSession) -> CouncilPackage | None:
+    return CouncilPackage.objects.filter(session=session).first()
+
+
+def decision_for(session: ExamSession) -> CouncilDecision | None:
+    return (
+        CouncilDecision.objects.filter(session=session)
+        .select_related("recorded_by")
+        .prefetch_related("verdicts__result__enrolment__application__candidate")
+        .first()
+    )
+
+
+def package_get_for_staff(*, user, pk: int) -> CouncilPackage:
+    from django.http import Http404
+
+    if not is_qac_staff(user):
+        raise Http404
+    package = CouncilPackage.objects.select_related("session__qualification").filter(pk=pk).first()
+    if package is None:
+        raise Http404
+    return package
+
+
+def allowed_package_actions(package: CouncilPackage | None, user) -> set[str]:
+    """What ``user`` may do with a package now: the pages show exactly these buttons."""
+    from .services import PACKAGE_TRANSITIONS, STAFF
+
+    if package is None or not is_qac_staff(user):
+        return set()
+    moves = {to for (frm, to), who in PACKAGE_TRANSITIONS.items() if frm == package.status and who == STAFF}
+    return {"rebuild" if to == PackageStatus.BUILDING else "send" for to in moves}
+
+
+def allowed_decision_actions(session: ExamSession, user, *, package=None, decision=None) -> set[str]:
+    if not is_qac_staff(user) or session.status != SessionStatus.RESULTS_APPROVED:
+        return set()
+    if decision is not None:
+        return {"correct"}
+    return {"record"} if package is not None and package.status == PackageStatus.SENT else set()
+
+
+def council_history(*, package, decision) -> list:
+    """Everything that happened to the package and the decision, in order."""
+    rows = []
+    if package is not None:
+        rows += list(PackageTransition.objects.filter(package=package).select_related("by"))
+    if decision is not None:
+        rows += list(DecisionTransition.objects.filter(decision=decision).select_related("by"))
+    return sorted(rows, key=lambda r: (r.at, r.pk))
+
+
+def council_sessions(*, state: str = "") -> QuerySet[ExamSession]:
+    """Approved sessions with their package and decision, newest exam first; ``state`` filters the board."""
+    qs = (
+        ExamSession.objects.filter(status=SessionStatus.RESULTS_APPROVED)
+        .select_related("qualification", "council_package", "council_decision")
+        .order_by("-ends_at", "-pk")
+    )
+    if state == "package":
+        qs = qs.exclude(council_package__status=PackageStatus.SENT)
+    elif state == "decision":
+        qs = qs.filter(council_package__status=PackageStatus.SENT, council_decision__isnull=True)
+    elif state == "decided":
+        qs = qs.filter(council_decision__isnull=False)
+    return qs
+
+
+def council_board(*, today: datetime.date | None = None) -> dict:
+    """The Council's deadlines for the staff home: packages to send (7 days), decisions awaited (14)."""
+    today = today or timezone.localdate()
+    warn = today + datetime.timedelta(days=settings.QAC_DEADLINE_WARN_DAYS)
+    approved = ExamSession.objects.filter(status=SessionStatus.RESULTS_APPROVED)
+    to_send = approved.exclude(council_package__status=PackageStatus.SENT)
+    awaiting = approved.filter(council_package__status=PackageStatus.SENT, council_decision__isnull=True)
+    package_days = datetime.timedelta(days=settings.QAC_COUNCIL_PACKAGE_DAYS)
+    decision_days = datetime.timedelta(days=settings.QAC_COUNCIL_DECISION_DAYS)
+
+    def ends_before(day):
+        # "The exam day is before ``day``": the session ended before that day's midnight, local time.
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+    return {
+        "packages": to_send.count(),
+        "packages_overdue": to_send.filter(ends_at__lt=ends_before(today - package_days)).count(),
+        # Due soon but not yet overdue, as ``deadline()`` shows it on the pages.
+        "packages_soon": to_send.filter(
+            ends_at__gte=ends_before(today - package_days),
+            ends_at__lt=ends_before(warn - package_days + datetime.timedelta(1)),
+        ).count(),
+        "decisions": awaiting.count(),
+        "decisions_overdue": awaiting.filter(ends_at__lt=ends_before(today - decision_days)).count(),
+    }
