@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -198,8 +199,85 @@ class Application(models.Model):
         return self.number or _("draft #%(pk)s") % {"pk": self.pk}
 
     @property
+    def applicant(self):
+        """The person as the application was submitted (its identity); the account before submission."""
+        try:
+            return self.identity
+        except ObjectDoesNotExist:
+            return self.candidate
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class ApplicantIdentity(models.Model):
+    """The personal data an application was submitted with (Decree 1204 p.7; Order 725n App. 3 p.6).
+
+    Captured at submission (and again at a resubmission, while still under
+    review); frozen once the application is accepted. Review, enrolment, the
+    protocol, the Council's package, the registry export and every issued
+    document read this copy, never the live profile, so a later profile edit
+    changes nothing already on its way.
+    """
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="identity", verbose_name=_("application")
+    )
+    last_name = models.CharField(_("surname"), max_length=150)
+    first_name = models.CharField(_("name"), max_length=150)
+    patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    snils = models.CharField(_("SNILS"), max_length=11, blank=True)
+    id_doc_type = models.CharField(_("identity document"), max_length=32, choices=IdDocumentType.choices)
+    id_doc_series = models.CharField(_("series"), max_length=10, blank=True)
+    id_doc_number = models.CharField(_("number"), max_length=15)
+    id_doc_issued_by = models.CharField(_("issued by"), max_length=255)
+    id_doc_issued_on = models.DateField(_("date of issue"))
+    address = models.CharField(_("address"), max_length=500)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    captured_at = models.DateTimeField(_("captured"))
+
+    class Meta:
+        verbose_name = _("identity as submitted")
+        verbose_name_plural = _("identities as submitted")
+
+    def __str__(self) -> str:
+        return self.get_full_name()
+
+    def get_full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+    def get_short_name(self) -> str:
+        initials = " ".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
+        return f"{self.last_name} {initials}".strip()
+
+    @property
+    def snils_display(self) -> str:
+        return format_snils(self.snils) if self.snils else ""
+
+    @property
+    def snils_masked(self) -> str:
+        return mask_snils(self.snils) if self.snils else ""
+
+    @property
+    def id_doc_number_masked(self) -> str:
+        return mask_document_number(self.id_doc_number)
+
+
+IDENTITY_PROFILE_FIELDS = (
+    "date_of_birth",
+    "snils",
+    "id_doc_type",
+    "id_doc_series",
+    "id_doc_number",
+    "id_doc_issued_by",
+    "id_doc_issued_on",
+    "address",
+    "phone",
+)
+IDENTITY_USER_FIELDS = ("last_name", "first_name", "patronymic", "email")
 
 
 class ApplicationTransition(models.Model):

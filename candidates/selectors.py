@@ -11,6 +11,9 @@ from django.utils import timezone
 from qac.accounts.roles import Role, has_role, is_qac_staff
 
 from .models import (
+    IDENTITY_PROFILE_FIELDS,
+    IDENTITY_USER_FIELDS,
+    ApplicantIdentity,
     Application,
     ApplicationDocument,
     ApplicationStatus,
@@ -25,7 +28,7 @@ def profile_get(*, user) -> CandidateProfile | None:
 
 
 def _with_detail(qs: QuerySet[Application]) -> QuerySet[Application]:
-    return qs.select_related("qualification__standard", "candidate__candidate_profile").prefetch_related(
+    return qs.select_related("qualification__standard", "candidate__candidate_profile", "identity").prefetch_related(
         Prefetch("history", queryset=ApplicationTransition.objects.select_related("by")),
         Prefetch("documents", queryset=ApplicationDocument.objects.select_related("required_document")),
         "qualification__required_documents",
@@ -169,3 +172,24 @@ def review_deadline_summary(*, today: datetime.date | None = None) -> dict[str, 
         overdue=Count("id", filter=Q(review_due_on__lt=today)),
         due_soon=Count("id", filter=Q(review_due_on__gte=today, review_due_on__lte=today + datetime.timedelta(days=2))),
     )
+
+
+def identity_of(application: Application):
+    """The personal data the application was submitted with, or None for a draft."""
+    applicant = application.applicant
+    return applicant if isinstance(applicant, ApplicantIdentity) else None
+
+
+def identity_changes(identity: ApplicantIdentity, profile) -> list[str]:
+    """The fields whose value in the live profile (or account) differs from the submitted copy, by label."""
+    if profile is None:
+        return []
+    changed = []
+    for name in IDENTITY_PROFILE_FIELDS:
+        if getattr(profile, name) != getattr(identity, name):
+            changed.append(str(ApplicantIdentity._meta.get_field(name).verbose_name))
+    user = profile.user
+    for name in IDENTITY_USER_FIELDS:
+        if (getattr(user, name) or "") != getattr(identity, name):
+            changed.append(str(ApplicantIdentity._meta.get_field(name).verbose_name))
+    return changed

@@ -25,6 +25,9 @@ from qac.accounts.roles import Role, assign_role, is_qac_staff
 from standards.models import Qualification, RequiredDocument
 
 from .models import (
+    IDENTITY_PROFILE_FIELDS,
+    IDENTITY_USER_FIELDS,
+    ApplicantIdentity,
     Application,
     ApplicationDocument,
     ApplicationStatus,
@@ -276,22 +279,25 @@ def application_submit(*, application: Application, by, consent: Consent) -> App
             _("Attach the mandatory documents first: %(docs)s.") % {"docs": "; ".join(d.display_name for d in missing)}
         )
     now = timezone.now()
-    return _transition(
-        application=application,
-        to=S.SUBMITTED,
-        by=by,
-        actor=CANDIDATE,
-        changes={
-            "submitted_at": now,
-            "review_due_on": review_due_date(now),
-            "consent_text_version": settings.QAC_CONSENT_TEXT_VERSION,
-            "consent_given_at": now,
-            "consent_ip": consent.ip,
-            "rules_accepted_at": now,
-            # The registration number: the year of registration and the row id.
-            "number": application.number or f"{timezone.localdate(now).year}-{application.pk:06d}",
-        },
-    )
+    with transaction.atomic():
+        submitted = _transition(
+            application=application,
+            to=S.SUBMITTED,
+            by=by,
+            actor=CANDIDATE,
+            changes={
+                "submitted_at": now,
+                "review_due_on": review_due_date(now),
+                "consent_text_version": settings.QAC_CONSENT_TEXT_VERSION,
+                "consent_given_at": now,
+                "consent_ip": consent.ip,
+                "rules_accepted_at": now,
+                # The registration number: the year of registration and the row id.
+                "number": application.number or f"{timezone.localdate(now).year}-{application.pk:06d}",
+            },
+        )
+        identity_capture(application=submitted)
+    return submitted
 
 
 def application_resubmit(*, application: Application, by, note: str = "") -> Application:
@@ -300,14 +306,29 @@ def application_resubmit(*, application: Application, by, note: str = "") -> App
     last_request = application.history.filter(to_status=S.DOCUMENTS_REQUESTED).order_by("-at", "-id").first()
     if last_request and not application.documents.filter(uploaded_at__gt=last_request.at).exists():
         raise ApplicationError(_("Upload the documents the center asked for before resubmitting."))
-    return _transition(
-        application=application,
-        to=S.RESUBMITTED,
-        by=by,
-        actor=CANDIDATE,
-        note=note.strip(),
-        changes={"review_due_on": review_due_date(timezone.now())},
-    )
+    with transaction.atomic():
+        resubmitted = _transition(
+            application=application,
+            to=S.RESUBMITTED,
+            by=by,
+            actor=CANDIDATE,
+            note=note.strip(),
+            changes={"review_due_on": review_due_date(timezone.now())},
+        )
+        # Still under review: what the candidate corrected on request is what is reviewed.
+        identity_capture(application=resubmitted)
+    return resubmitted
+
+
+def identity_capture(*, application: Application) -> ApplicantIdentity:
+    """Keep the personal data the application is submitted with; downstream reads this copy only."""
+    user = application.candidate
+    profile = CandidateProfile.objects.get(user=user)
+    values = {f: getattr(profile, f) for f in IDENTITY_PROFILE_FIELDS}
+    values.update({f: getattr(user, f) or "" for f in IDENTITY_USER_FIELDS})
+    values["captured_at"] = timezone.now()
+    identity, _created = ApplicantIdentity.objects.update_or_create(application=application, defaults=values)
+    return identity
 
 
 def application_withdraw(*, application: Application, by, note: str = "") -> Application:

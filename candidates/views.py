@@ -342,9 +342,13 @@ def staff_application(request, pk: int):
 
 def _staff_context(application, form=None):
     moves = services.allowed_moves(application, actor=services.STAFF)
+    profile = getattr(application.candidate, "candidate_profile", None)
+    identity = selectors.identity_of(application)
     return {
         "application": application,
-        "profile": getattr(application.candidate, "candidate_profile", None),
+        "profile": profile,
+        "identity": identity,
+        "identity_changed": selectors.identity_changes(identity, profile) if identity else [],
         "form": form,
         "can_accept": ApplicationStatus.ACCEPTED in moves,
         "can_request": ApplicationStatus.DOCUMENTS_REQUESTED in moves,

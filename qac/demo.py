@@ -226,7 +226,10 @@ def _build_application(*, candidate, qualification, path, days_ago, note, staff,
         ApplicationTransition.objects.filter(pk=transition.pk).update(at=at)
         previous = status
     if final != "draft":
+        from candidates.services import identity_capture
+
         _add_demo_documents(app, candidate)
+        identity_capture(application=app)
     return app
 
 
@@ -312,7 +315,13 @@ def seed_volume(count: int, *, password: str, batch_size: int = 2000) -> int:
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from candidates.models import Application, ApplicationTransition, CandidateProfile
+    from candidates.models import (
+        IDENTITY_PROFILE_FIELDS,
+        ApplicantIdentity,
+        Application,
+        ApplicationTransition,
+        CandidateProfile,
+    )
     from standards.models import Qualification
 
     if not settings.QAC_DEMO_DATA_ALLOWED:
@@ -355,7 +364,7 @@ def seed_volume(count: int, *, password: str, batch_size: int = 2000) -> int:
             User.groups.through.objects.bulk_create(
                 [User.groups.through(user_id=u.pk, group_id=group.pk) for u in users], batch_size=batch_size
             )
-            CandidateProfile.objects.bulk_create(
+            profiles = CandidateProfile.objects.bulk_create(
                 [
                     CandidateProfile(
                         user_id=u.pk,
@@ -406,6 +415,24 @@ def seed_volume(count: int, *, password: str, batch_size: int = 2000) -> int:
             for a in applications:
                 a.number = f"V{a.submitted_at.year}-{a.pk:07d}"
             Application.objects.bulk_update(applications, ["number"], batch_size=batch_size)
+            # Each application keeps the personal data it was submitted with, as application_submit does.
+            by_user = {p.user_id: p for p in profiles}
+            people = {u.pk: u for u in users}
+            ApplicantIdentity.objects.bulk_create(
+                [
+                    ApplicantIdentity(
+                        application_id=a.pk,
+                        last_name=people[a.candidate_id].last_name,
+                        first_name=people[a.candidate_id].first_name,
+                        patronymic=people[a.candidate_id].patronymic,
+                        email=people[a.candidate_id].email,
+                        captured_at=a.submitted_at,
+                        **{f: getattr(by_user[a.candidate_id], f) for f in IDENTITY_PROFILE_FIELDS},
+                    )
+                    for a in applications
+                ],
+                batch_size=batch_size,
+            )
             ApplicationTransition.objects.bulk_create(
                 [
                     ApplicationTransition(

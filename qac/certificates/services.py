@@ -89,7 +89,11 @@ def document_issue(*, verdict: CouncilVerdict, by=None) -> IssuedDocument | None
             # The result row lock makes concurrent issuers for one result queue up here.
             locked = (
                 ExamResult.objects.select_for_update()
-                .select_related("enrolment__session__qualification", "enrolment__application__candidate")
+                .select_related(
+                    "enrolment__session__qualification",
+                    "enrolment__application__candidate",
+                    "enrolment__application__identity",
+                )
                 .get(pk=verdict.result_id)
             )
             existing = IssuedDocument.objects.filter(result=locked, kind=kind, variant=Variant.ORIGINAL).first()
@@ -103,7 +107,10 @@ def document_issue(*, verdict: CouncilVerdict, by=None) -> IssuedDocument | None
             session = locked.enrolment.session
             if session.status != SessionStatus.RESULTS_APPROVED:
                 raise DocumentError(_("Documents are issued only for approved results."))
-            holder = locked.enrolment.application.candidate
+            application = locked.enrolment.application
+            holder = application.candidate
+            # The name as the application was submitted with it (725n App. 3 p.6), not the live profile.
+            named = application.applicant
             exam_date = _exam_date(locked)
             document = IssuedDocument(
                 kind=kind,
@@ -111,9 +118,9 @@ def document_issue(*, verdict: CouncilVerdict, by=None) -> IssuedDocument | None
                 verdict=verdict,
                 qualification=session.qualification,
                 holder=holder,
-                holder_last_name=holder.last_name,
-                holder_first_name=holder.first_name,
-                holder_patronymic=holder.patronymic,
+                holder_last_name=named.last_name,
+                holder_first_name=named.first_name,
+                holder_patronymic=named.patronymic,
                 exam_date=exam_date,
                 issue_due_on=exam_date + datetime.timedelta(days=settings.QAC_DOCUMENTS_ISSUE_DAYS),
                 number_source=NumberSource.AWAITING,

@@ -35,7 +35,7 @@ def _session_detail(qs):
         Prefetch(
             "enrolments",
             queryset=Enrolment.objects.filter(status=EnrolmentStatus.ENROLLED).select_related(
-                "application__candidate", "result", "theory_attempt"
+                "application__candidate", "application__identity", "result", "theory_attempt"
             ),
             to_attr="live_enrolments",
         ),
@@ -180,5 +180,5 @@ def protocol_context(session: ExamSession) -> dict:
         "session": session,
         "center": center_get(),
         "commission": list(session.commission.all()),
-        "enrolments": sorted(session.live_enrolments, key=lambda e: e.application.candidate.get_full_name()),
+        "enrolments": sorted(session.live_enrolments, key=lambda e: e.application.applicant.get_full_name()),
     }

@@ -136,8 +136,9 @@ def _rows(qs):
             q_code=F("qualification__code"),
             q_name=F("qualification__name"),
             q_level=F("qualification__level"),
-            birth_date=F("holder__candidate_profile__date_of_birth"),
-            snils=F("holder__candidate_profile__snils"),
+            # The personal data the application was submitted with, never the live profile.
+            birth_date=F("result__enrolment__application__identity__date_of_birth"),
+            snils=F("result__enrolment__application__identity__snils"),
             decision=F("result__decision"),
             decision_number=F("verdict__decision__number"),
             decision_date=F("verdict__decision__decided_on"),
@@ -186,7 +187,7 @@ def _problems(record_type: str, row: dict) -> list[str]:
     """Why a record would break the schema; such a record is held back with the reason, not the batch."""
     problems = []
     if not row["snils"]:
-        problems.append(_("no SNILS in the candidate's profile"))
+        problems.append(_("no SNILS in the application"))
     elif not _SNILS_RE.match(row["snils"]):
         problems.append(_("the SNILS is not 11 digits"))
     for key in ("number", "original_number"):
@@ -200,7 +201,7 @@ def _problems(record_type: str, row: dict) -> list[str]:
         if _XML_FORBIDDEN.search(value):
             problems.append(_("%(field)s contains control characters") % {"field": name})
     if not row["birth_date"]:
-        problems.append(_("no date of birth in the candidate's profile"))
+        problems.append(_("no date of birth in the application"))
     if not row["chair_last"]:
         problems.append(_("the session has no commission chair"))
     if not row["holder_last_name"] or not row["holder_first_name"]:
