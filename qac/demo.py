@@ -11,7 +11,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from qac.accounts.models import RoleChange
 from qac.accounts.roles import Role, assign_role
+from qac.accounts.services import role_grant
 
 DEFAULT_DEMO_PASSWORD = "qac-demo-2026"  # noqa: S105 (documented demo password)
 
@@ -69,7 +71,8 @@ def seed_accounts(*, password: str) -> list[tuple[DemoAccount, bool]]:
         if created:
             user.set_password(password)
             user.save(update_fields=["password"])
-        assign_role(user, account.role)
+        # seed_demo is an operator's command, and it makes a head: recorded like set_role.
+        role_grant(user=user, role=account.role, by=None, source=RoleChange.Source.COMMAND)
         results.append((account, created))
     # The demo head signs the demo certificates.
     from standards.models import AssessmentCenter

@@ -198,6 +198,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Admin ---------------------------------------------------------------------
+# Where the Django admin lives; production may choose something less guessable.
+QAC_ADMIN_URL = env("QAC_ADMIN_URL", default="admin/").strip("/") + "/"
+
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
