@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from qac.forms_util import DateInput, NoFormTag
 from standards.models import Qualification
 
-from .models import ApplicationStatus, CandidateProfile, EducationRecord, WorkExperience
+from . import selectors
+from .models import ApplicationStatus, CandidateProfile, ChangeRequestStatus, EducationRecord, WorkExperience
+from .services import snils_taken_message
 from .uploads import ACCEPT_ATTRIBUTE, inspect_upload
 from .validators import normalize_snils, validate_id_document, validate_snils
 
@@ -47,13 +49,40 @@ class SignupForm(NoFormTag, forms.Form):
         return cleaned
 
 
+class UploadField(forms.FileField):
+    widget = forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE})
+
+    def clean(self, data, initial=None):
+        uploaded = super().clean(data, initial)
+        if uploaded:
+            inspect_upload(uploaded)
+        return uploaded
+
+
 class ProfileForm(NoFormTag, forms.ModelForm):
     # Declared here, not taken from the model: people type SNILS with dashes and
     # spaces (14 characters); the model's own checks run on the 11 digits.
-    snils = forms.CharField(label=_("SNILS"), max_length=14, help_text=_("11 digits, e.g. 112-233-445 95."))
+    snils = forms.CharField(
+        label=_("SNILS"),
+        max_length=14,
+        required=False,
+        help_text=_(
+            "11 digits, e.g. 112-233-445 95. Not needed to apply; the register needs it to enter your certificate, "
+            "so add it before the exam's results are sent there."
+        ),
+    )
     last_name = forms.CharField(label=_("Surname"), max_length=150)
     first_name = forms.CharField(label=_("Name"), max_length=150)
     patronymic = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
+    supporting_document = UploadField(
+        label=_("Document that proves the change (PDF, JPEG or PNG, up to 10 MB)"),
+        required=False,
+        help_text=_(
+            "Your application under way or your certificate holds your identity data as submitted. A change of "
+            "the name, date of birth, identity document, SNILS or address goes to the center for approval with "
+            "this document: a marriage certificate, the new passport."
+        ),
+    )
 
     class Meta:
         model = CandidateProfile
@@ -74,13 +103,21 @@ class ProfileForm(NoFormTag, forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         if not self.is_bound:
             for name in ("last_name", "first_name", "patronymic"):
                 self.initial.setdefault(name, getattr(user, name))
+        # Only where a change would need the staff's approval is the proof asked for.
+        if not selectors.profile_identity_bound(user=user):
+            del self.fields["supporting_document"]
 
     def clean_snils(self):
         snils = normalize_snils(self.cleaned_data["snils"])
+        if not snils:
+            return ""
         validate_snils(snils)
+        if CandidateProfile.objects.filter(snils=snils).exclude(user=self.user).exists():
+            raise ValidationError(snils_taken_message(), code="snils_taken")
         return snils
 
     def clean_phone(self):
@@ -104,6 +141,21 @@ class ProfileForm(NoFormTag, forms.ModelForm):
         born, issued = cleaned.get("date_of_birth"), cleaned.get("id_doc_issued_on")
         if born and issued and issued < born:
             self.add_error("id_doc_issued_on", _("The document cannot be issued before the date of birth."))
+        if (
+            "supporting_document" in self.fields
+            and not self.errors
+            and not cleaned.get("supporting_document")
+            and selectors.change_request_needs_document(
+                user=self.user, names=self.names(), profile_data=self.profile_data()
+            )
+        ):
+            self.add_error(
+                "supporting_document",
+                _(
+                    "Your application under way or your certificate holds the data you are changing: attach the "
+                    "document that proves the change (e.g. a marriage certificate or the new passport)."
+                ),
+            )
         return cleaned
 
     def names(self) -> dict:
@@ -111,6 +163,9 @@ class ProfileForm(NoFormTag, forms.ModelForm):
 
     def profile_data(self) -> dict:
         return {k: self.cleaned_data[k] for k in self.Meta.fields}
+
+    def supporting_file(self):
+        return self.cleaned_data.get("supporting_document")
 
 
 EducationFormSet = inlineformset_factory(
@@ -141,16 +196,6 @@ class _ExperienceForm(forms.ModelForm):
 ExperienceFormSet = inlineformset_factory(
     CandidateProfile, WorkExperience, form=_ExperienceForm, extra=1, can_delete=True, max_num=20
 )
-
-
-class UploadField(forms.FileField):
-    widget = forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE})
-
-    def clean(self, data, initial=None):
-        uploaded = super().clean(data, initial)
-        if uploaded:
-            inspect_upload(uploaded)
-        return uploaded
 
 
 class NewApplicationForm(NoFormTag, forms.Form):
@@ -232,3 +277,54 @@ class QueueFilterForm(forms.Form):
             c for c in ApplicationStatus.choices if c[0] != ApplicationStatus.DRAFT
         ]
         self.fields["qualification"].label_from_instance = lambda q: q.code
+
+
+class ChangeRequestDecisionForm(NoFormTag, forms.Form):
+    """Approve or refuse a change request; ``version`` is the state the staff member saw."""
+
+    action = forms.ChoiceField(choices=[("approve", "approve"), ("refuse", "refuse")], widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    text = forms.CharField(
+        label=_("Reason (the candidate sees it)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "refuse" and not (cleaned.get("text") or "").strip():
+            self.add_error("text", _("A refusal must state its reason."))
+        return cleaned
+
+
+class ChangeRequestFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses")), *ChangeRequestStatus.choices]
+
+
+class AccountMergeForm(NoFormTag, forms.Form):
+    kept = forms.EmailField(label=_("Account to keep (e-mail)"), max_length=254)
+    duplicate = forms.EmailField(label=_("Account to merge into it and deactivate (e-mail)"), max_length=254)
+    reason = forms.CharField(
+        label=_("Why these are one person's accounts"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    confirm = forms.BooleanField(
+        label=_("I have checked the identity documents: both accounts belong to the same person."), required=True
+    )
+
+    def _account(self, field):
+        email = self.cleaned_data[field].lower()
+        user = get_user_model().objects.filter(email=email).first()
+        if user is None:
+            raise ValidationError(_("There is no account with this e-mail."), code="no_account")
+        return user
+
+    def clean_kept(self):
+        return self._account("kept")
+
+    def clean_duplicate(self):
+        return self._account("duplicate")

@@ -39,7 +39,9 @@ class CandidateProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="candidate_profile", verbose_name=_("user")
     )
     date_of_birth = models.DateField(_("date of birth"), validators=[validate_birth_date])
-    snils = models.CharField(_("SNILS"), max_length=11, validators=[validate_snils], db_index=True)
+    # Not on the 706n form (domain.md): asked for where the register needs it, so it may be blank;
+    # one person, one SNILS: a partial unique constraint below, blank values aside.
+    snils = models.CharField(_("SNILS"), max_length=11, blank=True, validators=[validate_snils], db_index=True)
     id_doc_type = models.CharField(_("identity document"), max_length=32, choices=IdDocumentType.choices)
     id_doc_series = models.CharField(_("series"), max_length=10, blank=True)
     id_doc_number = models.CharField(_("number"), max_length=15)
@@ -52,17 +54,25 @@ class CandidateProfile(models.Model):
     class Meta:
         verbose_name = _("candidate profile")
         verbose_name_plural = _("candidate profiles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snils"],
+                condition=~Q(snils=""),
+                name="candidate_profile_snils_unique",
+                violation_error_message=_("This SNILS is already in another account."),
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.user)
 
     @property
     def snils_display(self) -> str:
-        return format_snils(self.snils)
+        return format_snils(self.snils) if self.snils else ""
 
     @property
     def snils_masked(self) -> str:
-        return mask_snils(self.snils)
+        return mask_snils(self.snils) if self.snils else ""
 
     @property
     def id_doc_number_masked(self) -> str:
@@ -365,3 +375,147 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer} -> {self.candidate} ({self.what})"
+
+
+# --- Changes to the identity after submission ------------------------------------------------
+
+# The fields a change request carries: the person as the identity document and the register know
+# them (725n App. 3 p.6). Phone and e-mail are contact data: the profile changes them at once.
+CHANGE_REQUEST_FIELDS = (
+    "last_name",
+    "first_name",
+    "patronymic",
+    "date_of_birth",
+    "snils",
+    "id_doc_type",
+    "id_doc_series",
+    "id_doc_number",
+    "id_doc_issued_by",
+    "id_doc_issued_on",
+    "address",
+)
+NAME_FIELDS = ("last_name", "first_name", "patronymic")
+# Applications whose identity an approved change is carried into: submitted, and the exam not yet held.
+IDENTITY_OPEN_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.DOCUMENTS_REQUESTED,
+    ApplicationStatus.RESUBMITTED,
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.SCHEDULED,
+)
+# A passed exam: a certificate awaited or issued. Its identity is the record of what was assessed and
+# stays; a change of name there is a matter for a duplicate (725n App. 3 p.23), made downstream.
+CERTIFICATE_STATUSES = (ApplicationStatus.PASSED,)
+# An exam over with a document for the register (certificate or conclusion): the register's record is
+# made from the identity and needs the SNILS, so an approved SNILS is carried into these too.
+REGISTER_STATUSES = (ApplicationStatus.PASSED, ApplicationStatus.FAILED)
+
+
+class ChangeRequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Awaiting the center's decision")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+def _change_file_path(instance: "IdentityChangeRequest", filename: str) -> str:
+    return f"identity-changes/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class IdentityChangeRequest(models.Model):
+    """A change of identity data made while an application or a certificate holds the old data.
+
+    The profile changes at once (it is the candidate's); this request asks the
+    staff to carry the change into the applications under way and, for a
+    certificate and a change of name, to start the duplicate procedure.
+    ``before`` and ``after`` hold the values of ``CHANGE_REQUEST_FIELDS``
+    (dates as ISO strings).
+    """
+
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="identity_change_requests",
+        verbose_name=_("candidate"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.SUBMITTED
+    )
+    before = models.JSONField(_("before"), default=dict)
+    after = models.JSONField(_("after"), default=dict)
+    applications = models.ManyToManyField(
+        Application, related_name="identity_change_requests", blank=True, verbose_name=_("applications")
+    )
+    supporting_file = models.FileField(_("supporting document"), upload_to=_change_file_path, max_length=255)
+    supporting_name = models.CharField(_("file name"), max_length=255)
+    supporting_content_type = models.CharField(_("content type"), max_length=64)
+    supporting_sha256 = models.CharField(_("SHA-256"), max_length=64)
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.TextField(_("reason"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("identity change request")
+        verbose_name_plural = _("identity change requests")
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            # A further change while one waits amends that one: staff decide on one state of the person.
+            models.UniqueConstraint(
+                fields=["candidate"], condition=Q(status="submitted"), name="one_pending_change_request"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate}: {self.get_status_display()}"
+
+    @property
+    def changed_fields(self) -> list[str]:
+        return [f for f in CHANGE_REQUEST_FIELDS if self.before.get(f) != self.after.get(f)]
+
+    @property
+    def changes_name(self) -> bool:
+        return any(f in self.changed_fields for f in NAME_FIELDS)
+
+
+class IdentityChangeTransition(models.Model):
+    """History of a change request: who, when, from, to, why, and what the change was at that moment."""
+
+    request = models.ForeignKey(IdentityChangeRequest, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(_("from"), max_length=16, choices=ChangeRequestStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=ChangeRequestStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class AccountMerge(models.Model):
+    """Two accounts of one person made one: what moved from ``duplicate`` to ``kept``, by whom and why."""
+
+    kept = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("kept account")
+    )
+    duplicate = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="merged_into", verbose_name=_("merged account")
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.TextField(_("reason"))
+    moved = models.JSONField(_("what moved"), default=dict)
+
+    class Meta:
+        verbose_name = _("account merge")
+        verbose_name_plural = _("account merges")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate} -> {self.kept}"

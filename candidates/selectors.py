@@ -11,14 +11,23 @@ from django.utils import timezone
 from qac.accounts.roles import Role, has_role, is_qac_staff
 
 from .models import (
+    CERTIFICATE_STATUSES,
+    CHANGE_REQUEST_FIELDS,
+    IDENTITY_OPEN_STATUSES,
     IDENTITY_PROFILE_FIELDS,
     IDENTITY_USER_FIELDS,
+    NAME_FIELDS,
+    REGISTER_STATUSES,
+    AccountMerge,
     ApplicantIdentity,
     Application,
     ApplicationDocument,
     ApplicationStatus,
     ApplicationTransition,
     CandidateProfile,
+    ChangeRequestStatus,
+    IdentityChangeRequest,
+    IdentityChangeTransition,
 )
 from .validators import normalize_snils
 
@@ -193,3 +202,102 @@ def identity_changes(identity: ApplicantIdentity, profile) -> list[str]:
         if (getattr(user, name) or "") != getattr(identity, name):
             changed.append(str(ApplicantIdentity._meta.get_field(name).verbose_name))
     return changed
+
+
+# --- Identity changes after submission ---------------------------------------------------------
+
+
+def _snapshot_value(value):
+    return value.isoformat() if isinstance(value, datetime.date) else (value or "")
+
+
+def identity_snapshot(*, user) -> dict | None:
+    """The values of ``CHANGE_REQUEST_FIELDS`` in the account and profile now (dates as ISO strings)."""
+    profile = CandidateProfile.objects.filter(user=user).first()
+    if profile is None:
+        return None
+    values = {f: getattr(user, f) or "" for f in NAME_FIELDS}
+    values.update({f: _snapshot_value(getattr(profile, f)) for f in CHANGE_REQUEST_FIELDS if f not in NAME_FIELDS})
+    return values
+
+
+def identity_bound_applications(*, user, changed: list[str]) -> list[Application]:
+    """The applications a change of the ``changed`` fields touches: under way (any identity field); for a
+    change of name, those with a certificate awaited or issued; for a SNILS, those the register records."""
+    if not changed:
+        return []
+    statuses = set(IDENTITY_OPEN_STATUSES)
+    if any(f in NAME_FIELDS for f in changed):
+        statuses.update(CERTIFICATE_STATUSES)
+    if "snils" in changed:
+        statuses.update(REGISTER_STATUSES)
+    return list(Application.objects.filter(candidate=user, status__in=statuses).order_by("pk"))
+
+
+def profile_identity_bound(*, user) -> bool:
+    """Whether an application under way or a certificate holds the candidate's identity (the profile page says so)."""
+    return Application.objects.filter(candidate=user, status__in=[*IDENTITY_OPEN_STATUSES, *REGISTER_STATUSES]).exists()
+
+
+def change_request_needs_document(*, user, names: dict, profile_data: dict) -> bool:
+    """Whether saving these values opens a new change request, which needs its supporting document."""
+    before = identity_snapshot(user=user)
+    if before is None or change_request_pending(user=user) is not None:
+        return False
+    after = {f: (names.get(f) or "").strip() for f in NAME_FIELDS}
+    after.update({f: _snapshot_value(profile_data.get(f)) for f in CHANGE_REQUEST_FIELDS if f not in NAME_FIELDS})
+    changed = [f for f in CHANGE_REQUEST_FIELDS if before[f] != after[f]]
+    return bool(identity_bound_applications(user=user, changed=changed))
+
+
+def change_request_pending(*, user) -> IdentityChangeRequest | None:
+    return IdentityChangeRequest.objects.filter(candidate=user, status=ChangeRequestStatus.SUBMITTED).first()
+
+
+def change_requests_for_candidate(*, user) -> QuerySet[IdentityChangeRequest]:
+    return IdentityChangeRequest.objects.filter(candidate=user).order_by("-submitted_at", "-id")
+
+
+def change_request_queue(*, status: str = ChangeRequestStatus.SUBMITTED) -> QuerySet[IdentityChangeRequest]:
+    """The staff list: pending first come first served; decided ones newest first."""
+    qs = IdentityChangeRequest.objects.select_related("candidate", "decided_by")
+    if status:
+        qs = qs.filter(status=status)
+    order = ("submitted_at", "id") if status == ChangeRequestStatus.SUBMITTED else ("-submitted_at", "-id")
+    return qs.order_by(*order)
+
+
+def change_requests_pending_count() -> int:
+    """For the staff home."""
+    return IdentityChangeRequest.objects.filter(status=ChangeRequestStatus.SUBMITTED).count()
+
+
+def change_request_get_for_staff(*, user, pk: int) -> IdentityChangeRequest:
+    """Any change request, for the center's staff; 404 for everyone else."""
+    if not is_qac_staff(user):
+        raise Http404
+    request = (
+        IdentityChangeRequest.objects.select_related("candidate", "decided_by")
+        .prefetch_related(
+            Prefetch("history", queryset=IdentityChangeTransition.objects.select_related("by")),
+            Prefetch("applications", queryset=Application.objects.select_related("qualification", "identity")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if request is None:
+        raise Http404
+    return request
+
+
+def change_request_rows(request: IdentityChangeRequest) -> list[tuple[str, str, str, bool]]:
+    """(label, before, after, changed) per field, for the detail page."""
+    labels = {f: str(ApplicantIdentity._meta.get_field(f).verbose_name) for f in CHANGE_REQUEST_FIELDS}
+    return [
+        (labels[f], request.before.get(f, ""), request.after.get(f, ""), request.before.get(f) != request.after.get(f))
+        for f in CHANGE_REQUEST_FIELDS
+    ]
+
+
+def account_merges_recent(*, limit: int = 20) -> QuerySet[AccountMerge]:
+    return AccountMerge.objects.select_related("kept", "duplicate", "by").order_by("-at", "-id")[:limit]

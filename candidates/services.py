@@ -21,20 +21,30 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from qac.accounts.roles import Role, assign_role, is_qac_staff
+from qac.accounts.roles import Role, assign_role, has_role, is_qac_staff
 from standards.models import Qualification, RequiredDocument
 
 from .models import (
+    CHANGE_REQUEST_FIELDS,
+    IDENTITY_OPEN_STATUSES,
     IDENTITY_PROFILE_FIELDS,
     IDENTITY_USER_FIELDS,
+    OPEN_STATUSES,
+    REGISTER_STATUSES,
+    AccountMerge,
     ApplicantIdentity,
     Application,
     ApplicationDocument,
     ApplicationStatus,
     ApplicationTransition,
     CandidateProfile,
+    ChangeRequestStatus,
+    IdentityChangeRequest,
+    IdentityChangeTransition,
     PersonalDataAccess,
 )
+from .selectors import identity_bound_applications, identity_snapshot
+from .signals import accounts_merged, identity_change_approved
 from .uploads import inspect_upload
 
 S = ApplicationStatus
@@ -193,17 +203,56 @@ def candidate_confirm_email(*, uidb64: str, token: str):
     return user
 
 
-@transaction.atomic
-def profile_save(*, user, names: dict, profile_data: dict, education_formset=None, experience_formset=None):
-    """Save the candidate's names, profile and (optionally) the education and experience formsets together."""
-    for field in ("last_name", "first_name", "patronymic"):
-        setattr(user, field, names.get(field, "").strip())
-    user.save(update_fields=["last_name", "first_name", "patronymic"])
-    profile, _created = CandidateProfile.objects.update_or_create(user=user, defaults=profile_data)
-    for formset in (education_formset, experience_formset):
-        if formset is not None:
-            formset.instance = profile
-            formset.save()
+class SnilsTaken(ApplicationError):
+    pass
+
+
+def snils_taken_message() -> str:
+    # Says nothing about the other account: whose it is is personal data too.
+    return _(
+        "This SNILS is already in another account. One person has one account: if the other account is yours, "
+        "ask the center to merge the two."
+    )
+
+
+def profile_save(
+    *,
+    user,
+    names: dict,
+    profile_data: dict,
+    education_formset=None,
+    experience_formset=None,
+    supporting_file=None,
+):
+    """Save the candidate's names, profile and (optionally) the education and experience formsets together.
+
+    The profile changes at once: it is the candidate's own data. A change of identity data
+    while an application under way or a certificate holds the old data also opens (or amends)
+    an identity change request for the staff, with ``supporting_file`` as its proof; the
+    applications keep their submitted copy until the staff approve. A SNILS already in
+    another account is refused (``SnilsTaken``), also when two saves race: the partial
+    unique constraint decides and its ``IntegrityError`` becomes the same message.
+    """
+    snils = profile_data.get("snils") or ""
+    try:
+        with transaction.atomic():
+            before = identity_snapshot(user=user)
+            for field in ("last_name", "first_name", "patronymic"):
+                setattr(user, field, names.get(field, "").strip())
+            user.save(update_fields=["last_name", "first_name", "patronymic"])
+            profile, _created = CandidateProfile.objects.update_or_create(user=user, defaults=profile_data)
+            for formset in (education_formset, experience_formset):
+                if formset is not None:
+                    formset.instance = profile
+                    formset.save()
+            if before is not None:
+                _change_request_record(
+                    user=user, before=before, after=identity_snapshot(user=user), supporting_file=supporting_file
+                )
+    except IntegrityError:
+        if snils and CandidateProfile.objects.filter(snils=snils).exclude(user=user).exists():
+            raise SnilsTaken(snils_taken_message()) from None
+        raise
     return profile
 
 
@@ -451,3 +500,289 @@ def application_record_outcome(*, application: Application, by, outcome: str, no
 def application_reopen_for_reexam(*, application: Application, by, note: str = "") -> Application:
     """The Council did not recognise the exam's result: the application is accepted again, for a new session."""
     return _transition(application=application, to=S.ACCEPTED, by=by, actor=COUNCIL, note=note)
+
+
+# --- Identity changes after submission ---------------------------------------------------------
+# The request's life: submitted by the candidate (amended by a further change while it waits),
+# then approved or refused by the staff. One table, one door, a history row for every move.
+
+CHANGE_TRANSITIONS: dict[tuple[str, str], str] = {
+    ("", ChangeRequestStatus.SUBMITTED): CANDIDATE,
+    (ChangeRequestStatus.SUBMITTED, ChangeRequestStatus.SUBMITTED): CANDIDATE,  # amended
+    (ChangeRequestStatus.SUBMITTED, ChangeRequestStatus.APPROVED): STAFF,
+    (ChangeRequestStatus.SUBMITTED, ChangeRequestStatus.REFUSED): STAFF,
+}
+_DATE_FIELDS = {"date_of_birth", "id_doc_issued_on"}
+
+
+class ChangeRequestNeedsDocument(ApplicationError):
+    pass
+
+
+def _change_request_record(*, user, before: dict, after: dict, supporting_file) -> IdentityChangeRequest | None:
+    changed = [f for f in CHANGE_REQUEST_FIELDS if before[f] != after[f]]
+    bound = identity_bound_applications(user=user, changed=changed)
+    pending = IdentityChangeRequest.objects.filter(candidate=user, status=ChangeRequestStatus.SUBMITTED).first()
+    if pending is None and not bound:
+        return None
+    file_fields = {}
+    if supporting_file:
+        try:
+            content_type, sha256 = inspect_upload(supporting_file)
+        except ValidationError as exc:
+            raise ChangeRequestNeedsDocument(" ".join(exc.messages)) from None
+        file_fields = {
+            "supporting_name": (supporting_file.name or "")[:255],
+            "supporting_content_type": content_type,
+            "supporting_sha256": sha256,
+        }
+    if pending is not None:
+        if not changed:
+            return pending
+        # A further change while one waits: the request now asks for the latest data.
+        after_full = {**pending.after, **{f: after[f] for f in changed}}
+
+        def amend(locked):
+            locked.after = after_full
+            if supporting_file:
+                locked.supporting_file.save("supporting", supporting_file, save=False)
+                for field, value in file_fields.items():
+                    setattr(locked, field, value)
+            locked.applications.add(*bound)
+            return {"after": after_full, "file": bool(supporting_file)}
+
+        return _change_request_move(
+            request=pending, to=ChangeRequestStatus.SUBMITTED, by=user, actor=CANDIDATE, effect=amend
+        )
+    if not supporting_file:
+        raise ChangeRequestNeedsDocument(
+            _(
+                "Your application under way or your certificate holds the data you are changing: attach the "
+                "document that proves the change (e.g. a marriage certificate or the new passport)."
+            )
+        )
+    request = IdentityChangeRequest(candidate=user, before=before, after=after, **file_fields)
+    request.supporting_file.save("supporting", supporting_file, save=False)
+    if ("", ChangeRequestStatus.SUBMITTED) not in CHANGE_TRANSITIONS:  # pragma: no cover - the table says so
+        raise IllegalTransition("")
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError:
+        # Another save of the same profile opened one a moment ago.
+        raise ApplicationError(
+            _("Your profile was being saved elsewhere at the same moment. Open it again and check the data.")
+        ) from None
+    request.applications.set(bound)
+    IdentityChangeTransition.objects.create(
+        request=request,
+        from_status="",
+        to_status=ChangeRequestStatus.SUBMITTED,
+        by=user,
+        data={"before": before, "after": after, "applications": [a.pk for a in bound]},
+    )
+    return request
+
+
+def _change_request_move(
+    *,
+    request: IdentityChangeRequest,
+    to: str,
+    by,
+    actor: str,
+    note: str = "",
+    expected_version: int | None = None,
+    changes: dict | None = None,
+    effect=None,
+) -> IdentityChangeRequest:
+    """The one door for a change request: checks the table, moves it, writes the history row, in one transaction.
+
+    ``effect(locked)`` runs inside, before the history row; what it returns is recorded with it.
+    """
+    with transaction.atomic():
+        locked = IdentityChangeRequest.objects.select_for_update().get(pk=request.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise StaleApplication(
+                _("Someone else has handled this change request in the meantime; nothing was applied.")
+            )
+        if CHANGE_TRANSITIONS.get((locked.status, to)) != actor:
+            raise IllegalTransition(
+                _("A change request that is «%(status)s» cannot become «%(to)s».")
+                % {"status": locked.get_status_display(), "to": ChangeRequestStatus(to).label}
+            )
+        from_status = locked.status
+        locked.status = to
+        locked.version += 1
+        for field, value in (changes or {}).items():
+            setattr(locked, field, value)
+        data = effect(locked) if effect else {}
+        locked.save()
+        IdentityChangeTransition.objects.create(
+            request=locked, from_status=from_status, to_status=to, by=by, note=note, data=data or {}
+        )
+    request.refresh_from_db()
+    return request
+
+
+def _identity_value(field: str, value: str):
+    return datetime.date.fromisoformat(value) if field in _DATE_FIELDS and value else value
+
+
+def change_request_approve(
+    *, request: IdentityChangeRequest, by, note: str = "", expected_version: int | None = None
+) -> IdentityChangeRequest:
+    """Carry the change into the identity of the applications still before their exam; announce it after commit.
+
+    Applications whose exam is over keep the identity the exam was taken with (what was assessed and
+    decided), except the SNILS, which the register's record needs; for a certificate and a change of
+    name the certificates app starts the duplicate procedure on the announcement.
+    """
+    if not is_qac_staff(by):
+        raise IllegalTransition(_("Only the center's staff decide on change requests."))
+
+    def carry(locked):
+        fields = locked.changed_fields
+        carried = []
+        identities = (
+            ApplicantIdentity.objects.select_for_update()
+            .filter(application__in=locked.applications.all())
+            .select_related("application")
+        )
+        for identity in identities.order_by("pk"):
+            status = identity.application.status
+            if status in IDENTITY_OPEN_STATUSES:
+                apply = fields
+            elif status in REGISTER_STATUSES:
+                apply = [f for f in fields if f == "snils"]
+            else:
+                apply = []
+            for field in apply:
+                setattr(identity, field, _identity_value(field, locked.after[field]))
+            if apply:
+                identity.save()
+                carried.append(identity.application_id)
+        return {"before": locked.before, "after": locked.after, "fields": fields, "identities": carried}
+
+    with transaction.atomic():
+        approved = _change_request_move(
+            request=request,
+            to=ChangeRequestStatus.APPROVED,
+            by=by,
+            actor=STAFF,
+            note=(note or "").strip(),
+            expected_version=expected_version,
+            changes={"decided_at": timezone.now(), "decided_by": by, "decision_note": (note or "").strip()},
+            effect=carry,
+        )
+        pk = approved.pk
+        transaction.on_commit(lambda: identity_change_approved.send(sender=IdentityChangeRequest, change_request_id=pk))
+    return approved
+
+
+def change_request_refuse(
+    *, request: IdentityChangeRequest, by, reason: str, expected_version: int | None = None
+) -> IdentityChangeRequest:
+    """Refuse: the applications keep the data they hold; the candidate sees the reason."""
+    if not is_qac_staff(by):
+        raise IllegalTransition(_("Only the center's staff decide on change requests."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("A refusal must state its reason: the candidate sees it."))
+    return _change_request_move(
+        request=request,
+        to=ChangeRequestStatus.REFUSED,
+        by=by,
+        actor=STAFF,
+        note=reason,
+        expected_version=expected_version,
+        changes={"decided_at": timezone.now(), "decided_by": by, "decision_note": reason},
+    )
+
+
+# --- Two accounts of one person ------------------------------------------------------------------
+
+
+class MergeRefused(ApplicationError):
+    pass
+
+
+def accounts_merge(*, kept, duplicate, by, reason: str) -> AccountMerge:
+    """Make two accounts of one person one: the duplicate's applications (with their documents and
+    history), change requests and, downstream, issued documents move to ``kept``; the duplicate is
+    deactivated. Recorded with what moved.
+
+    Refused when both hold an open application for the same qualification: which one the person
+    goes on with is a decision on an application (withdraw or refuse one first), not something a
+    merge may choose silently; it would also break the one-open-application rule.
+    """
+    if not is_qac_staff(by):
+        raise IllegalTransition(_("Only the center's staff merge accounts."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise MergeRefused(_("Say why the two accounts are one person's: the merge is recorded with it."))
+    if kept.pk == duplicate.pk:
+        raise MergeRefused(_("Choose two different accounts."))
+    User = get_user_model()
+    with transaction.atomic():
+        users = {u.pk: u for u in User.objects.select_for_update().filter(pk__in=[kept.pk, duplicate.pk])}
+        kept, duplicate = users[kept.pk], users[duplicate.pk]
+        for user in (kept, duplicate):
+            if is_qac_staff(user) or not has_role(user, Role.CANDIDATE):
+                raise MergeRefused(
+                    _("Only candidates' accounts are merged: %(email)s is not one.") % {"email": user.email}
+                )
+        if AccountMerge.objects.filter(duplicate__in=[kept, duplicate]).exists():
+            raise MergeRefused(_("One of these accounts was already merged into another."))
+        kept_open = Application.objects.filter(candidate=kept, status__in=OPEN_STATUSES).values("qualification_id")
+        clash = sorted(
+            Application.objects.filter(
+                candidate=duplicate, status__in=OPEN_STATUSES, qualification_id__in=kept_open
+            ).values_list("qualification__code", flat=True)
+        )
+        if clash:
+            raise MergeRefused(
+                _(
+                    "Both accounts have an open application for %(codes)s. Withdraw or decide one of them first: "
+                    "a merge does not choose which application goes on."
+                )
+                % {"codes": ", ".join(clash)}
+            )
+        kept_profile = CandidateProfile.objects.select_for_update().filter(user=kept).first()
+        dup_profile = CandidateProfile.objects.select_for_update().filter(user=duplicate).first()
+        # Both filled in means two different numbers (one SNILS is in one profile only): two people.
+        if kept_profile and dup_profile and kept_profile.snils and dup_profile.snils:
+            raise MergeRefused(_("The two accounts have different SNILS: they are not one person's."))
+        pending = IdentityChangeRequest.objects.filter(
+            candidate__in=[kept, duplicate], status=ChangeRequestStatus.SUBMITTED
+        )
+        if pending.count() > 1:
+            raise MergeRefused(_("Both accounts have a change request awaiting a decision: decide one first."))
+        moved = {
+            "applications": list(
+                Application.objects.filter(candidate=duplicate).order_by("pk").values_list("pk", flat=True)
+            ),
+            "change_requests": list(
+                IdentityChangeRequest.objects.filter(candidate=duplicate).order_by("pk").values_list("pk", flat=True)
+            ),
+            "profile": False,
+            "snils": False,
+        }
+        Application.objects.filter(candidate=duplicate).update(candidate=kept)
+        IdentityChangeRequest.objects.filter(candidate=duplicate).update(candidate=kept)
+        if dup_profile and not kept_profile:
+            dup_profile.user = kept
+            dup_profile.save(update_fields=["user"])
+            moved["profile"] = True
+        elif dup_profile and kept_profile and dup_profile.snils and not kept_profile.snils:
+            snils, dup_profile.snils = dup_profile.snils, ""
+            dup_profile.save(update_fields=["snils"])
+            kept_profile.snils = snils
+            kept_profile.save(update_fields=["snils"])
+            moved["snils"] = True
+        duplicate.is_active = False
+        duplicate.save(update_fields=["is_active"])
+        for _receiver, response in accounts_merged.send(
+            sender=AccountMerge, kept_id=kept.pk, duplicate_id=duplicate.pk
+        ):
+            moved.update(response or {})
+        return AccountMerge.objects.create(kept=kept, duplicate=duplicate, by=by, reason=reason, moved=moved)

@@ -20,4 +20,11 @@ urlpatterns = [
     path("staff/applications/", views.staff_queue, name="staff_queue"),
     path("staff/applications/<int:pk>/", views.staff_application, name="staff_application"),
     path("staff/applications/<int:pk>/action/", views.staff_application_action, name="staff_application_action"),
+    path("staff/change-requests/", views.staff_change_requests, name="staff_change_requests"),
+    path("staff/change-requests/<int:pk>/", views.staff_change_request, name="staff_change_request"),
+    path(
+        "staff/change-requests/<int:pk>/decide/", views.staff_change_request_decide, name="staff_change_request_decide"
+    ),
+    path("staff/change-requests/<int:pk>/file/", views.staff_change_request_file, name="staff_change_request_file"),
+    path("staff/accounts/merge/", views.staff_account_merge, name="staff_account_merge"),
 ]

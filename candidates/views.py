@@ -11,11 +11,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from qac.accounts.decorators import candidate_required, staff_required
 from qac.accounts.roles import is_qac_staff
+from qac.files import private_file_response
 from qac.forms_util import form_errors_text
 from standards.models import Qualification
 
 from . import selectors, services
 from .forms import (
+    AccountMergeForm,
+    ChangeRequestDecisionForm,
+    ChangeRequestFilterForm,
     DocumentUploadForm,
     EducationFormSet,
     ExperienceFormSet,
@@ -27,7 +31,7 @@ from .forms import (
     StaffActionForm,
     SubmitForm,
 )
-from .models import ApplicationStatus, PersonalDataAccess
+from .models import ApplicationStatus, ChangeRequestStatus, PersonalDataAccess
 
 # --- Sign-up ----------------------------------------------------------------------------
 
@@ -74,20 +78,49 @@ def signup_confirm(request, uidb64: str, token: str):
 def profile(request):
     instance = selectors.profile_get(user=request.user)
     data = request.POST if request.method == "POST" else None
-    form = ProfileForm(data, instance=instance, user=request.user)
+    files = request.FILES if request.method == "POST" else None
+    form = ProfileForm(data, files, instance=instance, user=request.user)
     education = EducationFormSet(data, instance=instance, prefix="education")
     experience = ExperienceFormSet(data, instance=instance, prefix="experience")
     if request.method == "POST" and all([form.is_valid(), education.is_valid(), experience.is_valid()]):
-        services.profile_save(
-            user=request.user,
-            names=form.names(),
-            profile_data=form.profile_data(),
-            education_formset=education,
-            experience_formset=experience,
-        )
-        messages.success(request, _("Your profile is saved."))
-        return redirect(request.GET.get("next") if _safe_next(request) else "candidates:dashboard")
-    return render(request, "candidates/profile.html", {"form": form, "education": education, "experience": experience})
+        pending = selectors.change_request_pending(user=request.user)
+        try:
+            services.profile_save(
+                user=request.user,
+                names=form.names(),
+                profile_data=form.profile_data(),
+                education_formset=education,
+                experience_formset=experience,
+                supporting_file=form.supporting_file(),
+            )
+        except services.SnilsTaken as exc:
+            form.add_error("snils", str(exc))
+        except services.ApplicationError as exc:
+            form.add_error("supporting_document" if "supporting_document" in form.fields else None, str(exc))
+        else:
+            now_pending = selectors.change_request_pending(user=request.user)
+            if now_pending and (pending is None or now_pending.version != pending.version):
+                messages.success(
+                    request,
+                    _(
+                        "Your profile is saved. Your applications under way and your certificates keep the data "
+                        "they hold until the center approves the change."
+                    ),
+                )
+            else:
+                messages.success(request, _("Your profile is saved."))
+            return redirect(request.GET.get("next") if _safe_next(request) else "candidates:dashboard")
+    return render(
+        request,
+        "candidates/profile.html",
+        {
+            "form": form,
+            "education": education,
+            "experience": experience,
+            "change_requests": selectors.change_requests_for_candidate(user=request.user)[:5],
+            "identity_bound": "supporting_document" in form.fields,
+        },
+    )
 
 
 def _safe_next(request) -> bool:
@@ -400,3 +433,114 @@ def staff_application_action(request, pk: int):
             },
         )
     return redirect(reverse("candidates:staff_application", args=[application.pk]))
+
+
+# --- Identity change requests and merged accounts (staff) ------------------------------------------
+
+
+@staff_required
+def staff_change_requests(request):
+    form = ChangeRequestFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    if not request.GET:
+        status = ChangeRequestStatus.SUBMITTED
+        form = ChangeRequestFilterForm(initial={"status": status})
+    page = Paginator(selectors.change_request_queue(status=status), 25).get_page(request.GET.get("page"))
+    return render(request, "candidates/staff/change_requests.html", {"form": form, "page": page, "status": status})
+
+
+def _change_request_context(change_request, form=None):
+    return {
+        "change_request": change_request,
+        "rows": selectors.change_request_rows(change_request),
+        "form": form,
+        "can_decide": change_request.status == ChangeRequestStatus.SUBMITTED,
+    }
+
+
+@staff_required
+def staff_change_request(request, pk: int):
+    change_request = selectors.change_request_get_for_staff(user=request.user, pk=pk)
+    services.personal_data_access_record(
+        viewer=request.user, candidate=change_request.candidate, what=PersonalDataAccess.What.PROFILE
+    )
+    return render(request, "candidates/staff/change_request.html", _change_request_context(change_request))
+
+
+@staff_required
+@require_POST
+def staff_change_request_decide(request, pk: int):
+    change_request = selectors.change_request_get_for_staff(user=request.user, pk=pk)
+    form = ChangeRequestDecisionForm(request.POST)
+    if not form.is_valid():
+        services.personal_data_access_record(
+            viewer=request.user, candidate=change_request.candidate, what=PersonalDataAccess.What.PROFILE
+        )
+        return render(
+            request, "candidates/staff/change_request.html", _change_request_context(change_request, form), status=400
+        )
+    data = form.cleaned_data
+    try:
+        if data["action"] == "approve":
+            services.change_request_approve(
+                request=change_request, by=request.user, note=data["text"], expected_version=data["version"]
+            )
+        else:
+            services.change_request_refuse(
+                request=change_request, by=request.user, reason=data["text"], expected_version=data["version"]
+            )
+    except services.StaleApplication as exc:
+        messages.warning(request, str(exc))
+    except services.ApplicationError as exc:
+        messages.error(request, str(exc))
+    else:
+        change_request.refresh_from_db()
+        messages.success(
+            request, _("The change request is %(status)s.") % {"status": change_request.get_status_display()}
+        )
+    return redirect("candidates:staff_change_request", pk=change_request.pk)
+
+
+@staff_required
+def staff_change_request_file(request, pk: int):
+    change_request = selectors.change_request_get_for_staff(user=request.user, pk=pk)
+    response = private_file_response(
+        change_request.supporting_file,
+        filename=f"change-request-{change_request.pk}{_suffix_of(change_request.supporting_content_type)}",
+        content_type=change_request.supporting_content_type or None,
+    )
+    services.personal_data_access_record(
+        viewer=request.user, candidate=change_request.candidate, what=PersonalDataAccess.What.DOCUMENT
+    )
+    return response
+
+
+def _suffix_of(content_type: str) -> str:
+    return {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}.get(content_type, "")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_account_merge(request):
+    form = AccountMergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            merge = services.accounts_merge(
+                kept=data["kept"], duplicate=data["duplicate"], by=request.user, reason=data["reason"]
+            )
+        except services.ApplicationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(duplicate)s is merged into %(kept)s and deactivated.")
+                % {"duplicate": merge.duplicate.email, "kept": merge.kept.email},
+            )
+            return redirect("candidates:staff_account_merge")
+    return render(
+        request,
+        "candidates/staff/account_merge.html",
+        {"form": form, "merges": selectors.account_merges_recent()},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -3,7 +3,11 @@
 from django.conf import settings
 from django.shortcuts import render
 
-from candidates.selectors import application_list_for_candidate, review_deadline_summary
+from candidates.selectors import (
+    application_list_for_candidate,
+    change_requests_pending_count,
+    review_deadline_summary,
+)
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.certificates.selectors import documents_board, documents_for_holder
 from qac.council.selectors import council_board
@@ -18,6 +22,7 @@ def home(request):
     user = request.user
     if is_qac_staff(user):
         context["review"] = review_deadline_summary()
+        context["change_requests"] = change_requests_pending_count()
         context["registry"] = deadline_watch(limit=0)
         context["council"] = council_board()
         context["documents"] = documents_board()

@@ -415,6 +415,7 @@ def duplicate_request_receive(
     new_first_name: str = "",
     new_patronymic: str = "",
     supporting_file=None,
+    change_request=None,
 ) -> DuplicateRequest:
     """Register the holder's application for a duplicate; the 15-day deadline starts from its receipt."""
     if not is_qac_staff(by):
@@ -452,6 +453,7 @@ def duplicate_request_receive(
             new_first_name=new_first_name,
             new_patronymic=(new_patronymic or "").strip(),
             received_by=by,
+            change_request=change_request,
         )
         if supporting_file:
             request.supporting_name = getattr(supporting_file, "name", "")[:255]
@@ -739,3 +741,65 @@ def verification_lookup(*, number: str, issue_date: datetime.date) -> dict:
 
 def enrolment_has_documents(enrolment: Enrolment) -> bool:
     return IssuedDocument.objects.filter(result__enrolment=enrolment).exists()
+
+
+# --- A change of name approved in the holder's profile (candidates' change request) ----------------
+
+
+def duplicates_for_change_request(*, change_request_id: int) -> list[DuplicateRequest]:
+    """Start the duplicate procedure for each issued certificate of an approved change of name.
+
+    The holder told the center of the change with the supporting document (the change
+    request); its approval by the staff registers the application for a duplicate on the
+    grounds of a change of name (725n App. 3 p.23), received on the day of approval, by the
+    staff member who approved. Idempotent: a certificate that already has an application
+    from this change request is skipped. A certificate not issued yet (awaiting its register
+    number or its printed form) cannot have a duplicate; it is left for the staff, whose
+    change request page lists it.
+    """
+    from django.core.files import File
+
+    from candidates.models import CERTIFICATE_STATUSES, ChangeRequestStatus, IdentityChangeRequest
+
+    change = IdentityChangeRequest.objects.select_related("decided_by").filter(pk=change_request_id).first()
+    if change is None or change.status != ChangeRequestStatus.APPROVED or not change.changes_name:
+        return []
+    certificates = IssuedDocument.objects.filter(
+        kind=Kind.CERTIFICATE,
+        is_current=True,
+        revoked_on__isnull=True,
+        number_source__in=[NumberSource.REGISTER, NumberSource.LOCAL],
+        render_status=RenderStatus.RENDERED,
+        result__enrolment__application__in=change.applications.filter(status__in=CERTIFICATE_STATUSES),
+    ).order_by("pk")
+    made = []
+    for certificate in certificates:
+        if DuplicateRequest.objects.filter(original=certificate, change_request=change).exists():
+            continue
+        if DuplicateRequest.objects.filter(original=certificate, status=DuplicateStatus.RECEIVED).exists():
+            continue  # one is being handled: the staff fold the change into it
+        with change.supporting_file.open("rb") as handle:
+            try:
+                duplicate = duplicate_request_receive(
+                    original=certificate,
+                    by=change.decided_by,
+                    grounds=DuplicateGrounds.NAME_CHANGE,
+                    received_on=timezone.localdate(change.decided_at),
+                    statement=_("Change of name approved on the holder's change request no. %(pk)s.")
+                    % {"pk": change.pk},
+                    new_last_name=change.after.get("last_name", ""),
+                    new_first_name=change.after.get("first_name", ""),
+                    new_patronymic=change.after.get("patronymic", ""),
+                    supporting_file=File(handle, name=change.supporting_name),
+                    change_request=change,
+                )
+            except DocumentError:
+                # Raced with a revocation or another application: the rules of the duplicate decide, not us.
+                continue
+        made.append(duplicate)
+    return made
+
+
+def holder_merge(*, kept_id: int, duplicate_id: int) -> dict:
+    """Two accounts of one person became one: their issued documents follow the kept account."""
+    return {"issued_documents": IssuedDocument.objects.filter(holder_id=duplicate_id).update(holder_id=kept_id)}

@@ -187,7 +187,9 @@ def _problems(record_type: str, row: dict) -> list[str]:
     """Why a record would break the schema; such a record is held back with the reason, not the batch."""
     problems = []
     if not row["snils"]:
-        problems.append(_("no SNILS in the application"))
+        problems.append(
+            _("no SNILS in the application: the register requires it (the candidate adds it in the profile)")
+        )
     elif not _SNILS_RE.match(row["snils"]):
         problems.append(_("the SNILS is not 11 digits"))
     for key in ("number", "original_number"):

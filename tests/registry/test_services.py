@@ -42,7 +42,7 @@ from tests.registry.conftest import (
 
 pytestmark = pytest.mark.django_db
 
-NO_SNILS = "no SNILS in the application"
+NO_SNILS = "no SNILS in the application: the register requires it (the candidate adds it in the profile)"
 NO_BIRTH_DATE = "no date of birth in the application"
 NO_CHAIR = "the session has no commission chair"
 

@@ -196,7 +196,7 @@ def test_the_page_shows_what_was_held_back_and_why_and_the_deadline_alert(client
     response = client.get(LIST)
 
     page = response.content.decode()
-    reason = escape(ru("no SNILS in the application"))
+    reason = escape(ru("no SNILS in the application: the register requires it (the candidate adds it in the profile)"))
     assert f"certificate #{held.pk}: {reason}" in page
     assert 'data-testid="registry-deadlines"' in page and "alert-danger" in page
     alert = page.split('data-testid="registry-deadlines"', 1)[1].split("</div>", 1)[0]
