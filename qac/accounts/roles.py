@@ -91,6 +91,11 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
+        # Sign-in lockouts (django-axes): the head reads them and unlocks an
+        # account by deleting its access attempts in the admin.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
     ],
     Role.STAFF: [*_CATALOGUE_EDIT, *_APPLICATIONS_READ, *_RECORDS_READ, "accounts.view_user"],
     Role.EXPERT: [],
