@@ -49,7 +49,12 @@ def session_start(sender=None, request=None, user=None, **kwargs) -> None:
     if request is None or not hasattr(request, "session"):
         return
     now = time.time()
-    request.session[SESSION_PRIVILEGED] = is_privileged(user)
+    privileged = is_privileged(user)
+    request.session[SESSION_PRIVILEGED] = privileged
+    if privileged:
+        # The cookie (and the stored session) lapse after the idle time too,
+        # not only the check in StaffSessionLimitMiddleware.
+        request.session.set_expiry(settings.QAC_STAFF_SESSION_IDLE_MINUTES * 60)
     request.session[SESSION_HAS_DEVICE] = user_has_device(user, confirmed=True)
     request.session[SESSION_LOGIN_AT] = now
     request.session[SESSION_SEEN_AT] = now
