@@ -11,6 +11,9 @@ import hashlib
 import math
 import time
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
@@ -38,6 +41,24 @@ def axes_username(request, credentials) -> str | None:
     if not value:
         return None
     return str(value).strip().lower()
+
+
+class LoginAttemptsHandler(AxesDatabaseHandler):
+    """Axes' database handler, but a successful login forgives only that client's own failures on that account.
+
+    Axes' own reset deletes every attempt matching *any* lockout parameter:
+    all failures from the address, on every account, and all failures on the
+    account, from every address. Then whoever holds one account of their own
+    could reset the address count (and the counts of the accounts they are
+    guessing) by logging in to it now and then, and guess without end.
+    """
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _ = AccessAttempt.objects.filter(username=username, ip_address=request.axes_ip_address).delete()
+        return count
 
 
 def _minutes(seconds: float) -> int:

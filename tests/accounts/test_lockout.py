@@ -123,6 +123,17 @@ def test_a_successful_login_resets_the_count(client, victim, settings):
     assert login(client, victim.email, DEFAULT_PASSWORD).status_code == 302
 
 
+def test_logging_in_to_an_own_account_does_not_reset_the_count_of_other_accounts(client, victim, settings):
+    """An attacker with an account of their own cannot wipe their failures by logging in to it now and then."""
+    own = UserFactory(role=Role.CANDIDATE)
+    for i in range(settings.AXES_FAILURE_LIMIT - 1):
+        login(client, victim.email, f"guess-{i}")
+    assert login(client, own.email, DEFAULT_PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    assert login(client, victim.email, "one-more-guess").status_code == 429
+    assert login(client, victim.email, DEFAULT_PASSWORD, address=OWNER).status_code == 429
+
+
 def test_the_lockout_ends_after_the_cool_off(client, victim, settings):
     for i in range(settings.AXES_FAILURE_LIMIT):
         login(client, victim.email, f"guess-{i}")
