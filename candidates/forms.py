@@ -24,12 +24,9 @@ class SignupForm(NoFormTag, forms.Form):
     password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise ValidationError(
-                _("An account with this e-mail already exists. Log in or reset the password."), code="taken"
-            )
-        return email
+        # No check that the address is free: saying so would tell anyone which
+        # addresses have accounts. candidate_signup handles a taken address.
+        return self.cleaned_data["email"].lower()
 
     def clean(self):
         cleaned = super().clean()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -89,10 +90,6 @@ class IllegalTransition(ApplicationError):
     pass
 
 
-class EmailTaken(ApplicationError):
-    """Two sign-ups with one address raced past the form's check; the database refused the second."""
-
-
 class StaleApplication(ApplicationError):
     """Someone else changed the application after the user loaded the page."""
 
@@ -164,25 +161,58 @@ email_confirmation_tokens = _EmailConfirmationTokens()
 
 
 def candidate_signup(*, email: str, password: str, last_name: str, first_name: str, patronymic: str = ""):
-    """Create an inactive candidate account and send the confirmation link after commit."""
-    User = get_user_model()
-    try:
-        with transaction.atomic():
-            user = User.objects.create_user(
-                email=email,
-                password=password,
-                last_name=last_name,
-                first_name=first_name,
-                patronymic=patronymic,
-                is_active=False,
-            )
-            assign_role(user, Role.CANDIDATE)
-            from .tasks import send_confirmation_email_task
+    """Create an inactive candidate account and send the confirmation link after commit.
 
-            transaction.on_commit(lambda: send_confirmation_email_task.delay(user.pk))
-    except IntegrityError:
-        raise EmailTaken(_("An account with this e-mail already exists. Log in or reset the password.")) from None
-    return user
+    The sign-up page must not tell whether an address has an account (OWASP
+    ASVS: no account enumeration), so a taken address gets the same answer as
+    a new one; instead its owner is told by e-mail that someone tried to
+    sign up with it (an unconfirmed account gets its confirmation link again).
+    Returns the new user, or None when the address was taken.
+    """
+    User = get_user_model()
+    email = email.strip().lower()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=email,
+                    password=password,
+                    last_name=last_name,
+                    first_name=first_name,
+                    patronymic=patronymic,
+                    is_active=False,
+                )
+                assign_role(user, Role.CANDIDATE)
+                from .tasks import send_confirmation_email_task
+
+                transaction.on_commit(lambda: send_confirmation_email_task.delay(user.pk))
+            return user
+        except IntegrityError:
+            # Two sign-ups with one address raced past the check; the database kept the first.
+            existing = User.objects.filter(email__iexact=email).first()
+            if existing is None:
+                raise
+    else:
+        # Hash the password all the same, so a taken address answers as slowly as a new one.
+        make_password(password)
+    signup_taken_notify(user=existing)
+    return None
+
+
+def signup_taken_notify(*, user) -> None:
+    """Tell the owner of an address that someone tried to sign up with it (at most a few mails an hour)."""
+    from qac.accounts.throttle import over_limit
+
+    if over_limit("signup-taken-mail", user.email, limit=SIGNUP_TAKEN_MAILS_PER_HOUR, period=3600):
+        return
+    from .tasks import signup_taken_notify_task
+
+    transaction.on_commit(lambda: signup_taken_notify_task.delay(user.pk))
+
+
+#: Mails to one address about sign-ups with it, per hour: enough to tell the owner, too few to flood them.
+SIGNUP_TAKEN_MAILS_PER_HOUR = 3
 
 
 def confirmation_link_parts(user) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from qac.accounts.decorators import candidate_required, staff_required
 from qac.accounts.roles import is_qac_staff
+from qac.accounts.throttle import client_address, over_limit, throttled_response
 from qac.files import private_file_response
 from qac.forms_util import form_errors_text
 from standards.models import Qualification
@@ -40,21 +41,22 @@ from .models import ApplicationStatus, ChangeRequestStatus, PersonalDataAccess
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
+    if request.method == "POST":
+        wait = over_limit("signup-ip", client_address(request), limit=settings.QAC_SIGNUP_RATE_PER_HOUR, period=3600)
+        if wait:
+            return throttled_response(request, wait)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.candidate_signup(
-                email=data["email"],
-                password=data["password1"],
-                last_name=data["last_name"],
-                first_name=data["first_name"],
-                patronymic=data["patronymic"],
-            )
-        except services.EmailTaken as exc:
-            form.add_error("email", str(exc))
-        else:
-            return redirect("candidates:signup_done")
+        # A taken address answers exactly as a new one; its owner gets a mail instead (see the service).
+        services.candidate_signup(
+            email=data["email"],
+            password=data["password1"],
+            last_name=data["last_name"],
+            first_name=data["first_name"],
+            patronymic=data["patronymic"],
+        )
+        return redirect("candidates:signup_done")
     return render(request, "candidates/signup.html", {"form": form})
 
 

@@ -110,3 +110,22 @@ class RoleChange(models.Model):
             return str(ROLE_LABELS[Role(self.role)])
         except ValueError:
             return self.role
+
+
+class TwoFactorReset(models.Model):
+    """The head removed a user's two-factor devices (a lost phone): who, whose, when."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="two_factor_resets", verbose_name=_("user"))
+    by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="two_factor_resets_made", verbose_name=_("reset by")
+    )
+    at = models.DateTimeField(_("reset at"), auto_now_add=True)
+    devices = models.PositiveSmallIntegerField(_("devices removed"), default=0)
+
+    class Meta:
+        verbose_name = _("two-factor reset")
+        verbose_name_plural = _("two-factor resets")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.at:%Y-%m-%d %H:%M})"

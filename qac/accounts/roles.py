@@ -95,6 +95,11 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.change_user",
         "accounts.delete_user",
         "accounts.view_rolechange",
+        # Sign-in lockouts (django-axes): the head reads them and unlocks an
+        # account by deleting its access attempts in the admin.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
     ],
     # Staff do not see the user accounts: managing them is the head's alone.
     Role.STAFF: [*_CATALOGUE_EDIT, *_APPLICATIONS_READ, *_RECORDS_READ],

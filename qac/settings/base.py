@@ -202,6 +202,75 @@ AUTH_PASSWORD_VALIDATORS = [
 # Where the Django admin lives; production may choose something less guessable.
 QAC_ADMIN_URL = env("QAC_ADMIN_URL", default="admin/").strip("/") + "/"
 
+
+# --- Sign-in security ------------------------------------------------------------
+# OWASP ASVS 5.0 level 2, issue 11: throttling and lockout of every login form,
+# two-factor sign-in for the people who run the procedure, shorter staff sessions.
+INSTALLED_APPS += [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+# OTPMiddleware right after authentication (it wraps request.user); the
+# project's session limits and two-factor gate after messages (they flash
+# a message); axes last, as its documentation asks.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE += [
+    "qac.accounts.middleware.StaffSessionLimitMiddleware",
+    "qac.accounts.middleware.TwoFactorMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+# The axes backend goes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout per account and, separately, per client address: the account limit
+# stops a slow guess at one password from many addresses, the address limit
+# stops one address trying a common password on many accounts (credential
+# stuffing). Not the pair (account, address) alone: that lets a botnet guess
+# one account from thousands of addresses. The price is that an attacker can
+# keep a known account locked; the cool-off is short and the head can unlock
+# it (README, "Security"). Counts are kept in the database (the admin's
+# "Access attempts"), so every web node sees them.
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_FAILURE_LIMIT = env.int("QAC_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("QAC_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+# The database handler, with a narrower reset on success (see the class).
+AXES_HANDLER = "qac.accounts.throttle.LoginAttemptsHandler"
+# Login is by e-mail in any case: count "Staff@" and "staff@" as one account.
+AXES_USERNAME_CALLABLE = "qac.accounts.throttle.axes_username"
+# Our page, in Russian first, saying how long to wait.
+AXES_LOCKOUT_CALLABLE = "qac.accounts.throttle.lockout_response"
+# Sign-up and password reset: requests per client address per hour (and for
+# the reset, per address asked for, so nobody's mailbox can be flooded).
+QAC_SIGNUP_RATE_PER_HOUR = env.int("QAC_SIGNUP_RATE_PER_HOUR", default=10)
+QAC_PASSWORD_RESET_RATE_PER_HOUR = env.int("QAC_PASSWORD_RESET_RATE_PER_HOUR", default=10)
+QAC_PASSWORD_RESET_EMAIL_RATE_PER_HOUR = env.int("QAC_PASSWORD_RESET_EMAIL_RATE_PER_HOUR", default=3)
+
+# Two-factor sign-in (TOTP app, with one-time recovery codes) is required of
+# the head, staff and experts; candidates may turn it on. Development
+# settings turn the requirement off so the demo accounts work without a phone.
+QAC_OTP_REQUIRED = env.bool("QAC_OTP_REQUIRED", default=True)
+QAC_OTP_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = "QAC Autoprom North-West"
+# Exponential back-off after each wrong code: 1, 2, 4, 8 ... seconds per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The devices' secrets are never shown in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Sessions of the head, staff and experts end after this idle time and at the
+# latest this long after login; candidates keep SESSION_COOKIE_AGE (14 days).
+QAC_STAFF_SESSION_IDLE_MINUTES = env.int("QAC_STAFF_SESSION_IDLE_MINUTES", default=120)
+QAC_STAFF_SESSION_MAX_HOURS = env.int("QAC_STAFF_SESSION_MAX_HOURS", default=12)
+
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
