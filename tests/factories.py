@@ -72,6 +72,11 @@ class ExamSpecificationFactory(factory.django.DjangoModelFactory):
     theory_question_count = 20
     theory_time_limit_minutes = 45
     theory_pass_percent = 70
+    # Approved assessment tools by default: sessions for real candidates need them (Order 601n).
+    approval_number = "№ 41"
+    approval_date = datetime.date(2025, 12, 1)
+    bank_approval_number = "№ 41"
+    bank_approval_date = datetime.date(2025, 12, 1)
 
 
 class PracticalTaskFactory(factory.django.DjangoModelFactory):
