@@ -26,6 +26,7 @@ from qac.certificates import services
 from qac.certificates.models import DocumentEvent, IssuedDocument
 from qac.exams import services as exam_services
 from qac.exams.models import ExamResult, ExamSession, SessionStatus, TheoryAttempt
+from tests.builders import admit
 from tests.exams.conftest import (
     accepted_application,
     answer_all,
@@ -34,7 +35,6 @@ from tests.exams.conftest import (
     make_qualification,
     slot,
 )
-from tests.builders import admit
 from tests.factories import CandidateProfileFactory, UserFactory
 
 PASS = "pass"
