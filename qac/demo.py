@@ -592,6 +592,19 @@ def _seed_exams() -> int:
             capacity=capacity,
             chair=chair,
             experts=others,
+            # The demo's specifications are the shipped examples; only demo data may plan sessions with them.
+            allow_example=True,
+        )
+
+    def admit(enrolment):
+        """Present, on the identity document in the application (Decree 1204 p.10)."""
+        identity = enrolment.application.identity
+        xsv.mark_presence(
+            enrolment=enrolment,
+            by=staff,
+            present=True,
+            id_document_type=identity.id_doc_type,
+            id_document_tail=identity.id_doc_number[-4:],
         )
 
     # Results approved, three weeks ago: two passed, one failed.
@@ -600,7 +613,7 @@ def _seed_exams() -> int:
     enrolments = xsv.enrol(session=past, applications=apps, by=staff)
     xsv.session_open(session=past, by=staff)
     for e in enrolments:
-        xsv.mark_presence(enrolment=e, by=staff, present=True)
+        admit(e)
     xsv.session_start(session=past, by=staff)
     for enrolment, share, practical in zip(enrolments, (0.9, 0.85, 0.4), (2, 2, 1), strict=True):
         _sit_exam(session=past, enrolment=enrolment, experts=[e1, e2, e3], right_share=share, practical=practical)
@@ -612,7 +625,7 @@ def _seed_exams() -> int:
     apps = [_accepted_application(user=u, code="31.00400.04", staff=staff) for u in archive[3:5]]
     enrolments = xsv.enrol(session=done, applications=apps, by=staff)
     xsv.session_open(session=done, by=staff)
-    xsv.mark_presence(enrolment=enrolments[0], by=staff, present=True)
+    admit(enrolments[0])
     xsv.result_set_special(enrolment=enrolments[1], by=staff, decision="absent", note="")
     xsv.session_start(session=done, by=staff)
     _sit_exam(session=done, enrolment=enrolments[0], experts=[e1, e2, e3], right_share=0.8, practical=2)
@@ -624,7 +637,7 @@ def _seed_exams() -> int:
     enrolments = xsv.enrol(session=running, applications=apps, by=staff)
     xsv.session_open(session=running, by=staff)
     for e in enrolments:
-        xsv.mark_presence(enrolment=e, by=staff, present=True)
+        admit(e)
     xsv.session_start(session=running, by=staff)
 
     # Open in three days; planned in ten days with candidate1 enrolled; one cancelled.

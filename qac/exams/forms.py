@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from candidates.models import IdDocumentType
 from qac.accounts.roles import Role
 from qac.forms_util import NoFormTag
 from standards.models import Qualification
@@ -82,9 +83,18 @@ class SessionForm(_WhenWhereForm):
         self.fields["qualification"].queryset = Qualification.objects.filter(
             is_active=True, exam_spec__isnull=False
         ).order_by("code")
-        self.fields["qualification"].label_from_instance = lambda q: f"{q.code} {q.display_name}"
+        self.fields["qualification"].queryset = self.fields["qualification"].queryset.select_related("exam_spec")
+        self.fields["qualification"].label_from_instance = _qualification_label
         self.fields["chair"].queryset = _experts()
         self.fields["experts"].queryset = _experts()
+
+
+def _qualification_label(q) -> str:
+    # Staff see at once which qualifications cannot be planned yet (session_create refuses them with the reason).
+    label = f"{q.code} {q.display_name}"
+    if not q.exam_spec.tools_approved:
+        label += " — " + str(_("assessment tools not approved"))
+    return label
 
 
 class RescheduleForm(_WhenWhereForm):
@@ -109,6 +119,25 @@ class EnrolForm(forms.Form):
 class PaperScoreForm(NoFormTag, forms.Form):
     percent = forms.IntegerField(label=_("Theory score, %"), min_value=0, max_value=100)
     reason = forms.CharField(label=_("Why on paper"), max_length=2000)
+
+
+class PresenceForm(NoFormTag, forms.Form):
+    """Admission on an identity document (Decree 1204 p.10): which document was shown, and the end of its number."""
+
+    id_document_type = forms.ChoiceField(label=_("Identity document checked"), choices=IdDocumentType.choices)
+    id_document_tail = forms.RegexField(
+        label=_("Last 4 characters of its number"),
+        regex=r"^\s*[0-9A-Za-zА-Яа-яЁё]{4}\s*$",
+        max_length=8,
+        error_messages={"invalid": _("Enter the last 4 characters (letters or digits) of the document's number.")},
+    )
+
+
+class ExtraTimeForm(NoFormTag, forms.Form):
+    """Extra time on the theory test, an accessibility adjustment."""
+
+    percent = forms.IntegerField(label=_("Extra time, % of the time limit"), min_value=1, max_value=100)
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
 
 
 class SpecialDecisionForm(NoFormTag, forms.Form):

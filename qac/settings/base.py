@@ -6,11 +6,13 @@ project runs on embedded defaults: a SQLite file, Celery tasks executed
 in-process, e-mail printed to the console.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -330,6 +332,8 @@ LOGGING = {
         # WeasyPrint and fontTools report every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes announces its configuration at INFO on every start.
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -366,6 +370,14 @@ QAC_RENDER_BATCH_SIZE = env.int("QAC_RENDER_BATCH_SIZE", default=25)
 QAC_EXPIRY_REMINDER_DAYS = env.int("QAC_EXPIRY_REMINDER_DAYS", default=60)
 # Public verification: look-ups per client address per minute.
 QAC_VERIFY_RATE_PER_MINUTE = env.int("QAC_VERIFY_RATE_PER_MINUTE", default=20)
+# The online theory test opens, and takes answers, only from these client networks (comma-separated CIDR
+# ranges, e.g. the venue's "192.0.2.0/24,2001:db8::/64"); empty = from anywhere. Checked against REMOTE_ADDR.
+QAC_THEORY_NETWORKS = env.list("QAC_THEORY_NETWORKS", default=[])
+for _network in QAC_THEORY_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"QAC_THEORY_NETWORKS: {_network!r} is not a network ({_exc}).") from None
 # Records whose report deadline is this close are flagged on the staff pages.
 QAC_REGISTRY_WARN_DAYS = env.int("QAC_REGISTRY_WARN_DAYS", default=7)
 # Demo data may be loaded everywhere but production.
