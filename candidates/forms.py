@@ -8,7 +8,14 @@ from qac.forms_util import DateInput, NoFormTag
 from standards.models import Qualification
 
 from . import selectors
-from .models import ApplicationStatus, CandidateProfile, ChangeRequestStatus, EducationRecord, WorkExperience
+from .models import (
+    ApplicationStatus,
+    CandidateProfile,
+    ChangeRequestStatus,
+    EducationRecord,
+    NotifyBy,
+    WorkExperience,
+)
 from .services import snils_taken_message
 from .uploads import ACCEPT_ATTRIBUTE, inspect_upload
 from .validators import normalize_snils, validate_id_document, validate_snils
@@ -195,15 +202,81 @@ ExperienceFormSet = inlineformset_factory(
 )
 
 
-class NewApplicationForm(NoFormTag, forms.Form):
+class ContactForm(NoFormTag, forms.Form):
+    """The Order 706n form's two choices: how to tell the candidate, and whether to post the documents.
+
+    ``profile`` is the candidate's profile (or None): the phone channel needs its phone, and
+    its address is the postal address offered when the candidate ticks "send by post".
+    """
+
+    notify_by = forms.ChoiceField(
+        label=_("How should the center tell you about your application, the exam and the documents?"),
+        choices=NotifyBy.choices,
+        initial=NotifyBy.EMAIL,
+        widget=forms.RadioSelect,
+    )
+    send_by_post = forms.BooleanField(
+        label=_("Send the certificate or conclusion by registered mail"),
+        required=False,
+        help_text=_("Otherwise you collect it at the center in person."),
+    )
+    postal_address = forms.CharField(
+        label=_("Postal address for the documents"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "data-contact": "postal-address"}),
+    )
+
+    def __init__(self, *args, profile=None, application=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profile = profile
+        if application is not None and not self.is_bound:
+            self.initial.update(
+                notify_by=application.notify_by,
+                send_by_post=bool(application.postal_address),
+                postal_address=application.postal_address,
+            )
+        profile_address = profile.address if profile is not None else ""
+        self.initial.setdefault("postal_address", profile_address)
+        # The page's script fills the address from the profile when "send by post" is ticked.
+        self.fields["postal_address"].widget.attrs["data-profile-address"] = profile_address
+        self.fields["send_by_post"].widget.attrs["data-contact"] = "send-by-post"
+        if profile is not None and profile.phone:
+            self.fields["notify_by"].help_text = _("Phone from your profile: %(phone)s.") % {"phone": profile.phone}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("notify_by") == NotifyBy.PHONE and not (self.profile and self.profile.phone):
+            self.add_error("notify_by", _("To be told by phone, add your phone number to your profile first."))
+        address = (cleaned.get("postal_address") or "").strip()
+        if cleaned.get("send_by_post"):
+            if not address:
+                self.add_error("postal_address", _("Enter the address to post the documents to."))
+        else:
+            # Not ticked: collected in person, whatever the address box still holds.
+            address = ""
+        cleaned["postal_address"] = address
+        return cleaned
+
+    def contact(self) -> dict:
+        return {"notify_by": self.cleaned_data["notify_by"], "postal_address": self.cleaned_data["postal_address"]}
+
+
+class NewApplicationForm(ContactForm):
     qualification = forms.ModelChoiceField(
         label=_("Qualification"), queryset=Qualification.objects.none(), empty_label=None
     )
+
+    field_order = ["qualification"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["qualification"].queryset = Qualification.objects.filter(is_active=True).order_by("code")
         self.fields["qualification"].label_from_instance = lambda q: f"{q.code} {q.display_name}"
+
+
+class CallDoneForm(NoFormTag, forms.Form):
+    note = forms.CharField(label=_("Note of the call (optional)"), required=False, max_length=500)
 
 
 class DocumentUploadForm(NoFormTag, forms.Form):
@@ -266,6 +339,15 @@ class QueueFilterForm(forms.Form):
     )
     submitted_from = forms.DateField(label=_("Registered from"), required=False, widget=DateInput())
     submitted_to = forms.DateField(label=_("to"), required=False, widget=DateInput())
+    date = forms.ChoiceField(
+        label=_("Exam date"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("to_agree", _("Date to agree")),
+            ("awaiting_answer", _("Waiting for the candidate's answer")),
+        ],
+    )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):

@@ -154,6 +154,13 @@ OPEN_STATUSES = (
 AWAITING_REVIEW = (ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED)
 
 
+class NotifyBy(models.TextChoices):
+    """How the candidate wants to be told (Order 706n form): one of the two, as they chose it."""
+
+    EMAIL = "email", _("By e-mail")
+    PHONE = "phone", _("By phone")
+
+
 class Application(models.Model):
     """An application for the independent assessment of one qualification (Decree No. 1204, p. 1-2)."""
 
@@ -182,6 +189,19 @@ class Application(models.Model):
     consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     consent_ip = models.GenericIPAddressField(_("consent given from"), null=True, blank=True)
     rules_accepted_at = models.DateTimeField(_("exam rules accepted"), null=True, blank=True)
+    # The Order 706n form: how to tell the candidate, and where to post the documents (1204 p.17).
+    notify_by = models.CharField(
+        _("how to tell the candidate"), max_length=8, choices=NotifyBy.choices, default=NotifyBy.EMAIL
+    )
+    postal_address = models.CharField(
+        _("postal address for the documents"),
+        max_length=500,
+        blank=True,
+        help_text=_("Blank: the candidate collects the documents in person."),
+    )
+    # Set by the exams app while an offer of exam dates awaits the candidate's answer (1204 p.9):
+    # the queue tells "waiting for the candidate" from "date to agree" without reading exams' tables.
+    date_offered_at = models.DateTimeField(_("exam dates offered"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("application")
@@ -219,6 +239,10 @@ class Application(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def by_phone(self) -> bool:
+        return self.notify_by == NotifyBy.PHONE
 
 
 class ApplicantIdentity(models.Model):
@@ -308,6 +332,50 @@ class ApplicationTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class CallTask(models.Model):
+    """A call staff owe a candidate who asked to be told by phone (Order 706n; Decree 1204 p.9).
+
+    One per event the candidate is e-mailed about; the e-mail still goes, as
+    the record. Done when a staff member says they called: who and when.
+    """
+
+    class Event(models.TextChoices):
+        STATUS = "status", _("The application's status changed")
+        DATE_OFFER = "date_offer", _("Exam dates offered")
+        EXAM = "exam", _("The exam session changed")
+        DOCUMENT = "document", _("The document is issued")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="calls")
+    event = models.CharField(_("what to tell"), max_length=16, choices=Event.choices)
+    transition = models.ForeignKey(
+        ApplicationTransition, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    detail = models.CharField(_("details"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    called_at = models.DateTimeField(_("called"), null=True, blank=True)
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note of the call"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("call to the candidate")
+        verbose_name_plural = _("calls to candidates")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.event}"
+
+    @property
+    def what(self) -> str:
+        """The event and its detail, as staff read it before calling."""
+        what = str(self.get_event_display())
+        details = [str(self.transition.get_to_status_display())] if self.transition_id else []
+        if self.detail:
+            details.append(self.detail)
+        return f"{what}: {', '.join(details)}" if details else what
 
 
 def _document_path(instance: "ApplicationDocument", filename: str) -> str:

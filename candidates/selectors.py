@@ -24,6 +24,7 @@ from .models import (
     ApplicationDocument,
     ApplicationStatus,
     ApplicationTransition,
+    CallTask,
     CandidateProfile,
     ChangeRequestStatus,
     IdentityChangeRequest,
@@ -40,6 +41,7 @@ def _with_detail(qs: QuerySet[Application]) -> QuerySet[Application]:
     return qs.select_related("qualification__standard", "candidate__candidate_profile", "identity").prefetch_related(
         Prefetch("history", queryset=ApplicationTransition.objects.select_related("by")),
         Prefetch("documents", queryset=ApplicationDocument.objects.select_related("required_document")),
+        Prefetch("calls", queryset=CallTask.objects.select_related("transition", "called_by")),
         "qualification__required_documents",
     )
 
@@ -67,6 +69,16 @@ def application_get_for_staff(*, user, pk: int) -> Application:
     if application is None:
         raise Http404
     return application
+
+
+def call_task_get_for_staff(*, user, pk: int) -> CallTask:
+    if not is_qac_staff(user):
+        raise Http404
+    task = CallTask.objects.select_related("application").exclude(application__status=ApplicationStatus.DRAFT)
+    task = task.filter(pk=pk).first()
+    if task is None:
+        raise Http404
+    return task
 
 
 def document_get_for_user(*, user, pk: int) -> ApplicationDocument:
@@ -97,6 +109,7 @@ SORTS = {
     "-name": ("-candidate__last_name", "-candidate__first_name", "-id"),
 }
 DEFAULT_SORT = "due"
+DATE_FILTERS = ("to_agree", "awaiting_answer")
 
 
 def application_queue(
@@ -106,9 +119,14 @@ def application_queue(
     submitted_from: datetime.date | None = None,
     submitted_to: datetime.date | None = None,
     search: str = "",
+    date: str = "",
     sort: str = DEFAULT_SORT,
 ) -> QuerySet[Application]:
-    """The staff review queue: drafts are the candidate's business and never listed."""
+    """The staff review queue: drafts are the candidate's business and never listed.
+
+    ``date``: "to_agree", accepted applications with no exam date offered yet; "awaiting_answer",
+    those whose offered dates wait for the candidate's answer (Decree 1204 p.9).
+    """
     qs = Application.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
         "qualification", "candidate", "candidate__candidate_profile"
     )
@@ -116,6 +134,8 @@ def application_queue(
         qs = qs.filter(status=status)
     if qualification_id:
         qs = qs.filter(qualification_id=qualification_id)
+    if date in DATE_FILTERS:
+        qs = qs.filter(status=ApplicationStatus.ACCEPTED, date_offered_at__isnull=date == "to_agree")
     if submitted_from:
         qs = qs.filter(submitted_at__date__gte=submitted_from)
     if submitted_to:

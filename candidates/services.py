@@ -38,10 +38,12 @@ from .models import (
     ApplicationDocument,
     ApplicationStatus,
     ApplicationTransition,
+    CallTask,
     CandidateProfile,
     ChangeRequestStatus,
     IdentityChangeRequest,
     IdentityChangeTransition,
+    NotifyBy,
     PersonalDataAccess,
 )
 from .selectors import identity_bound_applications, identity_snapshot
@@ -139,6 +141,9 @@ def _transition(
         transition = ApplicationTransition.objects.create(
             application=locked, from_status=from_status, to_status=to, by=by, note=note
         )
+        # The candidate's own moves need no call: they know what they did; the e-mail is the record.
+        if actor != CANDIDATE:
+            call_task_add(application=locked, event=CallTask.Event.STATUS, transition=transition)
         from .tasks import application_notify_task
 
         transaction.on_commit(lambda: application_notify_task.delay(transition.pk))
@@ -293,19 +298,55 @@ def profile_missing(user) -> bool:
 # --- Applications ----------------------------------------------------------------------
 
 
-def application_create(*, candidate, qualification: Qualification) -> Application:
-    """Open a draft; refuses a second open application for the same qualification."""
+def _check_contact(*, candidate, notify_by: str) -> None:
+    if notify_by not in NotifyBy.values:
+        raise ApplicationError(_("Choose how the center should tell you: by e-mail or by phone."))
+    if notify_by == NotifyBy.PHONE and not CandidateProfile.objects.filter(user=candidate).exclude(phone="").exists():
+        raise ApplicationError(_("To be told by phone, add your phone number to your profile first."))
+
+
+def application_create(
+    *, candidate, qualification: Qualification, notify_by: str = NotifyBy.EMAIL, postal_address: str = ""
+) -> Application:
+    """Open a draft; refuses a second open application for the same qualification.
+
+    ``notify_by`` and ``postal_address`` are the Order 706n form's choices: how to
+    tell the candidate, and where to post the documents (blank: collected in person).
+    """
     if not qualification.is_active:
         raise ApplicationError(_("The center does not accept applications for this qualification now."))
+    _check_contact(candidate=candidate, notify_by=notify_by)
     try:
         with transaction.atomic():
-            application = Application.objects.create(candidate=candidate, qualification=qualification)
+            application = Application.objects.create(
+                candidate=candidate,
+                qualification=qualification,
+                notify_by=notify_by,
+                postal_address=(postal_address or "").strip()[:500],
+            )
             ApplicationTransition.objects.create(
                 application=application, from_status="", to_status=S.DRAFT, by=candidate
             )
     except IntegrityError:
         # The partial unique index is the real guard: two tabs submitting at once meet here.
         raise ApplicationError(_("You already have an open application for this qualification.")) from None
+    return application
+
+
+def application_contact_set(*, application: Application, by, notify_by: str, postal_address: str = "") -> Application:
+    """Change how to tell the candidate and where to post the documents, while the application is a draft.
+
+    Once submitted they are part of the registered application (the 706n form the Council receives).
+    """
+    if application.candidate_id != by.pk:
+        raise IllegalTransition(_("Only the candidate can change their application."))
+    _check_contact(candidate=by, notify_by=notify_by)
+    updated = Application.objects.filter(pk=application.pk, status=S.DRAFT).update(
+        notify_by=notify_by, postal_address=(postal_address or "").strip()[:500]
+    )
+    if not updated:
+        raise ApplicationError(_("How to tell you and where to post the documents can be changed only in a draft."))
+    application.refresh_from_db()
     return application
 
 
@@ -453,7 +494,8 @@ def application_accept(*, application: Application, by, expected_version: int, n
         actor=STAFF,
         note=(note or "").strip(),
         expected_version=expected_version,
-        changes={"decided_at": timezone.now(), "review_due_on": None},
+        # The review deadline stays: by it the center also agrees the exam date (1204 p.9).
+        changes={"decided_at": timezone.now()},
     )
 
 
@@ -482,6 +524,37 @@ def personal_data_access_record(*, viewer, candidate, what: str, application=Non
     )
 
 
+# --- Calls to candidates who asked to be told by phone ----------------------------------------
+
+
+def call_task_add(
+    *, application: Application, event: str, detail: str = "", transition: ApplicationTransition | None = None
+) -> CallTask | None:
+    """Owe the candidate a call about ``event`` if they chose the phone; None when they chose e-mail.
+
+    Called inside the transaction of the event itself (the exams and certificates apps call it too).
+    """
+    if application.notify_by != NotifyBy.PHONE:
+        return None
+    return CallTask.objects.create(application=application, event=event, detail=detail[:500], transition=transition)
+
+
+def call_task_done(*, task: CallTask, by, note: str = "") -> CallTask:
+    """Record that the candidate was called: who and when. A second click is refused, not repeated."""
+    if not is_qac_staff(by):
+        raise IllegalTransition(_("Only the center's staff call candidates."))
+    done = CallTask.objects.filter(pk=task.pk, called_at__isnull=True).update(
+        called_at=timezone.now(), called_by=by, note=(note or "").strip()[:500]
+    )
+    task.refresh_from_db()
+    if not done:
+        raise ApplicationError(
+            _("This call was already recorded by %(who)s at %(at)s.")
+            % {"who": task.called_by, "at": timezone.localtime(task.called_at).strftime("%d.%m.%Y %H:%M")}
+        )
+    return task
+
+
 def notification_claim(*, transition_id: int) -> bool:
     """Claim a transition's e-mail for sending; False if it was sent (or is being sent) already.
 
@@ -506,8 +579,24 @@ EXAM_OUTCOMES = {"passed": S.PASSED, "failed": S.FAILED, "absent": S.ABSENT, "re
 
 
 def application_schedule(*, application: Application, by, note: str = "") -> Application:
-    """An accepted application is enrolled in an exam session; the candidate can no longer withdraw it."""
-    return _transition(application=application, to=S.SCHEDULED, by=by, actor=STAFF, note=note)
+    """An accepted application is enrolled in an exam session; the candidate can no longer withdraw it.
+
+    The date is agreed: the review deadline is met and no offer awaits an answer any more.
+    """
+    return _transition(
+        application=application,
+        to=S.SCHEDULED,
+        by=by,
+        actor=STAFF,
+        note=note,
+        changes={"review_due_on": None, "date_offered_at": None},
+    )
+
+
+def application_date_offered(*, application: Application, at: datetime.datetime | None) -> None:
+    """Mark (``at``) or clear (None) an offer of exam dates awaiting the candidate; the exams app calls this."""
+    Application.objects.filter(pk=application.pk).update(date_offered_at=at)
+    application.date_offered_at = at
 
 
 def application_unschedule(*, application: Application, by, note: str = "") -> Application:

@@ -19,8 +19,10 @@ from standards.models import Qualification
 from . import selectors, services
 from .forms import (
     AccountMergeForm,
+    CallDoneForm,
     ChangeRequestDecisionForm,
     ChangeRequestFilterForm,
+    ContactForm,
     DocumentUploadForm,
     EducationFormSet,
     ExperienceFormSet,
@@ -151,11 +153,11 @@ def application_new(request):
     code = request.GET.get("qualification")
     if code:
         initial["qualification"] = Qualification.objects.filter(code=code, is_active=True).first()
-    form = NewApplicationForm(request.POST or None, initial=initial)
+    form = NewApplicationForm(request.POST or None, initial=initial, profile=selectors.profile_get(user=request.user))
     if request.method == "POST" and form.is_valid():
         try:
             application = services.application_create(
-                candidate=request.user, qualification=form.cleaned_data["qualification"]
+                candidate=request.user, qualification=form.cleaned_data["qualification"], **form.contact()
             )
         except services.ApplicationError as exc:
             form.add_error("qualification", str(exc))
@@ -176,6 +178,11 @@ def _candidate_context(request, application, **forms):
     return {
         "application": application,
         "upload_form": forms.get("upload_form") or DocumentUploadForm(application=application),
+        "contact_form": forms.get("contact_form")
+        or ContactForm(application=application, profile=selectors.profile_get(user=request.user)),
+        "agree_days_left": selectors.days_left(application)
+        if application.status == ApplicationStatus.ACCEPTED
+        else None,
         "submit_form": forms.get("submit_form") or SubmitForm(),
         "note_form": NoteForm(),
         "can_upload": application.status in services.UPLOAD_STATUSES,
@@ -217,6 +224,23 @@ def application_upload(request, pk: int):
             messages.success(request, _("The document is attached."))
             return redirect("candidates:application", pk=application.pk)
     context = _candidate_context(request, application, upload_form=form)
+    return render(request, "candidates/application_detail.html", context, status=400)
+
+
+@candidate_required
+@require_POST
+def application_contact(request, pk: int):
+    application = selectors.application_get_for_candidate(user=request.user, pk=pk)
+    form = ContactForm(request.POST, application=application, profile=selectors.profile_get(user=request.user))
+    if form.is_valid():
+        try:
+            services.application_contact_set(application=application, by=request.user, **form.contact())
+        except services.ApplicationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Saved: how the center tells you and where it posts the documents."))
+            return redirect("candidates:application", pk=application.pk)
+    context = _candidate_context(request, application, contact_form=form)
     return render(request, "candidates/application_detail.html", context, status=400)
 
 
@@ -336,6 +360,7 @@ def staff_queue(request):
         submitted_from=filters.get("submitted_from"),
         submitted_to=filters.get("submitted_to"),
         search=filters.get("q") or "",
+        date=filters.get("date") or "",
         sort=sort,
     )
     page = Paginator(queue, 25).get_page(request.GET.get("page"))
@@ -389,6 +414,9 @@ def _staff_context(application, form=None):
         "can_request": ApplicationStatus.DOCUMENTS_REQUESTED in moves,
         "can_reject": ApplicationStatus.REJECTED in moves,
         "days_left": selectors.days_left(application),
+        "calls_due": [c for c in application.calls.all() if c.called_at is None],
+        "calls_done": [c for c in application.calls.all() if c.called_at is not None],
+        "call_form": CallDoneForm(),
     }
 
 
@@ -546,3 +574,21 @@ def staff_account_merge(request):
         {"form": form, "merges": selectors.account_merges_recent()},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@staff_required
+@require_POST
+def staff_call_done(request, pk: int):
+    """A staff member called the candidate about one event: record who and when."""
+    task = selectors.call_task_get_for_staff(user=request.user, pk=pk)
+    form = CallDoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+    else:
+        try:
+            services.call_task_done(task=task, by=request.user, note=form.cleaned_data["note"])
+        except services.ApplicationError as exc:
+            messages.warning(request, str(exc))
+        else:
+            messages.success(request, _("The call is recorded."))
+    return redirect("candidates:staff_application", pk=task.application_id)

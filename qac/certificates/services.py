@@ -13,6 +13,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from candidates.models import CallTask
+from candidates.services import call_task_add
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.council.models import CouncilVerdict, Verdict
 from qac.exams.models import Decision, Enrolment, ExamResult, ExamSession, SessionStatus
@@ -581,6 +583,11 @@ def document_deliver(
             for old in replaced:
                 DocumentEvent.objects.create(document=old, by=by, action="withdrawn", data={"duplicate": locked.pk})
             replaced.update(is_current=False, withdrawn_on=delivered_on)
+        call_task_add(
+            application=locked.result.enrolment.application,
+            event=CallTask.Event.DOCUMENT,
+            detail=f"{locked.get_delivery_method_display()}, {delivered_on:%d.%m.%Y}",
+        )
         pk = locked.pk
         transaction.on_commit(lambda: _notify_soon(pk))
     return locked

@@ -186,3 +186,61 @@ class ScoringForm(forms.Form):
 
     def comments(self) -> dict[int, str]:
         return {pk: self.cleaned_data.get(f"note{pk}", "") for pk in self.criteria}
+
+
+# --- Agreeing the exam date ---------------------------------------------------------------------
+
+
+class SessionChoices(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        local = timezone.localtime(obj.starts_at)
+        free = obj.capacity - obj.enrolled
+        return _("%(when)s, %(place)s — %(free)s of %(capacity)s places free") % {
+            "when": f"{local:%d.%m.%Y %H:%M}",
+            "place": ", ".join(p for p in (obj.venue_address, obj.venue_room) if p),
+            "free": free,
+            "capacity": obj.capacity,
+        }
+
+
+class DateOfferForm(NoFormTag, forms.Form):
+    """Staff offer sessions of the application's qualification that are still open to booking."""
+
+    sessions = SessionChoices(label=_("Sessions to offer"), queryset=None)
+    message = forms.CharField(
+        label=_("Message to the candidate (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sessions"].queryset = queryset
+        self.fields["sessions"].error_messages["required"] = _("Choose at least one session to offer.")
+
+
+class DateAnswerForm(forms.Form):
+    """An answer to an offer: confirm a session, or ask for another date; ``version`` is the offer the user saw.
+
+    Staff record the same answers given by phone (``confirm_phone``, ``decline_phone``) or withdraw the offer.
+    """
+
+    ACTIONS = ("confirm", "decline", "confirm_phone", "decline_phone", "withdraw")
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
+    version = forms.IntegerField(min_value=1)
+    session = forms.IntegerField(required=False, min_value=1)
+    text = forms.CharField(required=False, max_length=2000)
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action in ("confirm", "confirm_phone") and not cleaned.get("session"):
+            self.add_error("session", _("Choose one of the sessions offered."))
+        if action in ("decline", "decline_phone") and not (cleaned.get("text") or "").strip():
+            self.add_error("text", _("Say which dates would suit you (or why these do not)."))
+        if action == "confirm_phone" and not (cleaned.get("text") or "").strip():
+            self.add_error("text", _("Note what the candidate said on the phone."))
+        return cleaned

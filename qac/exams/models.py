@@ -311,3 +311,81 @@ class SessionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.from_status or '-'} -> {self.to_status or '-'}"
+
+
+# --- Agreeing the exam date (Decree 1204 p.8-9) ------------------------------------------------
+
+
+class DateOfferStatus(models.TextChoices):
+    OFFERED = "offered", _("Waiting for the candidate's answer")
+    CONFIRMED = "confirmed", _("Date confirmed")
+    DECLINED = "declined", _("Another date asked for")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the center")
+    EXPIRED = "expired", _("Expired")
+
+
+class DateOffer(models.Model):
+    """Exam sessions offered to an accepted candidate; they confirm one or ask for another date.
+
+    Moves only through ``qac/exams/offers.py``; every move writes a ``DateOfferEvent``.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="date_offers", verbose_name=_("application")
+    )
+    sessions = models.ManyToManyField(ExamSession, related_name="date_offers", verbose_name=_("sessions offered"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=DateOfferStatus.choices, default=DateOfferStatus.OFFERED
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    message = models.TextField(_("message to the candidate"), blank=True)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField(_("offered"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    session = models.ForeignKey(
+        ExamSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("session confirmed"),
+    )
+    notified_at = models.DateTimeField(_("candidate notified"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("offer of exam dates")
+        verbose_name_plural = _("offers of exam dates")
+        ordering = ["-made_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(status="offered"), name="one_open_date_offer_per_application"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.status}"
+
+
+class DateOfferEvent(models.Model):
+    """One row per move of an offer: who, when, how (the site, a phone call, the system), from, to, and the note."""
+
+    class Via(models.TextChoices):
+        SITE = "site", _("on the site")
+        PHONE = "phone", _("by phone")
+        SYSTEM = "system", _("automatically")
+
+    offer = models.ForeignKey(DateOffer, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, choices=DateOfferStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=DateOfferStatus.choices)
+    # None: the system (an offer that expired).
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    via = models.CharField(max_length=8, choices=Via.choices, default=Via.SITE)
+    session = models.ForeignKey(ExamSession, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id}: {self.from_status or '-'} -> {self.to_status}"

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates import services as candidate_services
-from candidates.models import Application, ApplicationStatus, IdDocumentType
+from candidates.models import Application, ApplicationStatus, CallTask, IdDocumentType
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from standards.models import ExamSpecification, PracticalCriterion
 
@@ -263,6 +263,12 @@ def session_reschedule(*, session, by, starts_at, ends_at, venue_address, venue_
         locked.version += 1
         locked.save()
         _event(locked, by, note=reason)
+        for enrolment in _live_enrolments(locked).select_related("application"):
+            candidate_services.call_task_add(
+                application=enrolment.application,
+                event=CallTask.Event.EXAM,
+                detail=f"{_session_label(locked)}. {reason}",
+            )
         transaction.on_commit(lambda: _notify_session(locked.pk, "moved", reason))
     session.refresh_from_db()
     return session
@@ -309,6 +315,11 @@ def enrol(*, session: ExamSession, applications: list[Application], by) -> list[
     """Enrol accepted applications in a session, all or none, within its capacity."""
     if not is_qac_staff(by):
         raise ExamError(_("Only the center's staff enrol candidates."))
+    return _enrol(session=session, applications=applications, by=by)
+
+
+def _enrol(*, session: ExamSession, applications: list[Application], by) -> list[Enrolment]:
+    """``enrol`` without the staff check: also the door for a candidate confirming an offered date (offers.py)."""
     if not applications:
         raise ExamError(_("Choose at least one application."))
     with transaction.atomic():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import offer_views, views
 
 app_name = "exams"
 
@@ -21,6 +21,11 @@ urlpatterns = [
     path("expert/enrolments/<int:pk>/score/", views.expert_score, name="expert_score"),
     path("expert/results/<int:pk>/correct/", views.expert_correct, name="expert_correct"),
     path("me/exams/<int:pk>/", views.my_exam, name="my_exam"),
+    # Agreeing the exam date: under the application's own addresses (offer_views.py says why here).
+    path("me/applications/<int:pk>/exam-date/", offer_views.my_date_offer, name="my_date_offer"),
+    path("me/exam-date/<int:pk>/answer/", offer_views.my_date_offer_answer, name="my_date_offer_answer"),
+    path("staff/applications/<int:pk>/exam-date/", offer_views.staff_date_offer, name="staff_date_offer"),
+    path("staff/exam-date/<int:pk>/action/", offer_views.staff_date_offer_action, name="staff_date_offer_action"),
     path("me/exams/<int:pk>/theory/", views.theory_start, name="theory_start"),
     path("me/theory/<int:pk>/", views.theory, name="theory"),
     path("me/theory/<int:pk>/answer/", views.theory_answer, name="theory_answer"),

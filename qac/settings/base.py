@@ -181,6 +181,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=QAC_REGISTRY_EXPORT_HOUR, minute=QAC_REGISTRY_EXPORT_MINUTE),
         "options": {"expires": 6 * 3600},
     },
+    # Offers of exam dates whose sessions all started or were cancelled are
+    # closed, so the queue shows those applications as "date to agree" again.
+    "exams-expire-date-offers": {
+        "task": "qac.exams.tasks.expire_date_offers_task",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 3000},
+    },
     "certificates-expiry-reminders": {
         "task": "qac.certificates.tasks.expiry_reminders_task",
         "schedule": crontab(hour=7, minute=30),

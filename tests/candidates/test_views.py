@@ -773,7 +773,7 @@ def test_the_new_application_page_preselects_the_qualification_from_the_link(own
 
 def test_a_candidate_opens_a_draft_for_an_active_qualification(owner, candidate):
     q = qualification()
-    response = owner.post(reverse("candidates:application_new"), {"qualification": q.pk})
+    response = owner.post(reverse("candidates:application_new"), {"qualification": q.pk, "notify_by": "email"})
     app = Application.objects.get(candidate=candidate)
     assert response.status_code == 302
     assert response["Location"] == detail_url(app)
@@ -782,7 +782,9 @@ def test_a_candidate_opens_a_draft_for_an_active_qualification(owner, candidate)
 
 
 def test_a_second_open_application_for_the_same_qualification_is_refused_on_the_form(owner, candidate, submitted):
-    response = owner.post(reverse("candidates:application_new"), {"qualification": submitted.qualification_id})
+    response = owner.post(
+        reverse("candidates:application_new"), {"qualification": submitted.qualification_id, "notify_by": "email"}
+    )
     assert response.status_code == 200
     message = ru("You already have an open application for this qualification.")
     assert errors(response.context["form"], "qualification") == [message]
@@ -791,7 +793,7 @@ def test_a_second_open_application_for_the_same_qualification_is_refused_on_the_
 
 
 def test_a_double_submitted_new_application_form_opens_one_draft(owner, candidate):
-    data = {"qualification": qualification().pk}
+    data = {"qualification": qualification().pk, "notify_by": "email"}
     first = owner.post(reverse("candidates:application_new"), data)
     second = owner.post(reverse("candidates:application_new"), data)
     assert first.status_code == 302
@@ -805,10 +807,10 @@ def test_a_double_submitted_new_application_form_opens_one_draft(owner, candidat
 
 def test_after_withdrawing_a_new_application_for_the_same_qualification_is_allowed(owner, candidate):
     q = qualification()
-    owner.post(reverse("candidates:application_new"), {"qualification": q.pk})
+    owner.post(reverse("candidates:application_new"), {"qualification": q.pk, "notify_by": "email"})
     first = Application.objects.get(candidate=candidate)
     assert owner.post(reverse("candidates:application_withdraw", args=[first.pk])).status_code == 302
-    response = owner.post(reverse("candidates:application_new"), {"qualification": q.pk})
+    response = owner.post(reverse("candidates:application_new"), {"qualification": q.pk, "notify_by": "email"})
     assert response.status_code == 302
     statuses = dict(Application.objects.filter(candidate=candidate).values_list("pk", "status"))
     assert len(statuses) == 2
@@ -820,7 +822,7 @@ def test_an_inactive_qualification_cannot_be_chosen(owner, candidate):
     q = qualification("31.00400.03")
     q.is_active = False
     q.save(update_fields=["is_active"])
-    response = owner.post(reverse("candidates:application_new"), {"qualification": q.pk})
+    response = owner.post(reverse("candidates:application_new"), {"qualification": q.pk, "notify_by": "email"})
     assert response.status_code == 200
     assert error_codes(response.context["form"], "qualification") == ["invalid_choice"]
     assert not Application.objects.filter(candidate=candidate).exists()
@@ -1348,8 +1350,10 @@ def test_staff_accept_an_application_and_the_candidate_is_mailed(
         )
     assert response.status_code == 302
     assert response["Location"] == staff_url(submitted)
+    due = submitted.review_due_on
     submitted.refresh_from_db()
-    assert submitted.status == S.ACCEPTED and submitted.decided_at is not None and submitted.review_due_on is None
+    # The review deadline stays: by it the exam date is agreed (Decree 1204 p.9).
+    assert submitted.status == S.ACCEPTED and submitted.decided_at is not None and submitted.review_due_on == due
     assert flashed(response) == [
         ("success", ru("Application %(number)s: %(status)s.", number=submitted.number, status=label(S.ACCEPTED)))
     ]
