@@ -238,16 +238,37 @@ def application_attach_document(
         content_type, sha256 = inspect_upload(uploaded_file)
     except ValidationError as exc:
         raise ApplicationError(" ".join(exc.messages)) from None
-    return ApplicationDocument.objects.create(
-        application=application,
-        required_document=required_document,
-        file=uploaded_file,
-        original_name=(uploaded_file.name or "")[:255],
-        content_type=content_type,
-        size=uploaded_file.size,
-        sha256=sha256,
-        uploaded_by=by,
-    )
+    with transaction.atomic():
+        # The application's row is the lock: two uploads at once cannot both take the last place.
+        Application.objects.select_for_update().filter(pk=application.pk).first()
+        _check_file_limits(application, required_document)
+        return ApplicationDocument.objects.create(
+            application=application,
+            required_document=required_document,
+            file=uploaded_file,
+            original_name=(uploaded_file.name or "")[:255],
+            content_type=content_type,
+            size=uploaded_file.size,
+            sha256=sha256,
+            uploaded_by=by,
+        )
+
+
+def _check_file_limits(application: Application, required_document: RequiredDocument | None) -> None:
+    """An application holds a bounded number of files, per required document and in all (settings)."""
+    documents = ApplicationDocument.objects.filter(application=application)
+    per_document = settings.QAC_APPLICATION_MAX_FILES_PER_DOCUMENT
+    if documents.filter(required_document=required_document).count() >= per_document:
+        name = required_document.display_name if required_document else _("Other document")
+        raise ApplicationError(
+            _("The application already holds %(limit)s files for “%(document)s”, the most allowed.")
+            % {"limit": per_document, "document": name}
+        )
+    if documents.count() >= settings.QAC_APPLICATION_MAX_FILES:
+        raise ApplicationError(
+            _("The application already holds %(limit)s files, the most allowed.")
+            % {"limit": settings.QAC_APPLICATION_MAX_FILES}
+        )
 
 
 def missing_documents(application: Application) -> list[RequiredDocument]:
