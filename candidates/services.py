@@ -36,6 +36,9 @@ from .uploads import inspect_upload
 
 S = ApplicationStatus
 CANDIDATE, STAFF, COUNCIL = "candidate", "staff", "council"
+# The moves the exams app makes (enrolment, its cancellation, the outcome) have their own actor, so the
+# review page never offers them: "accept" on a scheduled application would leave its enrolment behind.
+EXAMS = "exams"
 
 # (from, to) -> who may make the move.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -54,11 +57,11 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.RESUBMITTED, S.WITHDRAWN): CANDIDATE,
     (S.ACCEPTED, S.WITHDRAWN): CANDIDATE,
     # Moves made by the exams app, through the functions at the end of this module.
-    (S.ACCEPTED, S.SCHEDULED): STAFF,
-    (S.SCHEDULED, S.ACCEPTED): STAFF,
-    (S.SCHEDULED, S.PASSED): STAFF,
-    (S.SCHEDULED, S.FAILED): STAFF,
-    (S.SCHEDULED, S.ABSENT): STAFF,
+    (S.ACCEPTED, S.SCHEDULED): EXAMS,
+    (S.SCHEDULED, S.ACCEPTED): EXAMS,
+    (S.SCHEDULED, S.PASSED): EXAMS,
+    (S.SCHEDULED, S.FAILED): EXAMS,
+    (S.SCHEDULED, S.ABSENT): EXAMS,
     # The Council did not recognise the result (Decree 1204 p.16): the candidate sits the exam again.
     # A move of its own actor, so the review page never offers it as "accept".
     (S.PASSED, S.ACCEPTED): COUNCIL,
@@ -428,12 +431,12 @@ EXAM_OUTCOMES = {"passed": S.PASSED, "failed": S.FAILED, "absent": S.ABSENT, "re
 
 def application_schedule(*, application: Application, by, note: str = "") -> Application:
     """An accepted application is enrolled in an exam session; the candidate can no longer withdraw it."""
-    return _transition(application=application, to=S.SCHEDULED, by=by, actor=STAFF, note=note)
+    return _transition(application=application, to=S.SCHEDULED, by=by, actor=EXAMS, note=note)
 
 
 def application_unschedule(*, application: Application, by, note: str = "") -> Application:
     """The enrolment is cancelled (session cancelled, candidate moved out): back to accepted."""
-    return _transition(application=application, to=S.ACCEPTED, by=by, actor=STAFF, note=note)
+    return _transition(application=application, to=S.ACCEPTED, by=by, actor=EXAMS, note=note)
 
 
 def application_record_outcome(*, application: Application, by, outcome: str, note: str = "") -> Application:
@@ -442,7 +445,7 @@ def application_record_outcome(*, application: Application, by, outcome: str, no
         application=application,
         to=EXAM_OUTCOMES[outcome],
         by=by,
-        actor=STAFF,
+        actor=EXAMS,
         note=note,
         changes={"decided_at": timezone.now()},
     )
