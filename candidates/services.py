@@ -52,6 +52,9 @@ from .uploads import inspect_upload
 
 S = ApplicationStatus
 CANDIDATE, STAFF, COUNCIL = "candidate", "staff", "council"
+# The moves the exams app makes (enrolment, its cancellation, the outcome) have their own actor, so the
+# review page never offers them: "accept" on a scheduled application would leave its enrolment behind.
+EXAMS = "exams"
 
 # (from, to) -> who may make the move.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -70,11 +73,11 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.RESUBMITTED, S.WITHDRAWN): CANDIDATE,
     (S.ACCEPTED, S.WITHDRAWN): CANDIDATE,
     # Moves made by the exams app, through the functions at the end of this module.
-    (S.ACCEPTED, S.SCHEDULED): STAFF,
-    (S.SCHEDULED, S.ACCEPTED): STAFF,
-    (S.SCHEDULED, S.PASSED): STAFF,
-    (S.SCHEDULED, S.FAILED): STAFF,
-    (S.SCHEDULED, S.ABSENT): STAFF,
+    (S.ACCEPTED, S.SCHEDULED): EXAMS,
+    (S.SCHEDULED, S.ACCEPTED): EXAMS,
+    (S.SCHEDULED, S.PASSED): EXAMS,
+    (S.SCHEDULED, S.FAILED): EXAMS,
+    (S.SCHEDULED, S.ABSENT): EXAMS,
     # The Council did not recognise the result (Decree 1204 p.16): the candidate sits the exam again.
     # A move of its own actor, so the review page never offers it as "accept".
     (S.PASSED, S.ACCEPTED): COUNCIL,
@@ -361,16 +364,37 @@ def application_attach_document(
         content_type, sha256 = inspect_upload(uploaded_file)
     except ValidationError as exc:
         raise ApplicationError(" ".join(exc.messages)) from None
-    return ApplicationDocument.objects.create(
-        application=application,
-        required_document=required_document,
-        file=uploaded_file,
-        original_name=(uploaded_file.name or "")[:255],
-        content_type=content_type,
-        size=uploaded_file.size,
-        sha256=sha256,
-        uploaded_by=by,
-    )
+    with transaction.atomic():
+        # The application's row is the lock: two uploads at once cannot both take the last place.
+        Application.objects.select_for_update().filter(pk=application.pk).first()
+        _check_file_limits(application, required_document)
+        return ApplicationDocument.objects.create(
+            application=application,
+            required_document=required_document,
+            file=uploaded_file,
+            original_name=(uploaded_file.name or "")[:255],
+            content_type=content_type,
+            size=uploaded_file.size,
+            sha256=sha256,
+            uploaded_by=by,
+        )
+
+
+def _check_file_limits(application: Application, required_document: RequiredDocument | None) -> None:
+    """An application holds a bounded number of files, per required document and in all (settings)."""
+    documents = ApplicationDocument.objects.filter(application=application)
+    per_document = settings.QAC_APPLICATION_MAX_FILES_PER_DOCUMENT
+    if documents.filter(required_document=required_document).count() >= per_document:
+        name = required_document.display_name if required_document else _("Other document")
+        raise ApplicationError(
+            _("The application already holds %(limit)s files for “%(document)s”, the most allowed.")
+            % {"limit": per_document, "document": name}
+        )
+    if documents.count() >= settings.QAC_APPLICATION_MAX_FILES:
+        raise ApplicationError(
+            _("The application already holds %(limit)s files, the most allowed.")
+            % {"limit": settings.QAC_APPLICATION_MAX_FILES}
+        )
 
 
 def missing_documents(application: Application) -> list[RequiredDocument]:
@@ -587,7 +611,7 @@ def application_schedule(*, application: Application, by, note: str = "") -> App
         application=application,
         to=S.SCHEDULED,
         by=by,
-        actor=STAFF,
+        actor=EXAMS,
         note=note,
         changes={"review_due_on": None, "date_offered_at": None},
     )
@@ -601,7 +625,7 @@ def application_date_offered(*, application: Application, at: datetime.datetime 
 
 def application_unschedule(*, application: Application, by, note: str = "") -> Application:
     """The enrolment is cancelled (session cancelled, candidate moved out): back to accepted."""
-    return _transition(application=application, to=S.ACCEPTED, by=by, actor=STAFF, note=note)
+    return _transition(application=application, to=S.ACCEPTED, by=by, actor=EXAMS, note=note)
 
 
 def application_record_outcome(*, application: Application, by, outcome: str, note: str = "") -> Application:
@@ -610,7 +634,7 @@ def application_record_outcome(*, application: Application, by, outcome: str, no
         application=application,
         to=EXAM_OUTCOMES[outcome],
         by=by,
-        actor=STAFF,
+        actor=EXAMS,
         note=note,
         changes={"decided_at": timezone.now()},
     )

@@ -192,6 +192,8 @@ def _candidate_context(request, application, **forms):
         "missing": services.missing_documents(application),
         "has_profile": not services.profile_missing(request.user),
         "consent_version": settings.QAC_CONSENT_TEXT_VERSION,
+        "max_files_per_document": settings.QAC_APPLICATION_MAX_FILES_PER_DOCUMENT,
+        "max_files": settings.QAC_APPLICATION_MAX_FILES,
     }
 
 

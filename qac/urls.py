@@ -43,5 +43,6 @@ urlpatterns = [
     path("staff/registry/", include("qac.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
+    path(".well-known/security.txt", views.security_txt, name="security_txt"),
     path(settings.QAC_ADMIN_URL, admin.site.urls),
 ]

@@ -1,7 +1,12 @@
 """Pages that gather several apps for one person live here, beside the URLs."""
 
+import datetime
+
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from candidates.selectors import (
     application_list_for_candidate,
@@ -39,3 +44,16 @@ def home(request):
     if has_role(user, Role.EXPERT):
         context["expert_sessions"] = sessions_for_expert(user=user)[:5]
     return render(request, "home.html", context)
+
+
+@require_safe
+def security_txt(request):
+    """/.well-known/security.txt (RFC 9116): whom to tell about a vulnerability, valid for a year from now."""
+    expires = (timezone.now() + datetime.timedelta(days=365)).replace(microsecond=0)
+    lines = [
+        f"Contact: {settings.QAC_SECURITY_CONTACT}",
+        f"Expires: {expires.astimezone(datetime.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+        "Preferred-Languages: ru, en",
+        f"Canonical: {settings.QAC_SITE_URL.rstrip('/')}/.well-known/security.txt",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -454,6 +454,9 @@ def theory_answer(request, pk: int):
     if refusal:
         return JsonResponse({"error": refusal}, status=403)
     attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk, light=True)
+    if request.content_type != "application/json":
+        # A form post (a stale page, a script) is not an answer; its body is not ours to read as JSON.
+        return JsonResponse({"error": _("The answer could not be read.")}, status=400)
     try:
         payload = json.loads(request.body or b"{}")
         question_id = int(payload["question"])

@@ -35,6 +35,7 @@ from lxml import etree
 from candidates.validators import format_snils
 from qac.accounts.roles import is_qac_staff
 from qac.certificates.models import IssuedDocument, Kind, NumberSource, Variant
+from qac.exports import spreadsheet_safe_row
 from standards.selectors import center_get
 
 from .models import BatchStatus, ExportBatch, ExportLock, ExportRecord, RecordType
@@ -269,31 +270,34 @@ def _element(record_type: str, row: dict):
 
 
 def _csv_row(record_type, row, qac):
+    """One CSV row; names and reasons typed by people are kept from running as spreadsheet formulas."""
     d = lambda value: value.strftime("%d.%m.%Y") if value else ""  # noqa: E731 (Russian spreadsheets read dd.mm.yyyy)
-    return [
-        qac,
-        record_type,
-        row["pk"],
-        d(row["exam_date"]),
-        row["q_code"],
-        row["q_name"],
-        row["q_level"],
-        row["holder_last_name"],
-        row["holder_first_name"],
-        row["holder_patronymic"],
-        d(row["birth_date"]),
-        format_snils(row["snils"]),
-        row["decision"],
-        row["decision_number"] or "",
-        d(row["decision_date"]),
-        row["number"],
-        row["original_number"] if record_type == RecordType.DUPLICATE else "",
-        d(row["issue_date"]),
-        d(row["valid_until"]),
-        d(row["revoked_on"]) if record_type == RecordType.REVOCATION else "",
-        row["revoked_reason"] if record_type == RecordType.REVOCATION else "",
-        _chair(row),
-    ]
+    return spreadsheet_safe_row(
+        [
+            qac,
+            record_type,
+            row["pk"],
+            d(row["exam_date"]),
+            row["q_code"],
+            row["q_name"],
+            row["q_level"],
+            row["holder_last_name"],
+            row["holder_first_name"],
+            row["holder_patronymic"],
+            d(row["birth_date"]),
+            format_snils(row["snils"]),
+            row["decision"],
+            row["decision_number"] or "",
+            d(row["decision_date"]),
+            row["number"],
+            row["original_number"] if record_type == RecordType.DUPLICATE else "",
+            d(row["issue_date"]),
+            d(row["valid_until"]),
+            d(row["revoked_on"]) if record_type == RecordType.REVOCATION else "",
+            row["revoked_reason"] if record_type == RecordType.REVOCATION else "",
+            _chair(row),
+        ]
+    )
 
 
 def validate_xml(path: Path) -> None:

@@ -391,3 +391,32 @@ QAC_REGISTRY_WARN_DAYS = env.int("QAC_REGISTRY_WARN_DAYS", default=7)
 QAC_DEMO_DATA_ALLOWED = True
 # Health checks must answer quickly even when a dependency hangs.
 QAC_HEALTH_TIMEOUT_SECONDS = env.float("QAC_HEALTH_TIMEOUT_SECONDS", default=2.0)
+
+# --- Web security ------------------------------------------------------------------
+# Content-Security-Policy on every response (django-csp 4.0): scripts and styles only from
+# this site's own files, so an injected <script> or on...= attribute does not run. Templates
+# hold no inline scripts or handlers (tests/test_web_security.py greps them); data reaches
+# static/js/ through data- attributes. QR codes are data: images.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+# Just inside SecurityMiddleware, so error pages get the header too. The input check comes
+# last, once the visitor is known, so its 400 page shows the usual layout.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.append("qac.middleware.RejectInvalidInputMiddleware")
+# /.well-known/security.txt (RFC 9116): where to report a vulnerability.
+QAC_SECURITY_CONTACT = env("QAC_SECURITY_CONTACT", default="mailto:security@qac.local")
+# Uploads per application: files for one required document, and in all.
+QAC_APPLICATION_MAX_FILES_PER_DOCUMENT = env.int("QAC_APPLICATION_MAX_FILES_PER_DOCUMENT", default=5)
+QAC_APPLICATION_MAX_FILES = env.int("QAC_APPLICATION_MAX_FILES", default=30)
