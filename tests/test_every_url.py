@@ -23,10 +23,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from candidates.models import Application, ApplicationDocument
+from candidates.models import Application, ApplicationDocument, CallTask, IdentityChangeRequest
 from qac.certificates.models import DuplicateRequest, IssuedDocument
 from qac.council.models import CouncilPackage
-from qac.exams.models import Enrolment, ExamResult, ExamSession, TheoryAttempt
+from qac.exams.models import DateOffer, Enrolment, ExamResult, ExamSession, TheoryAttempt
 from qac.registry.models import AnswerImport, ExportBatch
 from standards.models import Qualification
 
@@ -86,6 +86,17 @@ PK_SOURCES = {
     "registry:answer_file": AnswerImport,
     "registry:mark": ExportBatch,
     "registry:file": ExportBatch,
+    "candidates:application_contact": Application,
+    "candidates:staff_change_request": IdentityChangeRequest,
+    "candidates:staff_change_request_decide": IdentityChangeRequest,
+    "candidates:staff_change_request_file": IdentityChangeRequest,
+    "candidates:staff_call_done": CallTask,
+    "exams:session_monitor": ExamSession,
+    "exams:session_monitor_data": ExamSession,
+    "exams:my_date_offer": Application,
+    "exams:my_date_offer_answer": DateOffer,
+    "exams:staff_date_offer": Application,
+    "exams:staff_date_offer_action": DateOffer,
 }
 STRING_VALUES = {
     "uidb64": ["MQ", "!!"],
