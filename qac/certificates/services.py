@@ -90,7 +90,8 @@ def document_issue(*, verdict: CouncilVerdict, by=None) -> IssuedDocument | None
         with transaction.atomic():
             # The result row lock makes concurrent issuers for one result queue up here.
             locked = (
-                ExamResult.objects.select_for_update()
+                # Lock the result row only: the identity is on the nullable side of an outer join.
+                ExamResult.objects.select_for_update(of=("self",))
                 .select_related(
                     "enrolment__session__qualification",
                     "enrolment__application__candidate",

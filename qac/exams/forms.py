@@ -136,7 +136,7 @@ class PresenceForm(NoFormTag, forms.Form):
 class ExtraTimeForm(NoFormTag, forms.Form):
     """Extra time on the theory test, an accessibility adjustment."""
 
-    percent = forms.IntegerField(label=_("Extra time, % of the time limit"), min_value=1, max_value=100)
+    percent = forms.IntegerField(label=_("Extra time, percent of the time limit"), min_value=1, max_value=100)
     reason = forms.CharField(label=_("Reason"), max_length=2000)
 
 

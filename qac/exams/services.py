@@ -477,7 +477,7 @@ def enrolment_grant_extra_time(*, enrolment: Enrolment, by, percent: int, reason
         raise ExamError(_("Say why the extra time is granted."))
     with transaction.atomic():
         session = (
-            ExamSession.objects.select_for_update()
+            ExamSession.objects.select_for_update(of=("self",))
             .select_related("qualification__exam_spec")
             .get(pk=enrolment.session_id)
         )
