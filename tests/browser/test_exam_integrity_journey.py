@@ -17,7 +17,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -32,14 +31,13 @@ from qac.exams.models import (
     Decision,
     Enrolment,
     ExamResult,
-    Question,
-    QuestionKind,
     SessionStatus,
     TheoryAttempt,
 )
 from standards.models import PracticalCriterion, Qualification
 from tests.builders import approve_tools
-from tests.factories import DEFAULT_PASSWORD, CandidateProfileFactory, UserFactory, pdf_upload
+from tests.factories import CandidateProfileFactory, UserFactory, pdf_upload
+from tests.helpers.browser import log_in, make_bank, new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("committed_catalogue")]
 
@@ -51,22 +49,6 @@ EXTRA_PERCENT = 50
 LIMIT_WITH_EXTRA = timedelta(minutes=TIME_LIMIT_MINUTES * (100 + EXTRA_PERCENT) / 100)
 NOT_ADMITTED = "The test opens once the staff at the venue have checked your identity document and marked you present."
 OUTSIDE_VENUE = "The theory test can be taken only from the exam venue's network."
-
-
-def make_bank(qualification) -> None:
-    """Three single-choice questions over two topics; the first of each question's choices is the correct one."""
-    for n, topic in enumerate(["Тормоза", "Двигатель", "Тормоза"], start=1):
-        question = Question.objects.create(
-            qualification=qualification,
-            external_id=f"IQ-{n:03d}",
-            topic=topic,
-            text=f"Вопрос {n}",
-            kind=QuestionKind.SINGLE,
-            weight=1,
-        )
-        Choice.objects.bulk_create(
-            [Choice(question=question, text=f"Ответ {n}.{i}", is_correct=i == 0, position=i) for i in range(3)]
-        )
 
 
 def submitted_application(*, candidate, qualification):
@@ -86,22 +68,6 @@ def submitted_application(*, candidate, qualification):
     )
 
 
-def log_in(page, base, email):
-    # English, chosen as a user would, so the messages below are in one language.
-    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": base}])
-    page.goto(f"{base}/accounts/login/")
-    page.locator("#id_username").fill(email)
-    page.locator("#id_password").fill(DEFAULT_PASSWORD)
-    page.locator("main").get_by_role("button").click()
-    expect(page.get_by_test_id("user-menu")).to_have_text(email)
-
-
-def new_page(browser):
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    return context.new_page()
-
-
 def action_button(scope, action):
     """The submit button of the form that posts ``action`` (the views' contract, not the button's wording)."""
     return scope.locator(f"form:has(input[name=action][value={action}])").locator("button[type=submit]")
@@ -115,7 +81,7 @@ def test_admission_extra_time_and_the_outcome(live_server, browser, settings, tm
     spec.theory_question_count = QUESTIONS
     spec.theory_time_limit_minutes = TIME_LIMIT_MINUTES
     spec.save()
-    make_bank(qualification)
+    make_bank(qualification, prefix="IQ")
 
     staff = UserFactory(email="staff.integrity@qac.local", role=Role.STAFF, is_staff=True)
     chair = UserFactory(email="chair.integrity@qac.local", role=Role.EXPERT)
