@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from candidates.models import Application, ApplicationStatus, CallTask, NotifyBy
 from qac.accounts.roles import Role
@@ -82,7 +82,7 @@ def test_an_offer_marks_the_application_as_waiting_and_mails_the_candidate(offer
 def test_an_offer_of_another_qualifications_session_is_refused(application, staff, make_session):
     foreign = make_session(qualification=make_qualification())
     before = snapshot()
-    with pytest.raises(offers.OfferError, match="another qualification"):
+    with translation.override("en"), pytest.raises(offers.OfferError, match="another qualification"):
         offers.date_offer_make(application=application, sessions=[foreign], by=staff)
     assert snapshot() == before
 
@@ -189,7 +189,7 @@ def test_confirming_a_cancelled_session_is_refused_and_changes_nothing(offer, ca
     )
     assert flashed(response)[0][0] == "error"
     assert snapshot() == before
-    with pytest.raises(offers.OfferError, match="cancelled"):
+    with translation.override("en"), pytest.raises(offers.OfferError, match="cancelled"):
         offers.date_offer_confirm(offer=offer, session=session, by=candidate)
 
 
@@ -199,7 +199,7 @@ def test_confirming_a_session_that_has_started_is_refused(offer, candidate, two_
         starts_at=timezone.now() - datetime.timedelta(minutes=5), status="open"
     )
     before = snapshot()
-    with pytest.raises(offers.OfferError, match="started"):
+    with translation.override("en"), pytest.raises(offers.OfferError, match="started"):
         offers.date_offer_confirm(offer=offer, session=ExamSession.objects.get(pk=session.pk), by=candidate)
     assert snapshot() == before
 
@@ -207,7 +207,7 @@ def test_confirming_a_session_that_has_started_is_refused(offer, candidate, two_
 def test_confirming_a_session_that_was_not_offered_is_refused(offer, candidate, make_session):
     other = make_session(days=10)
     before = snapshot()
-    with pytest.raises(offers.OfferError, match="sessions offered"):
+    with translation.override("en"), pytest.raises(offers.OfferError, match="sessions offered"):
         offers.date_offer_confirm(offer=offer, session=other, by=candidate)
     assert snapshot() == before
 
