@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -38,7 +39,9 @@ class CandidateProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="candidate_profile", verbose_name=_("user")
     )
     date_of_birth = models.DateField(_("date of birth"), validators=[validate_birth_date])
-    snils = models.CharField(_("SNILS"), max_length=11, validators=[validate_snils], db_index=True)
+    # Not on the 706n form (domain.md): asked for where the register needs it, so it may be blank;
+    # one person, one SNILS: a partial unique constraint below, blank values aside.
+    snils = models.CharField(_("SNILS"), max_length=11, blank=True, validators=[validate_snils], db_index=True)
     id_doc_type = models.CharField(_("identity document"), max_length=32, choices=IdDocumentType.choices)
     id_doc_series = models.CharField(_("series"), max_length=10, blank=True)
     id_doc_number = models.CharField(_("number"), max_length=15)
@@ -51,17 +54,25 @@ class CandidateProfile(models.Model):
     class Meta:
         verbose_name = _("candidate profile")
         verbose_name_plural = _("candidate profiles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snils"],
+                condition=~Q(snils=""),
+                name="candidate_profile_snils_unique",
+                violation_error_message=_("This SNILS is already in another account."),
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.user)
 
     @property
     def snils_display(self) -> str:
-        return format_snils(self.snils)
+        return format_snils(self.snils) if self.snils else ""
 
     @property
     def snils_masked(self) -> str:
-        return mask_snils(self.snils)
+        return mask_snils(self.snils) if self.snils else ""
 
     @property
     def id_doc_number_masked(self) -> str:
@@ -143,6 +154,13 @@ OPEN_STATUSES = (
 AWAITING_REVIEW = (ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED)
 
 
+class NotifyBy(models.TextChoices):
+    """How the candidate wants to be told (Order 706n form): one of the two, as they chose it."""
+
+    EMAIL = "email", _("By e-mail")
+    PHONE = "phone", _("By phone")
+
+
 class Application(models.Model):
     """An application for the independent assessment of one qualification (Decree No. 1204, p. 1-2)."""
 
@@ -171,6 +189,19 @@ class Application(models.Model):
     consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     consent_ip = models.GenericIPAddressField(_("consent given from"), null=True, blank=True)
     rules_accepted_at = models.DateTimeField(_("exam rules accepted"), null=True, blank=True)
+    # The Order 706n form: how to tell the candidate, and where to post the documents (1204 p.17).
+    notify_by = models.CharField(
+        _("how to tell the candidate"), max_length=8, choices=NotifyBy.choices, default=NotifyBy.EMAIL
+    )
+    postal_address = models.CharField(
+        _("postal address for the documents"),
+        max_length=500,
+        blank=True,
+        help_text=_("Blank: the candidate collects the documents in person."),
+    )
+    # Set by the exams app while an offer of exam dates awaits the candidate's answer (1204 p.9):
+    # the queue tells "waiting for the candidate" from "date to agree" without reading exams' tables.
+    date_offered_at = models.DateTimeField(_("exam dates offered"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("application")
@@ -198,8 +229,89 @@ class Application(models.Model):
         return self.number or _("draft #%(pk)s") % {"pk": self.pk}
 
     @property
+    def applicant(self):
+        """The person as the application was submitted (its identity); the account before submission."""
+        try:
+            return self.identity
+        except ObjectDoesNotExist:
+            return self.candidate
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def by_phone(self) -> bool:
+        return self.notify_by == NotifyBy.PHONE
+
+
+class ApplicantIdentity(models.Model):
+    """The personal data an application was submitted with (Decree 1204 p.7; Order 725n App. 3 p.6).
+
+    Captured at submission (and again at a resubmission, while still under
+    review); frozen once the application is accepted. Review, enrolment, the
+    protocol, the Council's package, the registry export and every issued
+    document read this copy, never the live profile, so a later profile edit
+    changes nothing already on its way.
+    """
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="identity", verbose_name=_("application")
+    )
+    last_name = models.CharField(_("surname"), max_length=150)
+    first_name = models.CharField(_("name"), max_length=150)
+    patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    snils = models.CharField(_("SNILS"), max_length=11, blank=True)
+    id_doc_type = models.CharField(_("identity document"), max_length=32, choices=IdDocumentType.choices)
+    id_doc_series = models.CharField(_("series"), max_length=10, blank=True)
+    id_doc_number = models.CharField(_("number"), max_length=15)
+    id_doc_issued_by = models.CharField(_("issued by"), max_length=255)
+    id_doc_issued_on = models.DateField(_("date of issue"))
+    address = models.CharField(_("address"), max_length=500)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    captured_at = models.DateTimeField(_("captured"))
+
+    class Meta:
+        verbose_name = _("identity as submitted")
+        verbose_name_plural = _("identities as submitted")
+
+    def __str__(self) -> str:
+        return self.get_full_name()
+
+    def get_full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+    def get_short_name(self) -> str:
+        initials = " ".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
+        return f"{self.last_name} {initials}".strip()
+
+    @property
+    def snils_display(self) -> str:
+        return format_snils(self.snils) if self.snils else ""
+
+    @property
+    def snils_masked(self) -> str:
+        return mask_snils(self.snils) if self.snils else ""
+
+    @property
+    def id_doc_number_masked(self) -> str:
+        return mask_document_number(self.id_doc_number)
+
+
+IDENTITY_PROFILE_FIELDS = (
+    "date_of_birth",
+    "snils",
+    "id_doc_type",
+    "id_doc_series",
+    "id_doc_number",
+    "id_doc_issued_by",
+    "id_doc_issued_on",
+    "address",
+    "phone",
+)
+IDENTITY_USER_FIELDS = ("last_name", "first_name", "patronymic", "email")
 
 
 class ApplicationTransition(models.Model):
@@ -220,6 +332,50 @@ class ApplicationTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class CallTask(models.Model):
+    """A call staff owe a candidate who asked to be told by phone (Order 706n; Decree 1204 p.9).
+
+    One per event the candidate is e-mailed about; the e-mail still goes, as
+    the record. Done when a staff member says they called: who and when.
+    """
+
+    class Event(models.TextChoices):
+        STATUS = "status", _("The application's status changed")
+        DATE_OFFER = "date_offer", _("Exam dates offered")
+        EXAM = "exam", _("The exam session changed")
+        DOCUMENT = "document", _("The document is issued")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="calls")
+    event = models.CharField(_("what to tell"), max_length=16, choices=Event.choices)
+    transition = models.ForeignKey(
+        ApplicationTransition, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    detail = models.CharField(_("details"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    called_at = models.DateTimeField(_("called"), null=True, blank=True)
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note of the call"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("call to the candidate")
+        verbose_name_plural = _("calls to candidates")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.event}"
+
+    @property
+    def what(self) -> str:
+        """The event and its detail, as staff read it before calling."""
+        what = str(self.get_event_display())
+        details = [str(self.transition.get_to_status_display())] if self.transition_id else []
+        if self.detail:
+            details.append(self.detail)
+        return f"{what}: {', '.join(details)}" if details else what
 
 
 def _document_path(instance: "ApplicationDocument", filename: str) -> str:
@@ -287,3 +443,147 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer} -> {self.candidate} ({self.what})"
+
+
+# --- Changes to the identity after submission ------------------------------------------------
+
+# The fields a change request carries: the person as the identity document and the register know
+# them (725n App. 3 p.6). Phone and e-mail are contact data: the profile changes them at once.
+CHANGE_REQUEST_FIELDS = (
+    "last_name",
+    "first_name",
+    "patronymic",
+    "date_of_birth",
+    "snils",
+    "id_doc_type",
+    "id_doc_series",
+    "id_doc_number",
+    "id_doc_issued_by",
+    "id_doc_issued_on",
+    "address",
+)
+NAME_FIELDS = ("last_name", "first_name", "patronymic")
+# Applications whose identity an approved change is carried into: submitted, and the exam not yet held.
+IDENTITY_OPEN_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.DOCUMENTS_REQUESTED,
+    ApplicationStatus.RESUBMITTED,
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.SCHEDULED,
+)
+# A passed exam: a certificate awaited or issued. Its identity is the record of what was assessed and
+# stays; a change of name there is a matter for a duplicate (725n App. 3 p.23), made downstream.
+CERTIFICATE_STATUSES = (ApplicationStatus.PASSED,)
+# An exam over with a document for the register (certificate or conclusion): the register's record is
+# made from the identity and needs the SNILS, so an approved SNILS is carried into these too.
+REGISTER_STATUSES = (ApplicationStatus.PASSED, ApplicationStatus.FAILED)
+
+
+class ChangeRequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Awaiting the center's decision")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+def _change_file_path(instance: "IdentityChangeRequest", filename: str) -> str:
+    return f"identity-changes/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class IdentityChangeRequest(models.Model):
+    """A change of identity data made while an application or a certificate holds the old data.
+
+    The profile changes at once (it is the candidate's); this request asks the
+    staff to carry the change into the applications under way and, for a
+    certificate and a change of name, to start the duplicate procedure.
+    ``before`` and ``after`` hold the values of ``CHANGE_REQUEST_FIELDS``
+    (dates as ISO strings).
+    """
+
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="identity_change_requests",
+        verbose_name=_("candidate"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.SUBMITTED
+    )
+    before = models.JSONField(_("before"), default=dict)
+    after = models.JSONField(_("after"), default=dict)
+    applications = models.ManyToManyField(
+        Application, related_name="identity_change_requests", blank=True, verbose_name=_("applications")
+    )
+    supporting_file = models.FileField(_("supporting document"), upload_to=_change_file_path, max_length=255)
+    supporting_name = models.CharField(_("file name"), max_length=255)
+    supporting_content_type = models.CharField(_("content type"), max_length=64)
+    supporting_sha256 = models.CharField(_("SHA-256"), max_length=64)
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.TextField(_("reason"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("identity change request")
+        verbose_name_plural = _("identity change requests")
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            # A further change while one waits amends that one: staff decide on one state of the person.
+            models.UniqueConstraint(
+                fields=["candidate"], condition=Q(status="submitted"), name="one_pending_change_request"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate}: {self.get_status_display()}"
+
+    @property
+    def changed_fields(self) -> list[str]:
+        return [f for f in CHANGE_REQUEST_FIELDS if self.before.get(f) != self.after.get(f)]
+
+    @property
+    def changes_name(self) -> bool:
+        return any(f in self.changed_fields for f in NAME_FIELDS)
+
+
+class IdentityChangeTransition(models.Model):
+    """History of a change request: who, when, from, to, why, and what the change was at that moment."""
+
+    request = models.ForeignKey(IdentityChangeRequest, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(_("from"), max_length=16, choices=ChangeRequestStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=ChangeRequestStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class AccountMerge(models.Model):
+    """Two accounts of one person made one: what moved from ``duplicate`` to ``kept``, by whom and why."""
+
+    kept = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("kept account")
+    )
+    duplicate = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="merged_into", verbose_name=_("merged account")
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.TextField(_("reason"))
+    moved = models.JSONField(_("what moved"), default=dict)
+
+    class Meta:
+        verbose_name = _("account merge")
+        verbose_name_plural = _("account merges")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate} -> {self.kept}"

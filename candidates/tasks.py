@@ -10,6 +10,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from qac.accounts.roles import Role, has_role
+
 from .models import ApplicationTransition
 
 TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -69,5 +71,30 @@ def send_confirmation_email_task(user_id: int) -> str:
         context = {"user": user, "url": _absolute(reverse("candidates:signup_confirm", args=[uidb64, token]))}
         subject = render_to_string("candidates/email/confirm_subject.txt", context).strip()
         body = render_to_string("candidates/email/confirm_body.txt", context)
+    send_mail(subject, body, None, [user.email])
+    return "sent"
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, max_retries=8)
+def signup_taken_notify_task(user_id: int) -> str:
+    """Someone signed up with this user's address: tell the owner (or resend the link if it is unconfirmed).
+
+    A second delivery sends a second, harmless copy of an informational mail.
+    """
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return "missing"
+    if not user.is_active and user.last_login is None and has_role(user, Role.CANDIDATE):
+        # A sign-up never confirmed: the owner most likely lost the first link.
+        # Only such accounts; one the head switched off stays off.
+        return send_confirmation_email_task(user.pk)
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "user": user,
+            "login_url": _absolute(reverse("login")),
+            "reset_url": _absolute(reverse("password_reset")),
+        }
+        subject = render_to_string("candidates/email/signup_taken_subject.txt", context).strip()
+        body = render_to_string("candidates/email/signup_taken_body.txt", context)
     send_mail(subject, body, None, [user.email])
     return "sent"

@@ -11,11 +11,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from qac.accounts.decorators import candidate_required, staff_required
 from qac.accounts.roles import is_qac_staff
+from qac.accounts.throttle import client_address, over_limit, throttled_response
+from qac.files import private_file_response
 from qac.forms_util import form_errors_text
 from standards.models import Qualification
 
 from . import selectors, services
 from .forms import (
+    AccountMergeForm,
+    CallDoneForm,
+    ChangeRequestDecisionForm,
+    ChangeRequestFilterForm,
+    ContactForm,
     DocumentUploadForm,
     EducationFormSet,
     ExperienceFormSet,
@@ -27,7 +34,7 @@ from .forms import (
     StaffActionForm,
     SubmitForm,
 )
-from .models import ApplicationStatus, PersonalDataAccess
+from .models import ApplicationStatus, ChangeRequestStatus, PersonalDataAccess
 
 # --- Sign-up ----------------------------------------------------------------------------
 
@@ -36,21 +43,22 @@ from .models import ApplicationStatus, PersonalDataAccess
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
+    if request.method == "POST":
+        wait = over_limit("signup-ip", client_address(request), limit=settings.QAC_SIGNUP_RATE_PER_HOUR, period=3600)
+        if wait:
+            return throttled_response(request, wait)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.candidate_signup(
-                email=data["email"],
-                password=data["password1"],
-                last_name=data["last_name"],
-                first_name=data["first_name"],
-                patronymic=data["patronymic"],
-            )
-        except services.EmailTaken as exc:
-            form.add_error("email", str(exc))
-        else:
-            return redirect("candidates:signup_done")
+        # A taken address answers exactly as a new one; its owner gets a mail instead (see the service).
+        services.candidate_signup(
+            email=data["email"],
+            password=data["password1"],
+            last_name=data["last_name"],
+            first_name=data["first_name"],
+            patronymic=data["patronymic"],
+        )
+        return redirect("candidates:signup_done")
     return render(request, "candidates/signup.html", {"form": form})
 
 
@@ -74,20 +82,49 @@ def signup_confirm(request, uidb64: str, token: str):
 def profile(request):
     instance = selectors.profile_get(user=request.user)
     data = request.POST if request.method == "POST" else None
-    form = ProfileForm(data, instance=instance, user=request.user)
+    files = request.FILES if request.method == "POST" else None
+    form = ProfileForm(data, files, instance=instance, user=request.user)
     education = EducationFormSet(data, instance=instance, prefix="education")
     experience = ExperienceFormSet(data, instance=instance, prefix="experience")
     if request.method == "POST" and all([form.is_valid(), education.is_valid(), experience.is_valid()]):
-        services.profile_save(
-            user=request.user,
-            names=form.names(),
-            profile_data=form.profile_data(),
-            education_formset=education,
-            experience_formset=experience,
-        )
-        messages.success(request, _("Your profile is saved."))
-        return redirect(request.GET.get("next") if _safe_next(request) else "candidates:dashboard")
-    return render(request, "candidates/profile.html", {"form": form, "education": education, "experience": experience})
+        pending = selectors.change_request_pending(user=request.user)
+        try:
+            services.profile_save(
+                user=request.user,
+                names=form.names(),
+                profile_data=form.profile_data(),
+                education_formset=education,
+                experience_formset=experience,
+                supporting_file=form.supporting_file(),
+            )
+        except services.SnilsTaken as exc:
+            form.add_error("snils", str(exc))
+        except services.ApplicationError as exc:
+            form.add_error("supporting_document" if "supporting_document" in form.fields else None, str(exc))
+        else:
+            now_pending = selectors.change_request_pending(user=request.user)
+            if now_pending and (pending is None or now_pending.version != pending.version):
+                messages.success(
+                    request,
+                    _(
+                        "Your profile is saved. Your applications under way and your certificates keep the data "
+                        "they hold until the center approves the change."
+                    ),
+                )
+            else:
+                messages.success(request, _("Your profile is saved."))
+            return redirect(request.GET.get("next") if _safe_next(request) else "candidates:dashboard")
+    return render(
+        request,
+        "candidates/profile.html",
+        {
+            "form": form,
+            "education": education,
+            "experience": experience,
+            "change_requests": selectors.change_requests_for_candidate(user=request.user)[:5],
+            "identity_bound": "supporting_document" in form.fields,
+        },
+    )
 
 
 def _safe_next(request) -> bool:
@@ -116,11 +153,11 @@ def application_new(request):
     code = request.GET.get("qualification")
     if code:
         initial["qualification"] = Qualification.objects.filter(code=code, is_active=True).first()
-    form = NewApplicationForm(request.POST or None, initial=initial)
+    form = NewApplicationForm(request.POST or None, initial=initial, profile=selectors.profile_get(user=request.user))
     if request.method == "POST" and form.is_valid():
         try:
             application = services.application_create(
-                candidate=request.user, qualification=form.cleaned_data["qualification"]
+                candidate=request.user, qualification=form.cleaned_data["qualification"], **form.contact()
             )
         except services.ApplicationError as exc:
             form.add_error("qualification", str(exc))
@@ -141,6 +178,11 @@ def _candidate_context(request, application, **forms):
     return {
         "application": application,
         "upload_form": forms.get("upload_form") or DocumentUploadForm(application=application),
+        "contact_form": forms.get("contact_form")
+        or ContactForm(application=application, profile=selectors.profile_get(user=request.user)),
+        "agree_days_left": selectors.days_left(application)
+        if application.status == ApplicationStatus.ACCEPTED
+        else None,
         "submit_form": forms.get("submit_form") or SubmitForm(),
         "note_form": NoteForm(),
         "can_upload": application.status in services.UPLOAD_STATUSES,
@@ -150,6 +192,8 @@ def _candidate_context(request, application, **forms):
         "missing": services.missing_documents(application),
         "has_profile": not services.profile_missing(request.user),
         "consent_version": settings.QAC_CONSENT_TEXT_VERSION,
+        "max_files_per_document": settings.QAC_APPLICATION_MAX_FILES_PER_DOCUMENT,
+        "max_files": settings.QAC_APPLICATION_MAX_FILES,
     }
 
 
@@ -182,6 +226,23 @@ def application_upload(request, pk: int):
             messages.success(request, _("The document is attached."))
             return redirect("candidates:application", pk=application.pk)
     context = _candidate_context(request, application, upload_form=form)
+    return render(request, "candidates/application_detail.html", context, status=400)
+
+
+@candidate_required
+@require_POST
+def application_contact(request, pk: int):
+    application = selectors.application_get_for_candidate(user=request.user, pk=pk)
+    form = ContactForm(request.POST, application=application, profile=selectors.profile_get(user=request.user))
+    if form.is_valid():
+        try:
+            services.application_contact_set(application=application, by=request.user, **form.contact())
+        except services.ApplicationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Saved: how the center tells you and where it posts the documents."))
+            return redirect("candidates:application", pk=application.pk)
+    context = _candidate_context(request, application, contact_form=form)
     return render(request, "candidates/application_detail.html", context, status=400)
 
 
@@ -301,6 +362,7 @@ def staff_queue(request):
         submitted_from=filters.get("submitted_from"),
         submitted_to=filters.get("submitted_to"),
         search=filters.get("q") or "",
+        date=filters.get("date") or "",
         sort=sort,
     )
     page = Paginator(queue, 25).get_page(request.GET.get("page"))
@@ -342,14 +404,21 @@ def staff_application(request, pk: int):
 
 def _staff_context(application, form=None):
     moves = services.allowed_moves(application, actor=services.STAFF)
+    profile = getattr(application.candidate, "candidate_profile", None)
+    identity = selectors.identity_of(application)
     return {
         "application": application,
-        "profile": getattr(application.candidate, "candidate_profile", None),
+        "profile": profile,
+        "identity": identity,
+        "identity_changed": selectors.identity_changes(identity, profile) if identity else [],
         "form": form,
         "can_accept": ApplicationStatus.ACCEPTED in moves,
         "can_request": ApplicationStatus.DOCUMENTS_REQUESTED in moves,
         "can_reject": ApplicationStatus.REJECTED in moves,
         "days_left": selectors.days_left(application),
+        "calls_due": [c for c in application.calls.all() if c.called_at is None],
+        "calls_done": [c for c in application.calls.all() if c.called_at is not None],
+        "call_form": CallDoneForm(),
     }
 
 
@@ -396,3 +465,132 @@ def staff_application_action(request, pk: int):
             },
         )
     return redirect(reverse("candidates:staff_application", args=[application.pk]))
+
+
+# --- Identity change requests and merged accounts (staff) ------------------------------------------
+
+
+@staff_required
+def staff_change_requests(request):
+    form = ChangeRequestFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    if not request.GET:
+        status = ChangeRequestStatus.SUBMITTED
+        form = ChangeRequestFilterForm(initial={"status": status})
+    page = Paginator(selectors.change_request_queue(status=status), 25).get_page(request.GET.get("page"))
+    return render(request, "candidates/staff/change_requests.html", {"form": form, "page": page, "status": status})
+
+
+def _change_request_context(change_request, form=None):
+    return {
+        "change_request": change_request,
+        "rows": selectors.change_request_rows(change_request),
+        "form": form,
+        "can_decide": change_request.status == ChangeRequestStatus.SUBMITTED,
+    }
+
+
+@staff_required
+def staff_change_request(request, pk: int):
+    change_request = selectors.change_request_get_for_staff(user=request.user, pk=pk)
+    services.personal_data_access_record(
+        viewer=request.user, candidate=change_request.candidate, what=PersonalDataAccess.What.PROFILE
+    )
+    return render(request, "candidates/staff/change_request.html", _change_request_context(change_request))
+
+
+@staff_required
+@require_POST
+def staff_change_request_decide(request, pk: int):
+    change_request = selectors.change_request_get_for_staff(user=request.user, pk=pk)
+    form = ChangeRequestDecisionForm(request.POST)
+    if not form.is_valid():
+        services.personal_data_access_record(
+            viewer=request.user, candidate=change_request.candidate, what=PersonalDataAccess.What.PROFILE
+        )
+        return render(
+            request, "candidates/staff/change_request.html", _change_request_context(change_request, form), status=400
+        )
+    data = form.cleaned_data
+    try:
+        if data["action"] == "approve":
+            services.change_request_approve(
+                request=change_request, by=request.user, note=data["text"], expected_version=data["version"]
+            )
+        else:
+            services.change_request_refuse(
+                request=change_request, by=request.user, reason=data["text"], expected_version=data["version"]
+            )
+    except services.StaleApplication as exc:
+        messages.warning(request, str(exc))
+    except services.ApplicationError as exc:
+        messages.error(request, str(exc))
+    else:
+        change_request.refresh_from_db()
+        messages.success(
+            request, _("The change request is %(status)s.") % {"status": change_request.get_status_display()}
+        )
+    return redirect("candidates:staff_change_request", pk=change_request.pk)
+
+
+@staff_required
+def staff_change_request_file(request, pk: int):
+    change_request = selectors.change_request_get_for_staff(user=request.user, pk=pk)
+    response = private_file_response(
+        change_request.supporting_file,
+        filename=f"change-request-{change_request.pk}{_suffix_of(change_request.supporting_content_type)}",
+        content_type=change_request.supporting_content_type or None,
+    )
+    services.personal_data_access_record(
+        viewer=request.user, candidate=change_request.candidate, what=PersonalDataAccess.What.DOCUMENT
+    )
+    return response
+
+
+def _suffix_of(content_type: str) -> str:
+    return {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}.get(content_type, "")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_account_merge(request):
+    form = AccountMergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            merge = services.accounts_merge(
+                kept=data["kept"], duplicate=data["duplicate"], by=request.user, reason=data["reason"]
+            )
+        except services.ApplicationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(duplicate)s is merged into %(kept)s and deactivated.")
+                % {"duplicate": merge.duplicate.email, "kept": merge.kept.email},
+            )
+            return redirect("candidates:staff_account_merge")
+    return render(
+        request,
+        "candidates/staff/account_merge.html",
+        {"form": form, "merges": selectors.account_merges_recent()},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_required
+@require_POST
+def staff_call_done(request, pk: int):
+    """A staff member called the candidate about one event: record who and when."""
+    task = selectors.call_task_get_for_staff(user=request.user, pk=pk)
+    form = CallDoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+    else:
+        try:
+            services.call_task_done(task=task, by=request.user, note=form.cleaned_data["note"])
+        except services.ApplicationError as exc:
+            messages.warning(request, str(exc))
+        else:
+            messages.success(request, _("The call is recorded."))
+    return redirect("candidates:staff_application", pk=task.application_id)

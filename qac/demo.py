@@ -11,7 +11,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from qac.accounts.models import RoleChange
 from qac.accounts.roles import Role, assign_role
+from qac.accounts.services import role_grant
 
 DEFAULT_DEMO_PASSWORD = "qac-demo-2026"  # noqa: S105 (documented demo password)
 
@@ -69,7 +71,8 @@ def seed_accounts(*, password: str) -> list[tuple[DemoAccount, bool]]:
         if created:
             user.set_password(password)
             user.save(update_fields=["password"])
-        assign_role(user, account.role)
+        # seed_demo is an operator's command, and it makes a head: recorded like set_role.
+        role_grant(user=user, role=account.role, by=None, source=RoleChange.Source.COMMAND)
         results.append((account, created))
     # The demo head signs the demo certificates.
     from standards.models import AssessmentCenter
@@ -226,7 +229,10 @@ def _build_application(*, candidate, qualification, path, days_ago, note, staff,
         ApplicationTransition.objects.filter(pk=transition.pk).update(at=at)
         previous = status
     if final != "draft":
+        from candidates.services import identity_capture
+
         _add_demo_documents(app, candidate)
+        identity_capture(application=app)
     return app
 
 
@@ -312,7 +318,13 @@ def seed_volume(count: int, *, password: str, batch_size: int = 2000) -> int:
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from candidates.models import Application, ApplicationTransition, CandidateProfile
+    from candidates.models import (
+        IDENTITY_PROFILE_FIELDS,
+        ApplicantIdentity,
+        Application,
+        ApplicationTransition,
+        CandidateProfile,
+    )
     from standards.models import Qualification
 
     if not settings.QAC_DEMO_DATA_ALLOWED:
@@ -355,7 +367,7 @@ def seed_volume(count: int, *, password: str, batch_size: int = 2000) -> int:
             User.groups.through.objects.bulk_create(
                 [User.groups.through(user_id=u.pk, group_id=group.pk) for u in users], batch_size=batch_size
             )
-            CandidateProfile.objects.bulk_create(
+            profiles = CandidateProfile.objects.bulk_create(
                 [
                     CandidateProfile(
                         user_id=u.pk,
@@ -406,6 +418,24 @@ def seed_volume(count: int, *, password: str, batch_size: int = 2000) -> int:
             for a in applications:
                 a.number = f"V{a.submitted_at.year}-{a.pk:07d}"
             Application.objects.bulk_update(applications, ["number"], batch_size=batch_size)
+            # Each application keeps the personal data it was submitted with, as application_submit does.
+            by_user = {p.user_id: p for p in profiles}
+            people = {u.pk: u for u in users}
+            ApplicantIdentity.objects.bulk_create(
+                [
+                    ApplicantIdentity(
+                        application_id=a.pk,
+                        last_name=people[a.candidate_id].last_name,
+                        first_name=people[a.candidate_id].first_name,
+                        patronymic=people[a.candidate_id].patronymic,
+                        email=people[a.candidate_id].email,
+                        captured_at=a.submitted_at,
+                        **{f: getattr(by_user[a.candidate_id], f) for f in IDENTITY_PROFILE_FIELDS},
+                    )
+                    for a in applications
+                ],
+                batch_size=batch_size,
+            )
             ApplicationTransition.objects.bulk_create(
                 [
                     ApplicationTransition(
@@ -562,6 +592,19 @@ def _seed_exams() -> int:
             capacity=capacity,
             chair=chair,
             experts=others,
+            # The demo's specifications are the shipped examples; only demo data may plan sessions with them.
+            allow_example=True,
+        )
+
+    def admit(enrolment):
+        """Present, on the identity document in the application (Decree 1204 p.10)."""
+        identity = enrolment.application.identity
+        xsv.mark_presence(
+            enrolment=enrolment,
+            by=staff,
+            present=True,
+            id_document_type=identity.id_doc_type,
+            id_document_tail=identity.id_doc_number[-4:],
         )
 
     # Results approved, three weeks ago: two passed, one failed.
@@ -570,7 +613,7 @@ def _seed_exams() -> int:
     enrolments = xsv.enrol(session=past, applications=apps, by=staff)
     xsv.session_open(session=past, by=staff)
     for e in enrolments:
-        xsv.mark_presence(enrolment=e, by=staff, present=True)
+        admit(e)
     xsv.session_start(session=past, by=staff)
     for enrolment, share, practical in zip(enrolments, (0.9, 0.85, 0.4), (2, 2, 1), strict=True):
         _sit_exam(session=past, enrolment=enrolment, experts=[e1, e2, e3], right_share=share, practical=practical)
@@ -582,7 +625,7 @@ def _seed_exams() -> int:
     apps = [_accepted_application(user=u, code="31.00400.04", staff=staff) for u in archive[3:5]]
     enrolments = xsv.enrol(session=done, applications=apps, by=staff)
     xsv.session_open(session=done, by=staff)
-    xsv.mark_presence(enrolment=enrolments[0], by=staff, present=True)
+    admit(enrolments[0])
     xsv.result_set_special(enrolment=enrolments[1], by=staff, decision="absent", note="")
     xsv.session_start(session=done, by=staff)
     _sit_exam(session=done, enrolment=enrolments[0], experts=[e1, e2, e3], right_share=0.8, practical=2)
@@ -594,7 +637,7 @@ def _seed_exams() -> int:
     enrolments = xsv.enrol(session=running, applications=apps, by=staff)
     xsv.session_open(session=running, by=staff)
     for e in enrolments:
-        xsv.mark_presence(enrolment=e, by=staff, present=True)
+        admit(e)
     xsv.session_start(session=running, by=staff)
 
     # Open in three days; planned in ten days with candidate1 enrolled; one cancelled.

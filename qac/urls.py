@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from . import health, views
+from .accounts import views as account_views
 
 admin.site.site_header = _("QAC «Autoprom North-West» — administration")
 admin.site.site_title = _("QAC administration")
@@ -14,7 +16,7 @@ auth_patterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password/reset/<uidb64>/<token>/",
@@ -22,6 +24,11 @@ auth_patterns = [
         name="password_reset_confirm",
     ),
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("two-factor/", account_views.two_factor_manage, name="two_factor_manage"),
+    path("two-factor/verify/", account_views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/setup/", account_views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/recovery-codes/", account_views.two_factor_recovery_codes, name="two_factor_recovery_codes"),
+    path("two-factor/reset/", account_views.two_factor_reset, name="two_factor_reset"),
 ]
 
 urlpatterns = [
@@ -36,5 +43,6 @@ urlpatterns = [
     path("staff/registry/", include("qac.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
-    path("admin/", admin.site.urls),
+    path(".well-known/security.txt", views.security_txt, name="security_txt"),
+    path(settings.QAC_ADMIN_URL, admin.site.urls),
 ]

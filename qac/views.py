@@ -1,9 +1,18 @@
 """Pages that gather several apps for one person live here, beside the URLs."""
 
-from django.conf import settings
-from django.shortcuts import render
+import datetime
 
-from candidates.selectors import application_list_for_candidate, review_deadline_summary
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from candidates.selectors import (
+    application_list_for_candidate,
+    change_requests_pending_count,
+    review_deadline_summary,
+)
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.certificates.selectors import documents_board, documents_for_holder
 from qac.council.selectors import council_board
@@ -18,6 +27,7 @@ def home(request):
     user = request.user
     if is_qac_staff(user):
         context["review"] = review_deadline_summary()
+        context["change_requests"] = change_requests_pending_count()
         context["registry"] = deadline_watch(limit=0)
         context["council"] = council_board()
         context["documents"] = documents_board()
@@ -34,3 +44,16 @@ def home(request):
     if has_role(user, Role.EXPERT):
         context["expert_sessions"] = sessions_for_expert(user=user)[:5]
     return render(request, "home.html", context)
+
+
+@require_safe
+def security_txt(request):
+    """/.well-known/security.txt (RFC 9116): whom to tell about a vulnerability, valid for a year from now."""
+    expires = (timezone.now() + datetime.timedelta(days=365)).replace(microsecond=0)
+    lines = [
+        f"Contact: {settings.QAC_SECURITY_CONTACT}",
+        f"Expires: {expires.astimezone(datetime.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+        "Preferred-Languages: ru, en",
+        f"Canonical: {settings.QAC_SITE_URL.rstrip('/')}/.well-known/security.txt",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

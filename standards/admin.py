@@ -134,8 +134,33 @@ class ExamSpecificationAdmin(admin.ModelAdmin):
         "theory_pass_percent",
         "practical_pass_rule",
         "is_example",
+        "approval_number",
+        "approval_date",
+        "bank_approval_number",
+        "bank_approval_date",
     ]
-    list_filter = ["is_example", "practical_pass_rule"]
+    list_filter = ["is_example", "practical_pass_rule", "practical_requires_theory"]
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "qualification",
+                    "theory_question_count",
+                    "theory_time_limit_minutes",
+                    "theory_pass_percent",
+                    "practical_pass_rule",
+                    "practical_pass_percent",
+                    "practical_requires_theory",
+                    "is_example",
+                )
+            },
+        ),
+        (
+            _("Council's approval (Order 601n)"),
+            {"fields": ("approval_number", "approval_date", "bank_approval_number", "bank_approval_date")},
+        ),
+    )
     search_fields = ["qualification__code", "qualification__name"]
     list_select_related = ["qualification"]
     inlines = [PracticalTaskInline]

@@ -273,6 +273,29 @@ class ExamSpecification(models.Model):
             "Set on the specifications shipped with the system: staff replace them with the approved assessment tools."
         ),
     )
+    # The Council approves the assessment tools (Decree 1204 p.11, Order 601n p.13): the specification with its
+    # practical tasks, and the question bank of the theory stage. The bank lives in qac.exams, which standards may
+    # not import, and it has no row of its own; its approval is recorded here, beside the specification's, because
+    # both belong to the one qualification and are usually approved by the same decision.
+    approval_number = models.CharField(
+        _("Council's approval: decision number"),
+        max_length=100,
+        blank=True,
+        help_text=_("The Council's decision (minutes) approving the assessment tools, e.g. No. 41."),
+    )
+    approval_date = models.DateField(_("Council's approval: date"), null=True, blank=True)
+    bank_approval_number = models.CharField(
+        _("question bank: decision number"),
+        max_length=100,
+        blank=True,
+        help_text=_("The Council's decision approving the theory question bank; often the same decision."),
+    )
+    bank_approval_date = models.DateField(_("question bank: date of approval"), null=True, blank=True)
+    practical_requires_theory = models.BooleanField(
+        _("practical stage only after a passed theory stage"),
+        default=False,
+        help_text=_("A candidate who failed the theory stage is not admitted to the practical stage."),
+    )
 
     class Meta:
         verbose_name = _("exam specification")
@@ -289,6 +312,32 @@ class ExamSpecification(models.Model):
 
     def __str__(self) -> str:
         return str(self.qualification)
+
+    def clean(self) -> None:
+        errors = {}
+        for number, date in (("approval_number", "approval_date"), ("bank_approval_number", "bank_approval_date")):
+            if bool(getattr(self, number).strip()) != bool(getattr(self, date)):
+                errors[date] = _("Give both the decision number and its date, or neither.")
+        if self.is_example and (self.approval_number or self.bank_approval_number):
+            errors["is_example"] = _(
+                "Example data carries no Council approval: clear «example data» when recording the approval."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_approved(self) -> bool:
+        """The Council's approval of the specification is recorded (example data never counts)."""
+        return not self.is_example and bool(self.approval_number.strip()) and self.approval_date is not None
+
+    @property
+    def bank_is_approved(self) -> bool:
+        return not self.is_example and bool(self.bank_approval_number.strip()) and self.bank_approval_date is not None
+
+    @property
+    def tools_approved(self) -> bool:
+        """Both the specification and the question bank may be used with real candidates."""
+        return self.is_approved and self.bank_is_approved
 
 
 class PracticalTask(models.Model):

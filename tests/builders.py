@@ -29,8 +29,36 @@ def accepted_application(*, candidate, qualification, staff, ip: str = "192.0.2.
     )
 
 
+def approve_tools(spec, *, number: str = "№ 41", date=None):
+    """Record the Council's approval of a qualification's assessment tools and question bank (the seeded
+    catalogue ships example specifications, which real sessions may not use)."""
+    date = date or timezone.localdate() - timedelta(days=30)
+    spec.is_example = False
+    spec.approval_number, spec.approval_date = number, date
+    spec.bank_approval_number, spec.bank_approval_date = number, date
+    spec.save()
+    return spec
+
+
+def admit(enrolment, *, staff):
+    """Mark a candidate present on the identity document of their application (Decree 1204 p.10)."""
+    identity = enrolment.application.identity
+    exam_services.mark_presence(
+        enrolment=enrolment,
+        by=staff,
+        present=True,
+        id_document_type=identity.id_doc_type,
+        id_document_tail=identity.id_doc_number[-4:],
+    )
+
+
 def session_in_progress(*, qualification, staff, chair, experts, applications, started_ago=timedelta(minutes=10)):
-    """A session started ``started_ago``, with ``applications`` enrolled and present; returns (session, enrolments)."""
+    """A session started ``started_ago``, with ``applications`` enrolled and present; returns (session, enrolments).
+
+    The qualification's assessment tools are approved first, as a real session needs.
+    """
+    if not qualification.exam_spec.tools_approved:
+        approve_tools(qualification.exam_spec)
     now = timezone.now()
     session = exam_services.session_create(
         by=staff,
@@ -46,7 +74,7 @@ def session_in_progress(*, qualification, staff, chair, experts, applications, s
     enrolments = exam_services.enrol(session=session, applications=applications, by=staff)
     exam_services.session_open(session=session, by=staff)
     for enrolment in enrolments:
-        exam_services.mark_presence(enrolment=enrolment, by=staff, present=True)
+        admit(enrolment, staff=staff)
     exam_services.session_start(session=session, by=staff)
     for enrolment in enrolments:
         enrolment.refresh_from_db()

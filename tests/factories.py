@@ -38,7 +38,8 @@ class ProfessionalStandardFactory(factory.django.DjangoModelFactory):
         model = ProfessionalStandard
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"40.{100 + n:03d}")
+    # 900 codes per first part (40.100-40.999, then 41.100 ...): a long run of the suite never leaves the format.
+    code = factory.Sequence(lambda n: f"{40 + n // 900}.{100 + n % 900:03d}")
     name = factory.Sequence(lambda n: f"Тестовый стандарт {n}")
 
 
@@ -72,6 +73,11 @@ class ExamSpecificationFactory(factory.django.DjangoModelFactory):
     theory_question_count = 20
     theory_time_limit_minutes = 45
     theory_pass_percent = 70
+    # Approved assessment tools by default: sessions for real candidates need them (Order 601n).
+    approval_number = "№ 41"
+    approval_date = datetime.date(2025, 12, 1)
+    bank_approval_number = "№ 41"
+    bank_approval_date = datetime.date(2025, 12, 1)
 
 
 class PracticalTaskFactory(factory.django.DjangoModelFactory):

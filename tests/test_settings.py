@@ -36,10 +36,11 @@ PRODUCTION_ENV = {
     "SECRET_KEY": STRONG_KEY,
     "ALLOWED_HOSTS": "qac.example.ru",
     "DATABASE_URL": "postgres://qac@127.0.0.1:5432/qac",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
 def test_production_refuses_to_start_without_a_required_variable(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = run_python("import django; django.setup()", **env)
@@ -63,6 +64,13 @@ def test_production_refuses_insecure_values(override, named):
     assert result.returncode != 0
     assert named in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_production_uses_the_shared_redis_cache_so_limits_hold_across_workers():
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
+    result = run_python(code, **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
 
 
 def test_production_check_deploy_is_clean():

@@ -1,6 +1,9 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .roles import ROLE_LABELS, Role
 
 
 class UserManager(BaseUserManager):
@@ -64,3 +67,65 @@ class User(AbstractUser):
         """Surname and initials, as Russian documents write a name: «Иванов И. И.»."""
         initials = " ".join(f"{p[0]}." for p in (self.first_name, self.patronymic) if p)
         return f"{self.last_name} {initials}".strip() or self.email
+
+
+class RoleChange(models.Model):
+    """One role given or taken away: who, which role, by whom, when and through which door.
+
+    Written only by ``services.role_grant`` / ``services.role_revoke``. Rows are
+    never edited or deleted, and they keep both people (PROTECT), so an account
+    whose rights were ever changed cannot be deleted to hide that.
+    """
+
+    class Action(models.TextChoices):
+        GRANTED = "granted", _("role granted")
+        REVOKED = "revoked", _("role withdrawn")
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("administration site")
+        COMMAND = "command", _("command line")
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_changes", verbose_name=_("user"))
+    # The value of a ``roles.Role``; a plain string so the table can outlive a renamed role.
+    role = models.CharField(_("role"), max_length=32)
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    # Empty when an operator ran a command: the server account, not a user of the site.
+    by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    source = models.CharField(_("where"), max_length=8, choices=Source.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("role change")
+        verbose_name_plural = _("role changes")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_action_display()} {self.role_label}"
+
+    @property
+    def role_label(self) -> str:
+        try:
+            return str(ROLE_LABELS[Role(self.role)])
+        except ValueError:
+            return self.role
+
+
+class TwoFactorReset(models.Model):
+    """The head removed a user's two-factor devices (a lost phone): who, whose, when."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="two_factor_resets", verbose_name=_("user"))
+    by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="two_factor_resets_made", verbose_name=_("reset by")
+    )
+    at = models.DateTimeField(_("reset at"), auto_now_add=True)
+    devices = models.PositiveSmallIntegerField(_("devices removed"), default=0)
+
+    class Meta:
+        verbose_name = _("two-factor reset")
+        verbose_name_plural = _("two-factor resets")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.at:%Y-%m-%d %H:%M})"

@@ -88,11 +88,21 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *_RECORDS_READ,
         # The head answers for personal data (152-FZ) and audits who saw it.
         "candidates.view_personaldataaccess",
+        # Accounts only, never the head role or superuser status (accounts/services.py);
+        # an account that records refer to is deactivated, not deleted.
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
+        "accounts.delete_user",
+        "accounts.view_rolechange",
+        # Sign-in lockouts (django-axes): the head reads them and unlocks an
+        # account by deleting its access attempts in the admin.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
     ],
-    Role.STAFF: [*_CATALOGUE_EDIT, *_APPLICATIONS_READ, *_RECORDS_READ, "accounts.view_user"],
+    # Staff do not see the user accounts: managing them is the head's alone.
+    Role.STAFF: [*_CATALOGUE_EDIT, *_APPLICATIONS_READ, *_RECORDS_READ],
     Role.EXPERT: [],
     Role.CANDIDATE: [],
 }
@@ -155,6 +165,12 @@ def is_qac_staff(user) -> bool:
 
 
 def assign_role(user, role: Role) -> None:
+    """Add the role's group, without a record.
+
+    For accounts coming into being with their role: a candidate signing up,
+    demo bulk data, test factories. A change of an existing person's role
+    goes through ``qac.accounts.services.role_grant``, which records it.
+    """
     group, _created = Group.objects.get_or_create(name=role.value)
     user.groups.add(group)
     user.__dict__.pop("_qac_roles", None)

@@ -237,6 +237,15 @@ class DuplicateRequest(models.Model):
         IssuedDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="made_for_request"
     )
     refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+    # Made on an approved change of the holder's name in their profile (candidates' change request).
+    change_request = models.ForeignKey(
+        "candidates.IdentityChangeRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("identity change request"),
+    )
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1, editable=False)

@@ -13,6 +13,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from candidates.models import CallTask
+from candidates.services import call_task_add
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.council.models import CouncilVerdict, Verdict
 from qac.exams.models import Decision, Enrolment, ExamResult, ExamSession, SessionStatus
@@ -88,8 +90,13 @@ def document_issue(*, verdict: CouncilVerdict, by=None) -> IssuedDocument | None
         with transaction.atomic():
             # The result row lock makes concurrent issuers for one result queue up here.
             locked = (
-                ExamResult.objects.select_for_update()
-                .select_related("enrolment__session__qualification", "enrolment__application__candidate")
+                # Lock the result row only: the identity is on the nullable side of an outer join.
+                ExamResult.objects.select_for_update(of=("self",))
+                .select_related(
+                    "enrolment__session__qualification",
+                    "enrolment__application__candidate",
+                    "enrolment__application__identity",
+                )
                 .get(pk=verdict.result_id)
             )
             existing = IssuedDocument.objects.filter(result=locked, kind=kind, variant=Variant.ORIGINAL).first()
@@ -103,7 +110,10 @@ def document_issue(*, verdict: CouncilVerdict, by=None) -> IssuedDocument | None
             session = locked.enrolment.session
             if session.status != SessionStatus.RESULTS_APPROVED:
                 raise DocumentError(_("Documents are issued only for approved results."))
-            holder = locked.enrolment.application.candidate
+            application = locked.enrolment.application
+            holder = application.candidate
+            # The name as the application was submitted with it (725n App. 3 p.6), not the live profile.
+            named = application.applicant
             exam_date = _exam_date(locked)
             document = IssuedDocument(
                 kind=kind,
@@ -111,9 +121,9 @@ def document_issue(*, verdict: CouncilVerdict, by=None) -> IssuedDocument | None
                 verdict=verdict,
                 qualification=session.qualification,
                 holder=holder,
-                holder_last_name=holder.last_name,
-                holder_first_name=holder.first_name,
-                holder_patronymic=holder.patronymic,
+                holder_last_name=named.last_name,
+                holder_first_name=named.first_name,
+                holder_patronymic=named.patronymic,
                 exam_date=exam_date,
                 issue_due_on=exam_date + datetime.timedelta(days=settings.QAC_DOCUMENTS_ISSUE_DAYS),
                 number_source=NumberSource.AWAITING,
@@ -408,6 +418,7 @@ def duplicate_request_receive(
     new_first_name: str = "",
     new_patronymic: str = "",
     supporting_file=None,
+    change_request=None,
 ) -> DuplicateRequest:
     """Register the holder's application for a duplicate; the 15-day deadline starts from its receipt."""
     if not is_qac_staff(by):
@@ -445,6 +456,7 @@ def duplicate_request_receive(
             new_first_name=new_first_name,
             new_patronymic=(new_patronymic or "").strip(),
             received_by=by,
+            change_request=change_request,
         )
         if supporting_file:
             request.supporting_name = getattr(supporting_file, "name", "")[:255]
@@ -572,6 +584,11 @@ def document_deliver(
             for old in replaced:
                 DocumentEvent.objects.create(document=old, by=by, action="withdrawn", data={"duplicate": locked.pk})
             replaced.update(is_current=False, withdrawn_on=delivered_on)
+        call_task_add(
+            application=locked.result.enrolment.application,
+            event=CallTask.Event.DOCUMENT,
+            detail=f"{locked.get_delivery_method_display()}, {delivered_on:%d.%m.%Y}",
+        )
         pk = locked.pk
         transaction.on_commit(lambda: _notify_soon(pk))
     return locked
@@ -732,3 +749,65 @@ def verification_lookup(*, number: str, issue_date: datetime.date) -> dict:
 
 def enrolment_has_documents(enrolment: Enrolment) -> bool:
     return IssuedDocument.objects.filter(result__enrolment=enrolment).exists()
+
+
+# --- A change of name approved in the holder's profile (candidates' change request) ----------------
+
+
+def duplicates_for_change_request(*, change_request_id: int) -> list[DuplicateRequest]:
+    """Start the duplicate procedure for each issued certificate of an approved change of name.
+
+    The holder told the center of the change with the supporting document (the change
+    request); its approval by the staff registers the application for a duplicate on the
+    grounds of a change of name (725n App. 3 p.23), received on the day of approval, by the
+    staff member who approved. Idempotent: a certificate that already has an application
+    from this change request is skipped. A certificate not issued yet (awaiting its register
+    number or its printed form) cannot have a duplicate; it is left for the staff, whose
+    change request page lists it.
+    """
+    from django.core.files import File
+
+    from candidates.models import CERTIFICATE_STATUSES, ChangeRequestStatus, IdentityChangeRequest
+
+    change = IdentityChangeRequest.objects.select_related("decided_by").filter(pk=change_request_id).first()
+    if change is None or change.status != ChangeRequestStatus.APPROVED or not change.changes_name:
+        return []
+    certificates = IssuedDocument.objects.filter(
+        kind=Kind.CERTIFICATE,
+        is_current=True,
+        revoked_on__isnull=True,
+        number_source__in=[NumberSource.REGISTER, NumberSource.LOCAL],
+        render_status=RenderStatus.RENDERED,
+        result__enrolment__application__in=change.applications.filter(status__in=CERTIFICATE_STATUSES),
+    ).order_by("pk")
+    made = []
+    for certificate in certificates:
+        if DuplicateRequest.objects.filter(original=certificate, change_request=change).exists():
+            continue
+        if DuplicateRequest.objects.filter(original=certificate, status=DuplicateStatus.RECEIVED).exists():
+            continue  # one is being handled: the staff fold the change into it
+        with change.supporting_file.open("rb") as handle:
+            try:
+                duplicate = duplicate_request_receive(
+                    original=certificate,
+                    by=change.decided_by,
+                    grounds=DuplicateGrounds.NAME_CHANGE,
+                    received_on=timezone.localdate(change.decided_at),
+                    statement=_("Change of name approved on the holder's change request no. %(pk)s.")
+                    % {"pk": change.pk},
+                    new_last_name=change.after.get("last_name", ""),
+                    new_first_name=change.after.get("first_name", ""),
+                    new_patronymic=change.after.get("patronymic", ""),
+                    supporting_file=File(handle, name=change.supporting_name),
+                    change_request=change,
+                )
+            except DocumentError:
+                # Raced with a revocation or another application: the rules of the duplicate decide, not us.
+                continue
+        made.append(duplicate)
+    return made
+
+
+def holder_merge(*, kept_id: int, duplicate_id: int) -> dict:
+    """Two accounts of one person became one: their issued documents follow the kept account."""
+    return {"issued_documents": IssuedDocument.objects.filter(holder_id=duplicate_id).update(holder_id=kept_id)}

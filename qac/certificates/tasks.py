@@ -122,3 +122,9 @@ def notify_holder_task(document_id: int) -> str:
         services.holder_notice_release(document=document)
         raise
     return "sent"
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=10, max_retries=5)
+def duplicates_for_change_request_task(change_request_id: int) -> int:
+    """Applications for duplicates on an approved change of name; safe twice (the service skips what it made)."""
+    return len(services.duplicates_for_change_request(change_request_id=change_request_id))

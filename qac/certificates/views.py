@@ -15,7 +15,7 @@ from qac.forms_util import form_errors_text
 
 from . import selectors, services
 from .forms import DeliveryForm, DuplicateRequestForm, ExtendForm, ReasonForm, RevokeForm, VerifyForm
-from .models import RenderStatus
+from .models import DeliveryMethod, RenderStatus
 from .verification import rate_limited, read_token
 
 # --- Public verification -------------------------------------------------------------------------
@@ -106,6 +106,8 @@ def document_list(request):
 def document_detail(request, pk: int):
     document = selectors.document_get_for_user(user=request.user, pk=pk)
     today = timezone.localdate()
+    # The application asked for the documents by post (Decree 1204 p.17): registered mail by default.
+    postal_address = document.result.enrolment.application.postal_address
     return render(
         request,
         "certificates/staff/detail.html",
@@ -117,8 +119,13 @@ def document_detail(request, pk: int):
             "actions": selectors.allowed_document_actions(document, request.user),
             "revoke_form": RevokeForm(initial={"revoked_on": today}),
             "delivery_form": DeliveryForm(
-                initial={"delivered_on": today, "method": "handed", "recipient": document.holder_full_name}
+                initial={
+                    "delivered_on": today,
+                    "method": DeliveryMethod.POST if postal_address else DeliveryMethod.HANDED,
+                    "recipient": document.holder_full_name,
+                }
             ),
+            "postal_address": postal_address,
             "duplicate_form": DuplicateRequestForm(initial={"received_on": today}),
             "extend_form": ExtendForm(),
             "reason_form": ReasonForm(),

@@ -155,7 +155,7 @@ class CandidateMaterials:
 
     @property
     def user(self):
-        return self.enrolment.application.candidate
+        return _named(self.enrolment.application)
 
     @property
     def result(self):
@@ -175,6 +175,11 @@ class Member:
     candidate: CandidateMaterials | None = None
 
 
+def _named(application):
+    """The applicant as the application was submitted (its identity), else the account."""
+    return application.applicant
+
+
 def _load(session_id: int):
     """The session with everything the package shows, in a fixed number of queries."""
     session = (
@@ -184,7 +189,9 @@ def _load(session_id: int):
     )
     enrolments = list(
         Enrolment.objects.filter(session=session, status=EnrolmentStatus.ENROLLED, result__isnull=False)
-        .select_related("application__candidate", "application__qualification", "result", "theory_attempt")
+        .select_related(
+            "application__candidate", "application__identity", "application__qualification", "result", "theory_attempt"
+        )
         .prefetch_related(
             Prefetch(
                 "application__documents",
@@ -196,7 +203,7 @@ def _load(session_id: int):
         )
     )
     # The order of the protocol: by the candidate's full name.
-    enrolments.sort(key=lambda e: (e.application.candidate.get_full_name(), e.pk))
+    enrolments.sort(key=lambda e: (_named(e.application).get_full_name(), e.pk))
     profiles = {
         p.user_id: p
         for p in CandidateProfile.objects.filter(user_id__in=[e.application.candidate_id for e in enrolments])
@@ -293,7 +300,7 @@ def _plan(session, enrolments, profiles) -> tuple[list[Member], list[CandidateMa
     ]
     candidates = []
     for position, enrolment in enumerate(enrolments, start=1):
-        user = enrolment.application.candidate
+        user = _named(enrolment.application)
         documents = [
             (document_member_name(n, d), d) for n, d in enumerate(enrolment.application.documents.all(), start=1)
         ]
@@ -301,7 +308,8 @@ def _plan(session, enrolments, profiles) -> tuple[list[Member], list[CandidateMa
         materials = CandidateMaterials(
             position=position,
             enrolment=enrolment,
-            profile=profiles.get(user.pk),
+            profile=getattr(enrolment.application, "identity", None)
+            or profiles.get(enrolment.application.candidate_id),
             documents=documents,
             folder=candidate_folder(position, user),
             sat_exam=sat_exam,

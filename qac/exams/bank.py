@@ -23,8 +23,9 @@ reader sees, and an option may hold any text (a line break included).
 CSV is UTF-8 (a BOM is accepted and written, so Excel recognises the
 encoding), ``;``-separated on export as a Russian-locale spreadsheet
 expects; import accepts ``;`` or ``,``. A text cell that a spreadsheet
-would run as a formula (beginning with ``=``, ``+``, ``-`` or ``@``) is
-written with a leading apostrophe, which import removes again.
+would run as a formula (beginning with ``=``, ``+``, ``-`` or ``@``, also
+after spaces) is written with a leading apostrophe, which import removes
+again; in XLSX it is a text cell with Excel's quote prefix (``qac/exports.py``).
 
 Import reads and checks the whole file before it writes anything. If any
 row is wrong, nothing is saved and the report names every error with its
@@ -57,6 +58,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qac.exports import spreadsheet_safe_row, spreadsheet_unquote, xlsx_set_cell
 from standards.models import ExamSpecification, Qualification
 
 from .models import Answer, Choice, Question, QuestionKind, TheoryAttempt
@@ -95,7 +97,6 @@ _NO = {"no", "n", "нет", "н", "false", "0", "-"}
 # PostgreSQL refuses NUL, XLSX cannot hold the others, and none belongs in a question.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SHOWN_MAX = 40  # how much of a wrong value an error message repeats
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- The import report -----------------------------------------------------------------------
@@ -180,19 +181,6 @@ def _correct_numbers(choices: list[Choice]) -> list[int]:
     return [n for n, c in enumerate(choices, start=1) if c.is_correct]
 
 
-def _csv_escape(text: str) -> str:
-    """Keep a spreadsheet from running the cell as a formula; ``_csv_unescape`` undoes it exactly."""
-    if text.startswith(_FORMULA_TRIGGERS) or (text.startswith("'") and text[1:2] in (*_FORMULA_TRIGGERS, "'")):
-        return "'" + text
-    return text
-
-
-def _csv_unescape(text: str) -> str:
-    if text.startswith("'") and text[1:2] in (*_FORMULA_TRIGGERS, "'"):
-        return text[1:]
-    return text
-
-
 def bank_export(*, qualification: Qualification, fmt: str) -> tuple[bytes, str, str]:
     """The qualification's whole bank (active and retired questions) as (content, content type, file name)."""
     if fmt not in FORMATS:
@@ -241,7 +229,7 @@ def bank_export(*, qualification: Qualification, fmt: str) -> tuple[bytes, str, 
         writer = csv.writer(out, delimiter=";")
         writer.writerow(header)
         for values in table:
-            writer.writerow([_csv_escape(v) if i in text_columns else v for i, v in enumerate(values)])
+            writer.writerow(spreadsheet_safe_row(values))
         return out.getvalue().encode("utf-8-sig"), CONTENT_TYPES[fmt], filename
     return _xlsx_bytes(qualification, header, table, text_columns), CONTENT_TYPES[fmt], filename
 
@@ -265,7 +253,7 @@ def _xlsx_bytes(qualification, header, table, text_columns) -> bytes:
                 # Import refuses control characters, so only text typed elsewhere (the admin) can hold
                 # them; XLSX cannot store them at all.
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = ws.cell(row=r, column=c, value=value)
+            cell = xlsx_set_cell(ws, row=r, column=c, value=value)
             if c - 1 in text_columns:
                 cell.data_type = "s"  # never a formula, whatever the text begins with
                 cell.alignment = wrap
@@ -355,7 +343,7 @@ def _read_table(records: list[list[Any]], *, unescape: bool) -> tuple[list[_RawR
         if i is None or i >= len(record):
             return None
         value = record[i]
-        return _csv_unescape(value) if unescape and isinstance(value, str) else value
+        return spreadsheet_unquote(value) if unescape and isinstance(value, str) else value
 
     rows: list[_RawRow] = []
     for number, record in enumerate(records[1:], start=2):

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from candidates.models import IdDocumentType
 from qac.accounts.roles import Role
 from qac.forms_util import NoFormTag
 from standards.models import Qualification
@@ -82,9 +83,18 @@ class SessionForm(_WhenWhereForm):
         self.fields["qualification"].queryset = Qualification.objects.filter(
             is_active=True, exam_spec__isnull=False
         ).order_by("code")
-        self.fields["qualification"].label_from_instance = lambda q: f"{q.code} {q.display_name}"
+        self.fields["qualification"].queryset = self.fields["qualification"].queryset.select_related("exam_spec")
+        self.fields["qualification"].label_from_instance = _qualification_label
         self.fields["chair"].queryset = _experts()
         self.fields["experts"].queryset = _experts()
+
+
+def _qualification_label(q) -> str:
+    # Staff see at once which qualifications cannot be planned yet (session_create refuses them with the reason).
+    label = f"{q.code} {q.display_name}"
+    if not q.exam_spec.tools_approved:
+        label += " — " + str(_("assessment tools not approved"))
+    return label
 
 
 class RescheduleForm(_WhenWhereForm):
@@ -109,6 +119,25 @@ class EnrolForm(forms.Form):
 class PaperScoreForm(NoFormTag, forms.Form):
     percent = forms.IntegerField(label=_("Theory score, %"), min_value=0, max_value=100)
     reason = forms.CharField(label=_("Why on paper"), max_length=2000)
+
+
+class PresenceForm(NoFormTag, forms.Form):
+    """Admission on an identity document (Decree 1204 p.10): which document was shown, and the end of its number."""
+
+    id_document_type = forms.ChoiceField(label=_("Identity document checked"), choices=IdDocumentType.choices)
+    id_document_tail = forms.RegexField(
+        label=_("Last 4 characters of its number"),
+        regex=r"^\s*[0-9A-Za-zА-Яа-яЁё]{4}\s*$",
+        max_length=8,
+        error_messages={"invalid": _("Enter the last 4 characters (letters or digits) of the document's number.")},
+    )
+
+
+class ExtraTimeForm(NoFormTag, forms.Form):
+    """Extra time on the theory test, an accessibility adjustment."""
+
+    percent = forms.IntegerField(label=_("Extra time, percent of the time limit"), min_value=1, max_value=100)
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
 
 
 class SpecialDecisionForm(NoFormTag, forms.Form):
@@ -157,3 +186,61 @@ class ScoringForm(forms.Form):
 
     def comments(self) -> dict[int, str]:
         return {pk: self.cleaned_data.get(f"note{pk}", "") for pk in self.criteria}
+
+
+# --- Agreeing the exam date ---------------------------------------------------------------------
+
+
+class SessionChoices(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        local = timezone.localtime(obj.starts_at)
+        free = obj.capacity - obj.enrolled
+        return _("%(when)s, %(place)s — %(free)s of %(capacity)s places free") % {
+            "when": f"{local:%d.%m.%Y %H:%M}",
+            "place": ", ".join(p for p in (obj.venue_address, obj.venue_room) if p),
+            "free": free,
+            "capacity": obj.capacity,
+        }
+
+
+class DateOfferForm(NoFormTag, forms.Form):
+    """Staff offer sessions of the application's qualification that are still open to booking."""
+
+    sessions = SessionChoices(label=_("Sessions to offer"), queryset=None)
+    message = forms.CharField(
+        label=_("Message to the candidate (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sessions"].queryset = queryset
+        self.fields["sessions"].error_messages["required"] = _("Choose at least one session to offer.")
+
+
+class DateAnswerForm(forms.Form):
+    """An answer to an offer: confirm a session, or ask for another date; ``version`` is the offer the user saw.
+
+    Staff record the same answers given by phone (``confirm_phone``, ``decline_phone``) or withdraw the offer.
+    """
+
+    ACTIONS = ("confirm", "decline", "confirm_phone", "decline_phone", "withdraw")
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
+    version = forms.IntegerField(min_value=1)
+    session = forms.IntegerField(required=False, min_value=1)
+    text = forms.CharField(required=False, max_length=2000)
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action in ("confirm", "confirm_phone") and not cleaned.get("session"):
+            self.add_error("session", _("Choose one of the sessions offered."))
+        if action in ("decline", "decline_phone") and not (cleaned.get("text") or "").strip():
+            self.add_error("text", _("Say which dates would suit you (or why these do not)."))
+        if action == "confirm_phone" and not (cleaned.get("text") or "").strip():
+            self.add_error("text", _("Note what the candidate said on the phone."))
+        return cleaned

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from candidates.models import Application
+from candidates.models import Application, IdDocumentType
 from standards.models import PracticalCriterion, Qualification
 
 
@@ -94,6 +94,27 @@ class Enrolment(models.Model):
     present = models.BooleanField(_("present"), null=True, blank=True)
     enrolled_at = models.DateTimeField(auto_now_add=True)
     enrolled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Admission on an identity document (Decree 1204 p.10). The document's full details are already in the
+    # application's frozen identity; the check records only which kind of document was shown and the last
+    # characters of its number, enough to tell later which document it was without copying it again (152-FZ).
+    id_document_type = models.CharField(
+        _("identity document checked"), max_length=32, choices=IdDocumentType.choices, blank=True
+    )
+    id_document_tail = models.CharField(_("last characters of its number"), max_length=4, blank=True)
+    id_checked_at = models.DateTimeField(_("identity checked"), null=True, blank=True)
+    id_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # An accessibility adjustment of the theory test's time limit. The reason may speak of health, a special
+    # category of personal data: staff pages show it, the protocol only the percentage.
+    extra_time_percent = models.PositiveSmallIntegerField(
+        _("extra time on the theory test, %"), default=0, validators=[MaxValueValidator(100)]
+    )
+    extra_time_reason = models.TextField(_("reason for the extra time"), blank=True)
+    extra_time_at = models.DateTimeField(null=True, blank=True)
+    extra_time_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("enrolment")
@@ -102,11 +123,17 @@ class Enrolment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["application"], condition=Q(status="enrolled"), name="one_live_enrolment_per_application"
-            )
+            ),
+            models.CheckConstraint(condition=Q(extra_time_percent__lte=100), name="enrolment_extra_time_at_most_100"),
         ]
 
     def __str__(self) -> str:
         return f"{self.application} @ {self.session_id}"
+
+    @property
+    def admitted(self) -> bool:
+        """Marked present with the identity document checked: the theory test may open."""
+        return self.present is True and self.id_checked_at is not None
 
 
 # --- Question bank ------------------------------------------------------------------------
@@ -233,6 +260,8 @@ class ExamResult(models.Model):
     theory_passed = models.BooleanField(_("theory passed"), null=True)
     theory_on_paper = models.BooleanField(_("theory on paper"), default=False)
     theory_paper_reason = models.TextField(_("reason for the paper score"), blank=True)
+    # Set when the specification requires a passed theory stage and it was failed: no practical stage, decision failed.
+    practical_not_admitted = models.BooleanField(_("not admitted to the practical stage"), default=False)
     practical_percent = models.PositiveSmallIntegerField(_("practice, %"), null=True, blank=True)
     practical_passed = models.BooleanField(_("practice passed"), null=True)
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
@@ -282,3 +311,81 @@ class SessionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.from_status or '-'} -> {self.to_status or '-'}"
+
+
+# --- Agreeing the exam date (Decree 1204 p.8-9) ------------------------------------------------
+
+
+class DateOfferStatus(models.TextChoices):
+    OFFERED = "offered", _("Waiting for the candidate's answer")
+    CONFIRMED = "confirmed", _("Date confirmed")
+    DECLINED = "declined", _("Another date asked for")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the center")
+    EXPIRED = "expired", _("Expired")
+
+
+class DateOffer(models.Model):
+    """Exam sessions offered to an accepted candidate; they confirm one or ask for another date.
+
+    Moves only through ``qac/exams/offers.py``; every move writes a ``DateOfferEvent``.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="date_offers", verbose_name=_("application")
+    )
+    sessions = models.ManyToManyField(ExamSession, related_name="date_offers", verbose_name=_("sessions offered"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=DateOfferStatus.choices, default=DateOfferStatus.OFFERED
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    message = models.TextField(_("message to the candidate"), blank=True)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField(_("offered"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    session = models.ForeignKey(
+        ExamSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("session confirmed"),
+    )
+    notified_at = models.DateTimeField(_("candidate notified"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("offer of exam dates")
+        verbose_name_plural = _("offers of exam dates")
+        ordering = ["-made_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(status="offered"), name="one_open_date_offer_per_application"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.status}"
+
+
+class DateOfferEvent(models.Model):
+    """One row per move of an offer: who, when, how (the site, a phone call, the system), from, to, and the note."""
+
+    class Via(models.TextChoices):
+        SITE = "site", _("on the site")
+        PHONE = "phone", _("by phone")
+        SYSTEM = "system", _("automatically")
+
+    offer = models.ForeignKey(DateOffer, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, choices=DateOfferStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=DateOfferStatus.choices)
+    # None: the system (an offer that expired).
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    via = models.CharField(max_length=8, choices=Via.choices, default=Via.SITE)
+    session = models.ForeignKey(ExamSession, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id}: {self.from_status or '-'} -> {self.to_status}"

@@ -8,18 +8,21 @@ app's services, never directly.
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import random
+import re
 import secrets
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates import services as candidate_services
-from candidates.models import Application, ApplicationStatus
+from candidates.models import Application, ApplicationStatus, CallTask, IdDocumentType
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from standards.models import ExamSpecification, PracticalCriterion
 
@@ -99,15 +102,63 @@ def _event(session, by, *, from_status="", to_status="", note=""):
     SessionEvent.objects.create(session=session, by=by, from_status=from_status, to_status=to_status, note=note)
 
 
+def check_tools_approved(spec: ExamSpecification) -> None:
+    """Refuse assessment tools the Council has not approved (Decree 1204 p.11, Order 601n p.13)."""
+    code = spec.qualification.code
+    if spec.is_example:
+        raise ExamError(
+            _(
+                "The exam specification of %(code)s is example data shipped with the system: record the Council's "
+                "approved assessment tools (decision number and date) before planning a session for real candidates."
+            )
+            % {"code": code}
+        )
+    if not spec.is_approved:
+        raise ExamError(
+            _(
+                "The Council's approval of the assessment tools of %(code)s is not recorded: enter the decision "
+                "number and date in the exam specification before planning a session."
+            )
+            % {"code": code}
+        )
+    if not spec.bank_is_approved:
+        raise ExamError(
+            _(
+                "The Council's approval of the question bank of %(code)s is not recorded: enter the decision "
+                "number and date in the exam specification before planning a session."
+            )
+            % {"code": code}
+        )
+
+
 def session_create(
-    *, by, qualification, starts_at, ends_at, venue_address, venue_room, capacity, chair, experts
+    *,
+    by,
+    qualification,
+    starts_at,
+    ends_at,
+    venue_address,
+    venue_room,
+    capacity,
+    chair,
+    experts,
+    allow_example: bool = False,
 ) -> ExamSession:
+    """Plan a session with its commission.
+
+    Real candidates sit only assessment tools the Council approved. ``allow_example`` lifts that
+    rule for the demo data alone (``qac/demo.py``), whose specifications are the shipped examples;
+    no page, form or task passes it.
+    """
     if not is_qac_staff(by):
         raise ExamError(_("Only the center's staff plan exam sessions."))
     if ends_at <= starts_at:
         raise ExamError(_("The session must end after it starts."))
-    if not ExamSpecification.objects.filter(qualification=qualification).exists():
+    spec = ExamSpecification.objects.filter(qualification=qualification).select_related("qualification").first()
+    if spec is None:
         raise ExamError(_("The qualification has no exam specification yet: add it before planning a session."))
+    if not allow_example:
+        check_tools_approved(spec)
     with transaction.atomic():
         members = _check_commission(chair=chair, experts=experts, starts_at=starts_at, ends_at=ends_at)
         session = ExamSession.objects.create(
@@ -212,6 +263,12 @@ def session_reschedule(*, session, by, starts_at, ends_at, venue_address, venue_
         locked.version += 1
         locked.save()
         _event(locked, by, note=reason)
+        for enrolment in _live_enrolments(locked).select_related("application"):
+            candidate_services.call_task_add(
+                application=enrolment.application,
+                event=CallTask.Event.EXAM,
+                detail=f"{_session_label(locked)}. {reason}",
+            )
         transaction.on_commit(lambda: _notify_session(locked.pk, "moved", reason))
     session.refresh_from_db()
     return session
@@ -258,6 +315,11 @@ def enrol(*, session: ExamSession, applications: list[Application], by) -> list[
     """Enrol accepted applications in a session, all or none, within its capacity."""
     if not is_qac_staff(by):
         raise ExamError(_("Only the center's staff enrol candidates."))
+    return _enrol(session=session, applications=applications, by=by)
+
+
+def _enrol(*, session: ExamSession, applications: list[Application], by) -> list[Enrolment]:
+    """``enrol`` without the staff check: also the door for a candidate confirming an offered date (offers.py)."""
     if not applications:
         raise ExamError(_("Choose at least one application."))
     with transaction.atomic():
@@ -347,18 +409,122 @@ def _notify_enrolment(enrolment_id, reason):
     notify_unenrolled_task.delay(enrolment_id, reason)
 
 
-def mark_presence(*, enrolment: Enrolment, by, present: bool):
+# The last characters of the document's number: enough to tell which document was shown, not a copy of it.
+ID_TAIL_LENGTH = 4
+ID_TAIL_RE = re.compile(rf"^[0-9A-Za-zА-Яа-яЁё]{{{ID_TAIL_LENGTH}}}$")
+
+
+def mark_presence(*, enrolment: Enrolment, by, present: bool, id_document_type: str = "", id_document_tail: str = ""):
+    """Mark a candidate present or absent. Present means admitted on an identity document (Decree 1204 p.10):
+    the kind of document checked and the last characters of its number are recorded with who checked and when.
+    """
     if not is_qac_staff(by):
         raise ExamError(_("Only the center's staff mark presence."))
     status = ExamSession.objects.filter(pk=enrolment.session_id).values_list("status", flat=True).get()
     if status not in (SS.OPEN, SS.IN_PROGRESS):
         raise ExamError(_("Presence is marked when the session is open or in progress."))
+    tail = (id_document_tail or "").strip().upper()
+    if present and (id_document_type not in IdDocumentType.values or not ID_TAIL_RE.match(tail)):
+        raise ExamError(
+            _(
+                "A candidate is admitted on an identity document: choose the document checked and enter the last "
+                "%(n)s characters of its number."
+            )
+            % {"n": ID_TAIL_LENGTH}
+        )
     with transaction.atomic():
-        Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ENROLLED).update(present=present)
+        live = Enrolment.objects.filter(pk=enrolment.pk, status=EnrolmentStatus.ENROLLED)
         if present:
+            now = timezone.now()
+            updated = live.update(
+                present=True,
+                id_document_type=id_document_type,
+                id_document_tail=tail,
+                id_checked_at=now,
+                id_checked_by=by,
+            )
             # Undo a mistaken "absent": the decision follows the stages again.
             ExamResult.objects.filter(enrolment=enrolment, decision=Decision.ABSENT).update(decision="")
+            if updated:
+                _event(
+                    enrolment.session,
+                    by,
+                    note=_("Admitted on %(document)s …%(tail)s: %(name)s")
+                    % {
+                        "document": IdDocumentType(id_document_type).label,
+                        "tail": tail,
+                        "name": enrolment.application.candidate.get_full_name(),
+                    },
+                )
+            enrolment.id_document_type, enrolment.id_document_tail = id_document_type, tail
+            enrolment.id_checked_at, enrolment.id_checked_by = now, by
+        else:
+            live.update(present=False)
     enrolment.present = present
+
+
+def enrolment_grant_extra_time(*, enrolment: Enrolment, by, percent: int, reason: str) -> Enrolment:
+    """Extend one candidate's theory time limit by ``percent`` (1 to 100), an accessibility adjustment.
+
+    Recorded with who and when; a test already running gets the later deadline at once.
+    """
+    if not is_qac_staff(by):
+        raise ExamError(_("Only the center's staff grant extra time."))
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 1 <= percent <= 100:
+        raise ExamError(_("Extra time is a percentage of the time limit from 1 to 100."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ExamError(_("Say why the extra time is granted."))
+    with transaction.atomic():
+        session = (
+            ExamSession.objects.select_for_update(of=("self",))
+            .select_related("qualification__exam_spec")
+            .get(pk=enrolment.session_id)
+        )
+        if session.status not in (SS.PLANNED, SS.OPEN, SS.IN_PROGRESS):
+            raise ExamError(_("Extra time is granted before or during the exam."))
+        locked = Enrolment.objects.select_related("application__candidate").get(pk=enrolment.pk)
+        if locked.status != EnrolmentStatus.ENROLLED:
+            raise ExamError(_("This candidate is not enrolled any more."))
+        attempt = TheoryAttempt.objects.select_for_update().filter(enrolment=locked).first()
+        now = timezone.now()
+        if attempt is not None:
+            if attempt.submitted_at is not None:
+                raise ExamError(_("The candidate's test is already submitted."))
+            deadline = attempt.started_at + theory_time_limit(session.qualification.exam_spec, percent)
+            if deadline <= now:
+                raise ExamError(_("With this extra time the test would already be over: grant more or leave it."))
+            attempt.deadline_at = deadline
+            attempt.save(update_fields=["deadline_at"])
+        Enrolment.objects.filter(pk=locked.pk).update(
+            extra_time_percent=percent, extra_time_reason=reason, extra_time_at=now, extra_time_by=by
+        )
+        # The reason stays on the enrolment (it may speak of health); the history says only how much.
+        _event(
+            session,
+            by,
+            note=_("Extra time on the theory test for %(name)s: %(p)s%%")
+            % {"name": locked.application.candidate.get_full_name(), "p": percent},
+        )
+    enrolment.refresh_from_db()
+    return enrolment
+
+
+def theory_time_limit(spec: ExamSpecification, extra_percent: int = 0) -> datetime.timedelta:
+    """The theory test's time limit with a candidate's extra time."""
+    return datetime.timedelta(seconds=spec.theory_time_limit_minutes * 60 * (100 + extra_percent) / 100)
+
+
+def theory_network_allowed(*, address: str) -> bool:
+    """Whether the test may be taken from this client address (``QAC_THEORY_NETWORKS``; empty means anywhere)."""
+    networks = settings.QAC_THEORY_NETWORKS
+    if not networks:
+        return True
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in networks)
 
 
 # --- Theory stage ---------------------------------------------------------------------------------
@@ -412,6 +578,14 @@ def theory_start(*, enrolment: Enrolment, by) -> TheoryAttempt:
             raise ExamError(_("The theory test opens when the staff start the session."))
         if enrolment.status != EnrolmentStatus.ENROLLED or enrolment.present is False:
             raise ExamError(_("You are not admitted to this session's test."))
+        if enrolment.present is not True or enrolment.id_checked_at is None:
+            # Decree 1204 p.10: admission on an identity document, checked at the venue.
+            raise ExamError(
+                _(
+                    "The test opens once the staff at the venue have checked your identity document "
+                    "and marked you present."
+                )
+            )
         if hasattr(enrolment, "result") and enrolment.result.theory_on_paper:
             raise ExamError(_("Your theory stage is recorded on paper."))
         spec = session.qualification.exam_spec
@@ -422,7 +596,7 @@ def theory_start(*, enrolment: Enrolment, by) -> TheoryAttempt:
             seed=seed,
             question_ids=draw_variant(spec=spec, seed=seed),
             started_at=now,
-            deadline_at=now + datetime.timedelta(minutes=spec.theory_time_limit_minutes),
+            deadline_at=now + theory_time_limit(spec, enrolment.extra_time_percent),
         )
 
 
@@ -557,6 +731,11 @@ def practical_save_scores(
             raise ExamError(_("Scores are recorded while the session runs or before its results are approved."))
         if enrolment.status != EnrolmentStatus.ENROLLED or enrolment.present is False:
             raise ExamError(_("This candidate is not sitting the exam."))
+        if _not_admitted_to_practical(session=session, enrolment=enrolment):
+            raise ExamError(
+                _("%(name)s did not pass the theory stage and is not admitted to the practical stage.")
+                % {"name": enrolment.application.candidate.get_full_name()}
+            )
         criteria = {
             c.pk: c for c in PracticalCriterion.objects.filter(task__spec__qualification_id=session.qualification_id)
         }
@@ -578,6 +757,16 @@ def practical_save_scores(
             )
         if session.status == SS.COMPLETED:
             result_compute(enrolment=enrolment)
+
+
+def _not_admitted_to_practical(*, session, enrolment) -> bool:
+    """The specification requires a passed theory stage, and this candidate's theory stage failed."""
+    requires = (
+        ExamSpecification.objects.filter(qualification_id=session.qualification_id)
+        .values_list("practical_requires_theory", flat=True)
+        .first()
+    )
+    return bool(requires) and ExamResult.objects.filter(enrolment_id=enrolment.pk, theory_passed=False).exists()
 
 
 def practical_evaluate(*, enrolment: Enrolment) -> dict:
@@ -656,6 +845,15 @@ def result_compute(*, enrolment: Enrolment) -> ExamResult:
         result.decision = Decision.ABSENT
         result.save()
         return result
+    if enrolment.session.qualification.exam_spec.practical_requires_theory and result.theory_passed is False:
+        # Not admitted to the practical stage: any scores given anyway do not count.
+        result.practical_not_admitted = True
+        result.practical_percent = result.practical_passed = None
+        result.failed_criteria = []
+        result.decision = Decision.FAILED
+        result.save()
+        return result
+    result.practical_not_admitted = False
     practical = practical_evaluate(enrolment=enrolment)
     result.practical_percent = practical["percent"]
     result.practical_passed = practical["passed"]

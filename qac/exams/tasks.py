@@ -139,3 +139,46 @@ def render_protocol_task(session_id: int) -> str:
     if old and old != session.protocol.name:
         session.protocol.storage.delete(old)
     return "rendered"
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, max_retries=8)
+def notify_date_offer_task(offer_id: int) -> str:
+    """Tell the candidate which exam dates are offered and where to answer (sent at most once per offer)."""
+    from django.core.mail import send_mail
+
+    from .models import DateOffer, DateOfferStatus
+    from .offers import offer_notice_release, offer_notified
+
+    offer = (
+        DateOffer.objects.select_related("application__candidate", "application__qualification")
+        .filter(pk=offer_id)
+        .first()
+    )
+    if offer is None or offer.status != DateOfferStatus.OFFERED:
+        return "nothing to offer"
+    if not offer_notified(offer_id=offer_id):
+        return "already sent"
+    application = offer.application
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            context = {
+                "offer": offer,
+                "application": application,
+                "sessions": [(s, _location(s)) for s in offer.sessions.order_by("starts_at")],
+                "url": _site(reverse("exams:my_date_offer", args=[application.pk])),
+            }
+            subject = render_to_string("exams/email/date_offer_subject.txt", context).strip()
+            body = render_to_string("exams/email/date_offer_body.txt", context)
+        send_mail(subject, body, None, [application.candidate.email])
+    except Exception:
+        offer_notice_release(offer_id=offer_id)
+        raise
+    return "sent"
+
+
+@shared_task(acks_late=True, expires=3000)
+def expire_date_offers_task() -> int:
+    """Expire offers of exam dates nothing can come of (their sessions started or were cancelled)."""
+    from .offers import date_offers_expire
+
+    return date_offers_expire()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from candidates.models import IdDocumentType
 from qac.accounts.decorators import candidate_required, expert_required, staff_required
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.files import private_file_response
@@ -18,7 +19,9 @@ from . import selectors, services
 from .forms import (
     CorrectionForm,
     EnrolForm,
+    ExtraTimeForm,
     PaperScoreForm,
+    PresenceForm,
     ReasonForm,
     RescheduleForm,
     ScoringForm,
@@ -30,6 +33,22 @@ from .models import Enrolment, ExamResult, SessionStatus
 
 def _error(request, exc):
     messages.error(request, str(exc))
+
+
+def _client(request) -> str:
+    # Behind the proxy, REMOTE_ADDR must be the client's (set by the proxy from the connection), as for verification.
+    return request.META.get("REMOTE_ADDR") or ""
+
+
+def _outside_venue(request) -> str:
+    """The refusal message when the theory test is asked for from outside ``QAC_THEORY_NETWORKS``; else empty."""
+    if services.theory_network_allowed(address=_client(request)):
+        return ""
+    return _("The theory test can be taken only from the exam venue's network. Ask the staff in the exam room.")
+
+
+def _refused(request, message: str):
+    return render(request, "exams/candidate/theory_refused.html", {"message": message}, status=403)
 
 
 # --- Staff: sessions ----------------------------------------------------------------------------
@@ -95,6 +114,7 @@ def _session_page(request, session, **extra):
         "paper_form": PaperScoreForm(),
         "special_form": SpecialDecisionForm(),
         "free": session.capacity - len(enrolled),
+        "id_document_types": IdDocumentType.choices,
         "S": SessionStatus,
     }
     return render(request, "exams/staff/session_detail.html", context, status=extra.get("status", 200))
@@ -183,8 +203,29 @@ def enrolment_action(request, pk: int):
     enrolment = _staff_enrolment(request, pk)
     action = request.POST.get("action")
     try:
-        if action in ("present", "absent_mark"):
-            services.mark_presence(enrolment=enrolment, by=request.user, present=action == "present")
+        if action == "present":
+            form = PresenceForm(request.POST)
+            if not form.is_valid():
+                raise services.ExamError(form_errors_text(form))
+            services.mark_presence(
+                enrolment=enrolment,
+                by=request.user,
+                present=True,
+                id_document_type=form.cleaned_data["id_document_type"],
+                id_document_tail=form.cleaned_data["id_document_tail"],
+            )
+        elif action == "absent_mark":
+            services.mark_presence(enrolment=enrolment, by=request.user, present=False)
+        elif action == "extra_time":
+            form = ExtraTimeForm(request.POST)
+            if not form.is_valid():
+                raise services.ExamError(form_errors_text(form))
+            services.enrolment_grant_extra_time(
+                enrolment=enrolment,
+                by=request.user,
+                percent=form.cleaned_data["percent"],
+                reason=form.cleaned_data["reason"],
+            )
         elif action == "unenrol":
             form = ReasonForm(request.POST)
             if not form.is_valid():
@@ -217,6 +258,31 @@ def enrolment_action(request, pk: int):
     else:
         messages.success(request, _("Saved."))
     return redirect("exams:session", pk=enrolment.session_id)
+
+
+@staff_required
+def session_monitor(request, pk: int):
+    """The live page of a session's theory test: who is in it, answers given, time left (static/js/monitor.js)."""
+    session = selectors.session_get_for_staff(user=request.user, pk=pk, detail=False)
+    return render(
+        request,
+        "exams/staff/monitor.html",
+        {"session": session, "rows": selectors.theory_monitor(session=session), "S": SessionStatus},
+    )
+
+
+@staff_required
+@never_cache
+def session_monitor_data(request, pk: int):
+    """The monitor's rows as JSON, polled by the live page."""
+    session = selectors.session_get_for_staff(user=request.user, pk=pk, detail=False)
+    return JsonResponse(
+        {
+            "now": timezone.now(),
+            "status": session.status,
+            "rows": selectors.theory_monitor(session=session),
+        }
+    )
 
 
 def protocol_download(request, pk: int):
@@ -343,6 +409,9 @@ def my_exam(request, pk: int):
 @require_POST
 def theory_start(request, pk: int):
     enrolment = selectors.enrolment_get_for_candidate(user=request.user, pk=pk)
+    refusal = _outside_venue(request)
+    if refusal:
+        return _refused(request, refusal)
     try:
         attempt = services.theory_start(enrolment=enrolment, by=request.user)
     except services.ExamError as exc:
@@ -360,6 +429,9 @@ def theory(request, pk: int):
         attempt.refresh_from_db()
     if attempt.submitted_at is not None:
         return redirect("exams:my_exam", pk=attempt.enrolment_id)
+    refusal = _outside_venue(request)
+    if refusal:
+        return _refused(request, refusal)
     return render(
         request,
         "exams/candidate/theory.html",
@@ -378,7 +450,13 @@ def theory_answer(request, pk: int):
     """Autosave one answer. JSON in, JSON out; the deadline is the server's, never the browser's."""
     if not request.user.is_authenticated or not has_role(request.user, Role.CANDIDATE):
         return JsonResponse({"error": _("Log in as the candidate.")}, status=403)
+    refusal = _outside_venue(request)
+    if refusal:
+        return JsonResponse({"error": refusal}, status=403)
     attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk, light=True)
+    if request.content_type != "application/json":
+        # A form post (a stale page, a script) is not an answer; its body is not ours to read as JSON.
+        return JsonResponse({"error": _("The answer could not be read.")}, status=400)
     try:
         payload = json.loads(request.body or b"{}")
         question_id = int(payload["question"])
@@ -406,6 +484,10 @@ def theory_answer(request, pk: int):
 @require_POST
 def theory_submit(request, pk: int):
     attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk)
+    refusal = _outside_venue(request)
+    if refusal:
+        # Answers already saved stand: the beat job submits the attempt at its deadline.
+        return _refused(request, refusal)
     left = attempt.deadline_at - timezone.now()
     # The page submits by itself when its countdown ends ("auto"); clocks and
     # networks differ by a moment, so an automatic post just before the

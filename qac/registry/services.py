@@ -35,6 +35,7 @@ from lxml import etree
 from candidates.validators import format_snils
 from qac.accounts.roles import is_qac_staff
 from qac.certificates.models import IssuedDocument, Kind, NumberSource, Variant
+from qac.exports import spreadsheet_safe_row
 from standards.selectors import center_get
 
 from .models import BatchStatus, ExportBatch, ExportLock, ExportRecord, RecordType
@@ -136,8 +137,9 @@ def _rows(qs):
             q_code=F("qualification__code"),
             q_name=F("qualification__name"),
             q_level=F("qualification__level"),
-            birth_date=F("holder__candidate_profile__date_of_birth"),
-            snils=F("holder__candidate_profile__snils"),
+            # The personal data the application was submitted with, never the live profile.
+            birth_date=F("result__enrolment__application__identity__date_of_birth"),
+            snils=F("result__enrolment__application__identity__snils"),
             decision=F("result__decision"),
             decision_number=F("verdict__decision__number"),
             decision_date=F("verdict__decision__decided_on"),
@@ -186,7 +188,9 @@ def _problems(record_type: str, row: dict) -> list[str]:
     """Why a record would break the schema; such a record is held back with the reason, not the batch."""
     problems = []
     if not row["snils"]:
-        problems.append(_("no SNILS in the candidate's profile"))
+        problems.append(
+            _("no SNILS in the application: the register requires it (the candidate adds it in the profile)")
+        )
     elif not _SNILS_RE.match(row["snils"]):
         problems.append(_("the SNILS is not 11 digits"))
     for key in ("number", "original_number"):
@@ -200,7 +204,7 @@ def _problems(record_type: str, row: dict) -> list[str]:
         if _XML_FORBIDDEN.search(value):
             problems.append(_("%(field)s contains control characters") % {"field": name})
     if not row["birth_date"]:
-        problems.append(_("no date of birth in the candidate's profile"))
+        problems.append(_("no date of birth in the application"))
     if not row["chair_last"]:
         problems.append(_("the session has no commission chair"))
     if not row["holder_last_name"] or not row["holder_first_name"]:
@@ -266,31 +270,34 @@ def _element(record_type: str, row: dict):
 
 
 def _csv_row(record_type, row, qac):
+    """One CSV row; names and reasons typed by people are kept from running as spreadsheet formulas."""
     d = lambda value: value.strftime("%d.%m.%Y") if value else ""  # noqa: E731 (Russian spreadsheets read dd.mm.yyyy)
-    return [
-        qac,
-        record_type,
-        row["pk"],
-        d(row["exam_date"]),
-        row["q_code"],
-        row["q_name"],
-        row["q_level"],
-        row["holder_last_name"],
-        row["holder_first_name"],
-        row["holder_patronymic"],
-        d(row["birth_date"]),
-        format_snils(row["snils"]),
-        row["decision"],
-        row["decision_number"] or "",
-        d(row["decision_date"]),
-        row["number"],
-        row["original_number"] if record_type == RecordType.DUPLICATE else "",
-        d(row["issue_date"]),
-        d(row["valid_until"]),
-        d(row["revoked_on"]) if record_type == RecordType.REVOCATION else "",
-        row["revoked_reason"] if record_type == RecordType.REVOCATION else "",
-        _chair(row),
-    ]
+    return spreadsheet_safe_row(
+        [
+            qac,
+            record_type,
+            row["pk"],
+            d(row["exam_date"]),
+            row["q_code"],
+            row["q_name"],
+            row["q_level"],
+            row["holder_last_name"],
+            row["holder_first_name"],
+            row["holder_patronymic"],
+            d(row["birth_date"]),
+            format_snils(row["snils"]),
+            row["decision"],
+            row["decision_number"] or "",
+            d(row["decision_date"]),
+            row["number"],
+            row["original_number"] if record_type == RecordType.DUPLICATE else "",
+            d(row["issue_date"]),
+            d(row["valid_until"]),
+            d(row["revoked_on"]) if record_type == RecordType.REVOCATION else "",
+            row["revoked_reason"] if record_type == RecordType.REVOCATION else "",
+            _chair(row),
+        ]
+    )
 
 
 def validate_xml(path: Path) -> None:

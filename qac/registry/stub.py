@@ -21,6 +21,7 @@ from django.utils import timezone
 from lxml import etree
 
 from qac.certificates.models import IssuedDocument, NumberSource
+from qac.exports import spreadsheet_safe_row
 from standards.selectors import center_get
 
 from .answers import CSV_COLUMNS, NUMBERED_TYPES
@@ -105,14 +106,18 @@ def answer_bytes(rows: list[dict], fmt: str = "csv") -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
+        # The stand-in writes what a register would; its cells cannot start a formula, but every CSV
+        # the project writes goes through the same guard.
         writer.writerow(
-            [
-                row["record_id"],
-                row["record_type"],
-                row["registration_number"],
-                row["issue_date"].strftime("%d.%m.%Y"),
-                row["register_url"],
-            ]
+            spreadsheet_safe_row(
+                [
+                    row["record_id"],
+                    row["record_type"],
+                    row["registration_number"],
+                    row["issue_date"].strftime("%d.%m.%Y"),
+                    row["register_url"],
+                ]
+            )
         )
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
 

@@ -6,11 +6,13 @@ project runs on embedded defaults: a SQLite file, Celery tasks executed
 in-process, e-mail printed to the console.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -179,6 +181,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=QAC_REGISTRY_EXPORT_HOUR, minute=QAC_REGISTRY_EXPORT_MINUTE),
         "options": {"expires": 6 * 3600},
     },
+    # Offers of exam dates whose sessions all started or were cancelled are
+    # closed, so the queue shows those applications as "date to agree" again.
+    "exams-expire-date-offers": {
+        "task": "qac.exams.tasks.expire_date_offers_task",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 3000},
+    },
     "certificates-expiry-reminders": {
         "task": "qac.certificates.tasks.expiry_reminders_task",
         "schedule": crontab(hour=7, minute=30),
@@ -197,6 +206,79 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Admin ---------------------------------------------------------------------
+# Where the Django admin lives; production may choose something less guessable.
+QAC_ADMIN_URL = env("QAC_ADMIN_URL", default="admin/").strip("/") + "/"
+
+
+# --- Sign-in security ------------------------------------------------------------
+# OWASP ASVS 5.0 level 2, issue 11: throttling and lockout of every login form,
+# two-factor sign-in for the people who run the procedure, shorter staff sessions.
+INSTALLED_APPS += [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+# OTPMiddleware right after authentication (it wraps request.user); the
+# project's session limits and two-factor gate after messages (they flash
+# a message); axes last, as its documentation asks.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE += [
+    "qac.accounts.middleware.StaffSessionLimitMiddleware",
+    "qac.accounts.middleware.TwoFactorMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+# The axes backend goes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout per account and, separately, per client address: the account limit
+# stops a slow guess at one password from many addresses, the address limit
+# stops one address trying a common password on many accounts (credential
+# stuffing). Not the pair (account, address) alone: that lets a botnet guess
+# one account from thousands of addresses. The price is that an attacker can
+# keep a known account locked; the cool-off is short and the head can unlock
+# it (README, "Security"). Counts are kept in the database (the admin's
+# "Access attempts"), so every web node sees them.
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_FAILURE_LIMIT = env.int("QAC_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("QAC_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+# The database handler, with a narrower reset on success (see the class).
+AXES_HANDLER = "qac.accounts.throttle.LoginAttemptsHandler"
+# Login is by e-mail in any case: count "Staff@" and "staff@" as one account.
+AXES_USERNAME_CALLABLE = "qac.accounts.throttle.axes_username"
+# Our page, in Russian first, saying how long to wait.
+AXES_LOCKOUT_CALLABLE = "qac.accounts.throttle.lockout_response"
+# Sign-up and password reset: requests per client address per hour (and for
+# the reset, per address asked for, so nobody's mailbox can be flooded).
+QAC_SIGNUP_RATE_PER_HOUR = env.int("QAC_SIGNUP_RATE_PER_HOUR", default=10)
+QAC_PASSWORD_RESET_RATE_PER_HOUR = env.int("QAC_PASSWORD_RESET_RATE_PER_HOUR", default=10)
+QAC_PASSWORD_RESET_EMAIL_RATE_PER_HOUR = env.int("QAC_PASSWORD_RESET_EMAIL_RATE_PER_HOUR", default=3)
+
+# Two-factor sign-in (TOTP app, with one-time recovery codes) is required of
+# the head, staff and experts; candidates may turn it on. Development
+# settings turn the requirement off so the demo accounts work without a phone.
+QAC_OTP_REQUIRED = env.bool("QAC_OTP_REQUIRED", default=True)
+QAC_OTP_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = "QAC Autoprom North-West"
+# Exponential back-off after each wrong code: 1, 2, 4, 8 ... seconds per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The devices' secrets are never shown in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Sessions of the head, staff and experts end after this idle time and at the
+# latest this long after login; candidates keep SESSION_COOKIE_AGE (14 days).
+QAC_STAFF_SESSION_IDLE_MINUTES = env.int("QAC_STAFF_SESSION_IDLE_MINUTES", default=120)
+QAC_STAFF_SESSION_MAX_HOURS = env.int("QAC_STAFF_SESSION_MAX_HOURS", default=12)
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "ru"
@@ -257,6 +339,8 @@ LOGGING = {
         # WeasyPrint and fontTools report every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes announces its configuration at INFO on every start.
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -293,9 +377,46 @@ QAC_RENDER_BATCH_SIZE = env.int("QAC_RENDER_BATCH_SIZE", default=25)
 QAC_EXPIRY_REMINDER_DAYS = env.int("QAC_EXPIRY_REMINDER_DAYS", default=60)
 # Public verification: look-ups per client address per minute.
 QAC_VERIFY_RATE_PER_MINUTE = env.int("QAC_VERIFY_RATE_PER_MINUTE", default=20)
+# The online theory test opens, and takes answers, only from these client networks (comma-separated CIDR
+# ranges, e.g. the venue's "192.0.2.0/24,2001:db8::/64"); empty = from anywhere. Checked against REMOTE_ADDR.
+QAC_THEORY_NETWORKS = env.list("QAC_THEORY_NETWORKS", default=[])
+for _network in QAC_THEORY_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"QAC_THEORY_NETWORKS: {_network!r} is not a network ({_exc}).") from None
 # Records whose report deadline is this close are flagged on the staff pages.
 QAC_REGISTRY_WARN_DAYS = env.int("QAC_REGISTRY_WARN_DAYS", default=7)
 # Demo data may be loaded everywhere but production.
 QAC_DEMO_DATA_ALLOWED = True
 # Health checks must answer quickly even when a dependency hangs.
 QAC_HEALTH_TIMEOUT_SECONDS = env.float("QAC_HEALTH_TIMEOUT_SECONDS", default=2.0)
+
+# --- Web security ------------------------------------------------------------------
+# Content-Security-Policy on every response (django-csp 4.0): scripts and styles only from
+# this site's own files, so an injected <script> or on...= attribute does not run. Templates
+# hold no inline scripts or handlers (tests/test_web_security.py greps them); data reaches
+# static/js/ through data- attributes. QR codes are data: images.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+# Just inside SecurityMiddleware, so error pages get the header too. The input check comes
+# last, once the visitor is known, so its 400 page shows the usual layout.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.append("qac.middleware.RejectInvalidInputMiddleware")
+# /.well-known/security.txt (RFC 9116): where to report a vulnerability.
+QAC_SECURITY_CONTACT = env("QAC_SECURITY_CONTACT", default="mailto:security@qac.local")
+# Uploads per application: files for one required document, and in all.
+QAC_APPLICATION_MAX_FILES_PER_DOCUMENT = env.int("QAC_APPLICATION_MAX_FILES_PER_DOCUMENT", default=5)
+QAC_APPLICATION_MAX_FILES = env.int("QAC_APPLICATION_MAX_FILES", default=30)

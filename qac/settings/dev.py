@@ -5,3 +5,6 @@ from .base import env
 
 QAC_ENVIRONMENT = "dev"
 DEBUG = env.bool("DEBUG", default=True)
+# Demo accounts sign in with the password only (`make run`); a user who
+# enrolled a device is still asked for the code. README, "Security".
+QAC_OTP_REQUIRED = env.bool("QAC_OTP_REQUIRED", default=False)

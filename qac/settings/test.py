@@ -16,6 +16,19 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-private"
 CELERY_TASK_ALWAYS_EAGER = True
 # Tests always assert Russian first; a developer's LANGUAGE env must not leak in.
 LANGUAGE_CODE = "ru"
+# Sign-in security in tests. Axes is on, as in production: its counts live in
+# the database, which each test rolls back, so tests cannot lock each other
+# out. Two-factor sign-in is not required by default, because most tests
+# sign in with ``client.force_login`` and test something else; the 2FA tests
+# (tests/accounts/test_two_factor.py) set QAC_OTP_REQUIRED = True themselves.
+# The cache counters of sign-up and password reset outlive a test (the cache,
+# Redis in CI, is shared), so their limits are out of reach here and the
+# throttle tests lower them and use an address of their own.
+AXES_ENABLED = True
+QAC_OTP_REQUIRED = False
+QAC_SIGNUP_RATE_PER_HOUR = 100_000
+QAC_PASSWORD_RESET_RATE_PER_HOUR = 100_000
+QAC_PASSWORD_RESET_EMAIL_RATE_PER_HOUR = 100_000
 # Serve static files from the finders, as the dev server does, so browser
 # tests get Bootstrap's CSS and JS without a collectstatic step.
 WHITENOISE_USE_FINDERS = True

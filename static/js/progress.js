@@ -3,6 +3,9 @@
   "use strict";
   var box = document.getElementById("progress");
   if (!box) return;
+  // The width is set here, not in a style="" attribute, which the Content-Security-Policy refuses.
+  var initial = document.getElementById("progress-bar");
+  initial.style.width = (parseInt(initial.dataset.percent, 10) || 0) + "%";
   function update() {
     fetch(box.dataset.url, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })

@@ -75,3 +75,20 @@ def test_short_name_is_surname_and_initials(make_user):
     user = make_user(last_name="Иванов", first_name="Иван", patronymic="Петрович")
     assert user.get_short_name() == "Иванов И. П."
     assert user.get_full_name() == "Иванов Иван Петрович"
+
+
+def test_the_password_reset_link_from_the_worker_sets_a_new_password(client, candidate):
+    """The mail is sent by a worker (so the page answers as fast for unknown addresses); its link still works."""
+    import re
+
+    client.post(reverse("password_reset"), {"email": candidate.email})
+    path = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200 and form_page.context["validlink"]
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "Brand-new-Pass-2026", "new_password2": "Brand-new-Pass-2026"},
+    )
+    assert done.status_code == 302
+    candidate.refresh_from_db()
+    assert candidate.check_password("Brand-new-Pass-2026")

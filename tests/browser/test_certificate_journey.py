@@ -13,40 +13,24 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from qac.accounts.roles import Role
 from qac.certificates.models import IssuedDocument, Kind, RenderStatus
 from qac.exams import selectors as exam_selectors
 from qac.exams import services as exam_services
-from qac.exams.models import Choice, Decision, ExamResult, Question, QuestionKind, SessionStatus
+from qac.exams.models import Choice, Decision, ExamResult, SessionStatus
 from qac.registry.stub import write_stub_answer
 from standards.models import PracticalCriterion, Qualification
 from tests.builders import accepted_application, session_in_progress
-from tests.factories import DEFAULT_PASSWORD, CandidateProfileFactory, UserFactory
+from tests.factories import CandidateProfileFactory, UserFactory
+from tests.helpers.browser import log_in, make_bank, new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("committed_catalogue")]
 
 QUALIFICATION = "31.00400.02"
 QUESTIONS = 3
 SURNAME, NAME, PATRONYMIC = "Кравцова", "Евгения", "Олеговна"
-
-
-def make_bank(qualification) -> None:
-    """Three single-choice questions over two topics; the first of each question's choices is the correct one."""
-    for n, topic in enumerate(["Тормоза", "Двигатель", "Тормоза"], start=1):
-        question = Question.objects.create(
-            qualification=qualification,
-            external_id=f"CQ-{n:03d}",
-            topic=topic,
-            text=f"Вопрос {n}",
-            kind=QuestionKind.SINGLE,
-            weight=1,
-        )
-        Choice.objects.bulk_create(
-            [Choice(question=question, text=f"Ответ {n}.{i}", is_correct=i == 0, position=i) for i in range(3)]
-        )
 
 
 def completed_session(qualification):
@@ -99,22 +83,6 @@ def completed_session(qualification):
     return staff, chair, candidate, session
 
 
-def log_in(page, base, email):
-    # English, chosen as a user would, so the buttons below are named in one language.
-    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": base}])
-    page.goto(f"{base}/accounts/login/")
-    page.locator("#id_username").fill(email)
-    page.locator("#id_password").fill(DEFAULT_PASSWORD)
-    page.locator("main").get_by_role("button").click()
-    expect(page.get_by_test_id("user-menu")).to_have_text(email)
-
-
-def new_page(browser):
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(15_000)
-    return context.new_page()
-
-
 def qr_payload(pdf: bytes, tmp_path) -> str:
     """The QR code of the PDF's first page, read back with zbarimg (Debian's zbar-tools)."""
     pdf_path = tmp_path / "doc.pdf"
@@ -137,7 +105,7 @@ def test_the_legal_path_from_approval_to_a_certificate_the_holder_downloads_and_
     spec = qualification.exam_spec
     spec.theory_question_count = QUESTIONS
     spec.save()
-    make_bank(qualification)
+    make_bank(qualification, prefix="CQ")
     staff, chair, candidate, session = completed_session(qualification)
     base = live_server.url
 

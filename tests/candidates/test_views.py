@@ -21,6 +21,7 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.http import HttpRequest
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -42,6 +43,7 @@ from standards.models import Qualification
 from tests.candidates.conftest import attach_mandatory, submit
 from tests.conftest import PERSONAS
 from tests.factories import (
+    DEFAULT_PASSWORD,
     ApplicationFactory,
     CandidateProfileFactory,
     UserFactory,
@@ -423,7 +425,10 @@ def test_signup_creates_an_inactive_candidate_and_mails_one_confirmation_link(
     assert mail.outbox[0].to == [user.email]
     uidb64, token = services.confirmation_link_parts(user)
     assert _confirmation_path(mail.outbox[0].body) == reverse("candidates:signup_confirm", args=[uidb64, token])
-    assert not client.login(email=user.email, password=SIGNUP["password1"]), "inactive until confirmed"
+    # django-axes needs the request of a login attempt (its lockout counts per address).
+    assert not client.login(request=HttpRequest(), email=user.email, password=SIGNUP["password1"]), (
+        "inactive until confirmed"
+    )
 
 
 def test_the_confirmation_link_activates_the_account_once(client, django_capture_on_commit_callbacks):
@@ -437,7 +442,7 @@ def test_the_confirmation_link_activates_the_account_once(client, django_capture
     assert flashed(response) == [("success", ru("Your e-mail is confirmed. Log in to fill in your profile and apply."))]
     user = get_user_model().objects.get(email="anna.petrova@example.test")
     assert user.is_active
-    assert client.login(email=user.email, password=SIGNUP["password1"])
+    assert client.login(request=HttpRequest(), email=user.email, password=SIGNUP["password1"])
     client.logout()
 
     again = client.get(path)
@@ -476,17 +481,40 @@ def test_a_confirmation_link_with_another_users_token_activates_nobody(client):
 
 
 @pytest.mark.parametrize("email", ["taken@example.test", "TAKEN@Example.TEST", "Taken@example.test"])
-def test_signup_with_an_email_already_taken_in_any_case_is_refused(client, email, django_capture_on_commit_callbacks):
-    UserFactory(email="taken@example.test")
+def test_signup_with_a_taken_email_answers_as_for_a_new_one_and_mails_the_owner(
+    client, email, django_capture_on_commit_callbacks
+):
+    """No account enumeration: a taken address (in any case) gets the page a new one gets; the owner is told."""
+    owner = UserFactory(email="taken@example.test", role=Role.CANDIDATE, last_login=timezone.now())
     users = get_user_model().objects.count()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("candidates:signup"), {**SIGNUP, "email": email})
-    assert response.status_code == 200
-    message = ru("An account with this e-mail already exists. Log in or reset the password.")
-    assert errors(response.context["form"], "email") == [message]
-    assert escape(message) in response.content.decode()
-    assert get_user_model().objects.count() == users
-    assert mail.outbox == []
+        fresh = client.post(reverse("candidates:signup"), {**SIGNUP, "email": "fresh@example.test"})
+        taken = client.post(reverse("candidates:signup"), {**SIGNUP, "email": email})
+    assert taken.status_code == fresh.status_code == 302
+    assert taken["Location"] == fresh["Location"] == reverse("candidates:signup_done")
+    assert get_user_model().objects.count() == users + 1
+    owner.refresh_from_db()
+    assert owner.check_password(DEFAULT_PASSWORD) and (owner.last_name, owner.first_name) != ("Петрова", "Анна")
+    to_owner = [m for m in mail.outbox if m.to == [owner.email]]
+    assert len(to_owner) == 1
+    assert to_owner[0].subject == ru("Someone tried to sign up with your address")
+    assert reverse("login") in to_owner[0].body and reverse("password_reset") in to_owner[0].body
+    assert "/signup/confirm/" not in to_owner[0].body
+
+
+def test_signup_again_with_an_unconfirmed_address_sends_its_confirmation_link_again(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("candidates:signup"), SIGNUP)
+        again = client.post(
+            reverse("candidates:signup"), {**SIGNUP, "password1": "Other-pass-2026!", "password2": "Other-pass-2026!"}
+        )
+    assert again.status_code == 302 and again["Location"] == reverse("candidates:signup_done")
+    user = get_user_model().objects.get(email="anna.petrova@example.test")
+    assert user.check_password(SIGNUP["password1"]), "the second sign-up changes nothing"
+    assert [m.to for m in mail.outbox] == [[user.email], [user.email]]
+    assert _confirmation_path(mail.outbox[1].body)
 
 
 def test_signup_with_mismatching_passwords_is_refused(client, django_capture_on_commit_callbacks):
@@ -745,7 +773,7 @@ def test_the_new_application_page_preselects_the_qualification_from_the_link(own
 
 def test_a_candidate_opens_a_draft_for_an_active_qualification(owner, candidate):
     q = qualification()
-    response = owner.post(reverse("candidates:application_new"), {"qualification": q.pk})
+    response = owner.post(reverse("candidates:application_new"), {"qualification": q.pk, "notify_by": "email"})
     app = Application.objects.get(candidate=candidate)
     assert response.status_code == 302
     assert response["Location"] == detail_url(app)
@@ -754,7 +782,9 @@ def test_a_candidate_opens_a_draft_for_an_active_qualification(owner, candidate)
 
 
 def test_a_second_open_application_for_the_same_qualification_is_refused_on_the_form(owner, candidate, submitted):
-    response = owner.post(reverse("candidates:application_new"), {"qualification": submitted.qualification_id})
+    response = owner.post(
+        reverse("candidates:application_new"), {"qualification": submitted.qualification_id, "notify_by": "email"}
+    )
     assert response.status_code == 200
     message = ru("You already have an open application for this qualification.")
     assert errors(response.context["form"], "qualification") == [message]
@@ -763,7 +793,7 @@ def test_a_second_open_application_for_the_same_qualification_is_refused_on_the_
 
 
 def test_a_double_submitted_new_application_form_opens_one_draft(owner, candidate):
-    data = {"qualification": qualification().pk}
+    data = {"qualification": qualification().pk, "notify_by": "email"}
     first = owner.post(reverse("candidates:application_new"), data)
     second = owner.post(reverse("candidates:application_new"), data)
     assert first.status_code == 302
@@ -777,10 +807,10 @@ def test_a_double_submitted_new_application_form_opens_one_draft(owner, candidat
 
 def test_after_withdrawing_a_new_application_for_the_same_qualification_is_allowed(owner, candidate):
     q = qualification()
-    owner.post(reverse("candidates:application_new"), {"qualification": q.pk})
+    owner.post(reverse("candidates:application_new"), {"qualification": q.pk, "notify_by": "email"})
     first = Application.objects.get(candidate=candidate)
     assert owner.post(reverse("candidates:application_withdraw", args=[first.pk])).status_code == 302
-    response = owner.post(reverse("candidates:application_new"), {"qualification": q.pk})
+    response = owner.post(reverse("candidates:application_new"), {"qualification": q.pk, "notify_by": "email"})
     assert response.status_code == 302
     statuses = dict(Application.objects.filter(candidate=candidate).values_list("pk", "status"))
     assert len(statuses) == 2
@@ -792,7 +822,7 @@ def test_an_inactive_qualification_cannot_be_chosen(owner, candidate):
     q = qualification("31.00400.03")
     q.is_active = False
     q.save(update_fields=["is_active"])
-    response = owner.post(reverse("candidates:application_new"), {"qualification": q.pk})
+    response = owner.post(reverse("candidates:application_new"), {"qualification": q.pk, "notify_by": "email"})
     assert response.status_code == 200
     assert error_codes(response.context["form"], "qualification") == ["invalid_choice"]
     assert not Application.objects.filter(candidate=candidate).exists()
@@ -1320,8 +1350,10 @@ def test_staff_accept_an_application_and_the_candidate_is_mailed(
         )
     assert response.status_code == 302
     assert response["Location"] == staff_url(submitted)
+    due = submitted.review_due_on
     submitted.refresh_from_db()
-    assert submitted.status == S.ACCEPTED and submitted.decided_at is not None and submitted.review_due_on is None
+    # The review deadline stays: by it the exam date is agreed (Decree 1204 p.9).
+    assert submitted.status == S.ACCEPTED and submitted.decided_at is not None and submitted.review_due_on == due
     assert flashed(response) == [
         ("success", ru("Application %(number)s: %(status)s.", number=submitted.number, status=label(S.ACCEPTED)))
     ]
@@ -1574,12 +1606,26 @@ def test_an_overlong_signup_email_is_refused_on_the_form_not_with_a_500(client):
     assert not get_user_model().objects.filter(last_name="Петров").exists()
 
 
-def test_a_signup_race_on_one_address_is_refused_by_the_database_not_with_a_500(db):
+def test_a_signup_race_on_one_address_keeps_one_account_and_no_500(db, monkeypatch):
+    """The second of two racing sign-ups meets the database's unique index; it ends like any taken address."""
     from candidates import services as svc
 
-    svc.candidate_signup(email="race@example.test", password="a-long-pass-2026", last_name="A", first_name="B")
-    with pytest.raises(svc.EmailTaken):
-        svc.candidate_signup(email="race@example.test", password="a-long-pass-2026", last_name="C", first_name="D")
+    first = svc.candidate_signup(email="race@example.test", password="a-long-pass-2026", last_name="A", first_name="B")
+    # Both requests passed the "is it taken?" look-up before either wrote.
+    real_filter = get_user_model().objects.filter
+    looks = iter([None])
+
+    class Raced:
+        def __init__(self, qs):
+            self.qs = qs
+
+        def first(self):
+            return next(looks, self.qs.first())
+
+    monkeypatch.setattr(get_user_model().objects, "filter", lambda *a, **kw: Raced(real_filter(*a, **kw)))
+    second = svc.candidate_signup(email="race@example.test", password="a-long-pass-2026", last_name="C", first_name="D")
+    monkeypatch.undo()
+    assert first is not None and second is None
     assert get_user_model().objects.filter(email="race@example.test").count() == 1
 
 

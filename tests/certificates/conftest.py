@@ -26,6 +26,7 @@ from qac.certificates import services
 from qac.certificates.models import DocumentEvent, IssuedDocument
 from qac.exams import services as exam_services
 from qac.exams.models import ExamResult, ExamSession, SessionStatus, TheoryAttempt
+from tests.builders import admit
 from tests.exams.conftest import (
     accepted_application,
     answer_all,
@@ -108,7 +109,10 @@ def exam(
     enrolments = [fresh(e) for e in exam_services.enrol(session=session, applications=applications, by=staff)]
     exam_services.session_open(session=session, by=staff)
     for enrolment, outcome in zip(enrolments, outcomes, strict=True):
-        exam_services.mark_presence(enrolment=enrolment, by=staff, present=outcome != ABSENT)
+        if outcome == ABSENT:
+            exam_services.mark_presence(enrolment=enrolment, by=staff, present=False)
+        else:
+            admit(enrolment, staff=staff)
     exam_services.session_start(session=session, by=staff)
     for enrolment, outcome in zip(enrolments, outcomes, strict=True):
         if outcome == ABSENT:

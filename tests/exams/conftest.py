@@ -38,6 +38,8 @@ QUESTION_PLAN = [
     (QuestionKind.MULTIPLE, 1, 3, (0, 1)),
 ]
 THEORY_COUNT = 6
+# An identity document checked at the venue (Decree 1204 p.10): its kind and the last 4 characters of its number.
+ID_CHECK = {"id_document_type": "passport_ru", "id_document_tail": "0001"}
 PASS_PERCENT = 70
 
 
@@ -267,11 +269,24 @@ def other_enrolment(planned_session, other_application, staff, enrolment):
     return fresh(services.enrol(session=planned_session, applications=[other_application], by=staff)[0])
 
 
+def admit(enrolment, staff):
+    """Mark present on the identity document of the application (Decree 1204 p.10)."""
+    enrolment = fresh(enrolment)
+    identity = enrolment.application.identity
+    services.mark_presence(
+        enrolment=enrolment,
+        by=staff,
+        present=True,
+        id_document_type=identity.id_doc_type,
+        id_document_tail=identity.id_doc_number[-4:],
+    )
+
+
 def start_session(session, staff, enrolments):
-    """Open the session, mark everyone present and start the exam."""
+    """Open the session, mark everyone present (identity document checked) and start the exam."""
     services.session_open(session=session, by=staff)
     for e in enrolments:
-        services.mark_presence(enrolment=e, by=staff, present=True)
+        admit(e, staff)
     services.session_start(session=session, by=staff)
     session.refresh_from_db()
     return session
@@ -363,7 +378,18 @@ def state() -> dict:
         ),
         "commission": list(CommissionMember.objects.order_by("pk").values_list("session", "expert", "is_chair")),
         "enrolments": list(
-            Enrolment.objects.order_by("pk").values_list("pk", "session", "application", "status", "present")
+            Enrolment.objects.order_by("pk").values_list(
+                "pk",
+                "session",
+                "application",
+                "status",
+                "present",
+                "id_document_type",
+                "id_document_tail",
+                "id_checked_at",
+                "extra_time_percent",
+                "extra_time_reason",
+            )
         ),
         "applications": list(Application.objects.order_by("pk").values_list("pk", "status", "version")),
         "application_history": ApplicationTransition.objects.count(),
@@ -386,6 +412,7 @@ def state() -> dict:
                 "theory_paper_reason",
                 "practical_percent",
                 "practical_passed",
+                "practical_not_admitted",
                 "decision",
                 "incident_note",
                 "failed_criteria",

@@ -35,6 +35,7 @@ from qac.exams.models import (
 from qac.exams.signals import results_approved
 from standards.models import ExamSpecification
 from tests.exams.conftest import (
+    ID_CHECK,
     PASS_PERCENT,
     THEORY_COUNT,
     TOPICS,
@@ -1002,7 +1003,7 @@ def test_marking_present_after_a_mistaken_absent_lets_the_stages_decide(planned_
 
     services.session_open(session=planned_session, by=staff)
     services.result_set_special(enrolment=enrolment, by=staff, decision=Decision.ABSENT, note="")
-    services.mark_presence(enrolment=enrolment, by=staff, present=True)
+    services.mark_presence(enrolment=enrolment, by=staff, present=True, **ID_CHECK)
     assert ExamResult.objects.get(enrolment=enrolment).decision == ""
     enrolment.refresh_from_db()
     assert enrolment.present is True
@@ -1199,8 +1200,8 @@ def test_absent_and_removed_candidates_close_as_absent_and_failed(
     services.session_open(session=planned_session, by=staff)
     services.result_set_special(enrolment=absent, by=staff, decision=Decision.ABSENT, note="")
     assert fresh(absent).present is False
-    services.mark_presence(enrolment=present, by=staff, present=True)
-    services.mark_presence(enrolment=removed, by=staff, present=True)
+    services.mark_presence(enrolment=present, by=staff, present=True, **ID_CHECK)
+    services.mark_presence(enrolment=removed, by=staff, present=True, **ID_CHECK)
     services.session_start(session=planned_session, by=staff)
     attempt = services.theory_start(enrolment=present, by=present.application.candidate)
     decide(present, attempt, commission)
@@ -1295,15 +1296,15 @@ def test_results_that_are_not_approved_are_not_corrected_this_way(completed, cha
 def test_presence_is_marked_by_staff_in_an_open_or_running_session(planned_session, enrolment, staff, chair):
     before = state()
     with pytest.raises(services.ExamError):
-        services.mark_presence(enrolment=enrolment, by=staff, present=True)  # still planned
+        services.mark_presence(enrolment=enrolment, by=staff, present=True, **ID_CHECK)  # still planned
     assert state() == before
     services.session_open(session=planned_session, by=staff)
     assert Enrolment.objects.get(pk=enrolment.pk).present is None
     before = state()
     with pytest.raises(services.ExamError):
-        services.mark_presence(enrolment=enrolment, by=chair, present=True)
+        services.mark_presence(enrolment=enrolment, by=chair, present=True, **ID_CHECK)
     assert state() == before
-    services.mark_presence(enrolment=enrolment, by=staff, present=True)
+    services.mark_presence(enrolment=enrolment, by=staff, present=True, **ID_CHECK)
     assert Enrolment.objects.get(pk=enrolment.pk).present is True
 
 

@@ -141,6 +141,8 @@ ENDPOINTS = {
     ),
     "session_reschedule": ("post", lambda w: [w.session.pk], lambda w: {}, _with(STAFF, staff=400, head=400)),
     "session_enrol": ("post", lambda w: [w.session.pk], lambda w: {}, _with(STAFF, staff=400, head=400)),
+    "session_monitor": ("get", lambda w: [w.session.pk], None, STAFF),
+    "session_monitor_data": ("get", lambda w: [w.session.pk], None, STAFF),
     "enrolment_action": (
         "post",
         lambda w: [w.enrolment.pk],
@@ -179,8 +181,10 @@ ENDPOINTS = {
 
 def test_the_walk_covers_every_url_of_the_exams_app():
     from qac.exams.urls import urlpatterns
+    from tests.exams.test_date_offers import DATE_OFFER_ENDPOINTS
 
-    assert {p.name for p in urlpatterns} == set(ENDPOINTS) | {"protocol"}
+    # The offer pages have a walk of their own, over a world with an offer in it.
+    assert {p.name for p in urlpatterns} == set(ENDPOINTS) | {"protocol"} | set(DATE_OFFER_ENDPOINTS)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -441,8 +445,14 @@ def test_staff_mark_presence_take_off_and_record_paper_and_removal(
     client.post(other_url, {"action": "unenrol", "reason": "Просьба кандидата"})
     assert fresh(other_enrolment).status == EnrolmentStatus.CANCELLED
 
-    client.post(url, {"action": "present"})
-    assert fresh(enrolment).present is True
+    before = state()
+    response = client.post(url, {"action": "present"})  # no identity document recorded
+    assert flashed(response)[-1][0] == "error"
+    assert state() == before
+    client.post(url, {"action": "present", "id_document_type": "passport_ru", "id_document_tail": "4567"})
+    admitted = fresh(enrolment)
+    assert (admitted.present, admitted.id_document_type, admitted.id_document_tail) == (True, "passport_ru", "4567")
+    assert admitted.id_checked_by == staff and admitted.id_checked_at is not None
     services.session_start(session=planned_session, by=staff)
 
     before = state()

@@ -20,7 +20,7 @@ import pytest
 from django.utils import timezone
 from lxml import etree
 
-from candidates.models import CandidateProfile
+from candidates.models import ApplicantIdentity
 from qac.accounts.roles import Role
 from qac.certificates.models import IssuedDocument, Kind
 from qac.demo import snils_with_checksum
@@ -128,7 +128,8 @@ def _source(document):
     document = IssuedDocument.objects.select_related(
         "qualification", "result__enrolment__session", "verdict__decision", "original"
     ).get(pk=document.pk)
-    profile = CandidateProfile.objects.get(user_id=document.holder_id)
+    # The personal data the application was submitted with.
+    profile = ApplicantIdentity.objects.get(application__enrolments__result__documents=document)
     # The exam's date is the day the session started, in the center's time zone.
     exam_day = timezone.localdate(document.result.enrolment.session.starts_at)
     assert document.exam_date == exam_day

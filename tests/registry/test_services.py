@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.test import TestCase
 from django.utils import timezone
 
-from candidates.models import CandidateProfile
+from candidates.models import ApplicantIdentity
 from qac.certificates import services as certificate_services
 from qac.certificates.models import IssuedDocument, Variant
 from qac.exams.models import CommissionMember
@@ -42,8 +42,8 @@ from tests.registry.conftest import (
 
 pytestmark = pytest.mark.django_db
 
-NO_SNILS = "no SNILS in the candidate's profile"
-NO_BIRTH_DATE = "no date of birth in the candidate's profile"
+NO_SNILS = "no SNILS in the application: the register requires it (the candidate adds it in the profile)"
+NO_BIRTH_DATE = "no date of birth in the application"
 NO_CHAIR = "the session has no commission chair"
 
 
@@ -139,25 +139,29 @@ def test_only_the_new_documents_go_into_the_next_batch(issued, make_exam):
 # --- Held back -----------------------------------------------------------------------------------------
 
 
+def _identity(document):
+    return ApplicantIdentity.objects.get(application__enrolments__result__documents=document)
+
+
 def _no_snils(document):
-    CandidateProfile.objects.filter(user=document.holder).update(snils="")
+    ApplicantIdentity.objects.filter(pk=_identity(document).pk).update(snils="")
 
 
-def _no_profile(document):
-    # date_of_birth is NOT NULL, so a missing date of birth means a missing profile.
-    CandidateProfile.objects.filter(user=document.holder).delete()
+def _no_identity(document):
+    # date_of_birth is NOT NULL, so a missing date of birth means an application without its identity.
+    _identity(document).delete()
 
 
 @pytest.mark.parametrize(
     ("breakage", "reasons"),
-    [(_no_snils, [NO_SNILS]), (_no_profile, [NO_SNILS, NO_BIRTH_DATE])],
-    ids=["no-snils", "no-profile"],
+    [(_no_snils, [NO_SNILS]), (_no_identity, [NO_SNILS, NO_BIRTH_DATE])],
+    ids=["no-snils", "no-identity"],
 )
 def test_a_record_without_snils_or_birth_date_is_held_back_with_the_reason_and_reported_once_fixed(
     issued, breakage, reasons
 ):
     broken = issued.documents[1]
-    profile = CandidateProfile.objects.get(user=broken.holder)
+    identity = _identity(broken)
     breakage(broken)
 
     first = export().batch
@@ -175,7 +179,7 @@ def test_a_record_without_snils_or_birth_date_is_held_back_with_the_reason_and_r
     assert held.status == "failed" and not held.xml_file
     assert held.skipped == [{"document": broken.pk, "type": "certificate", "reason": reason}]
 
-    profile.save()  # the profile as it was: an UPDATE, or an INSERT when it had been deleted
+    identity.save()  # the identity as it was: an UPDATE, or an INSERT when it had been deleted
     second = export().batch
 
     assert second.counts == {"certificate": 1} and second.skipped == []
@@ -573,10 +577,8 @@ def test_a_value_the_schema_would_refuse_holds_back_its_record_not_the_batch(iss
 def test_a_snils_that_is_not_eleven_digits_is_held_back(issued):
     from django.utils import translation
 
-    from candidates.models import CandidateProfile
-
     broken = issued.documents[0]
-    CandidateProfile.objects.filter(user=broken.holder).update(snils="1234")
+    ApplicantIdentity.objects.filter(pk=_identity(broken).pk).update(snils="1234")
     with translation.override("en"):
         batch = export().batch
     assert [h["document"] for h in batch.skipped] == [broken.pk]

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from candidates.models import CandidateProfile
+from candidates.models import ApplicantIdentity
 from qac.certificates.models import IssuedDocument
 from qac.registry import services
 from qac.registry.models import BatchStatus, ExportBatch
@@ -188,7 +188,7 @@ def test_an_unknown_kind_or_batch_or_a_missing_file_is_404(client, staff, batch)
 
 def test_the_page_shows_what_was_held_back_and_why_and_the_deadline_alert(client, staff, issued):
     held = issued.documents[0]
-    CandidateProfile.objects.filter(user=held.holder).update(snils="")
+    ApplicantIdentity.objects.filter(application__enrolments__result__documents=held).update(snils="")
     services.registry_export(trigger="test")
     IssuedDocument.objects.filter(pk=held.pk).update(exam_date=timezone.localdate() - datetime.timedelta(days=45))
     client.force_login(staff)
@@ -196,7 +196,7 @@ def test_the_page_shows_what_was_held_back_and_why_and_the_deadline_alert(client
     response = client.get(LIST)
 
     page = response.content.decode()
-    reason = escape(ru("no SNILS in the candidate's profile"))
+    reason = escape(ru("no SNILS in the application: the register requires it (the candidate adds it in the profile)"))
     assert f"certificate #{held.pk}: {reason}" in page
     assert 'data-testid="registry-deadlines"' in page and "alert-danger" in page
     alert = page.split('data-testid="registry-deadlines"', 1)[1].split("</div>", 1)[0]

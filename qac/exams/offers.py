@@ -1,0 +1,342 @@
+"""Agreeing the exam date with an accepted candidate (Decree 1204 p.8-9).
+
+Within the review deadline staff offer one or more sessions; the candidate
+confirms one, or asks for another date with a comment, on the site; or staff
+record the answer given by phone. Confirming enrols the candidate through
+``services._enrol``, in the same transaction as the offer's move.
+
+The offer's life is an explicit state machine: ``OFFER_TRANSITIONS`` says
+which moves exist and who may make them; ``_move`` is the one place that
+makes a move, under a row lock, with its ``DateOfferEvent``. While an offer
+waits, the application carries ``date_offered_at`` (set through the
+candidates services), so the staff queue can filter without reading exams.
+
+Services and the few queries the offer pages need live together here, as
+``bank.py`` does for the question bank.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from candidates import services as candidate_services
+from candidates.models import Application, ApplicationStatus, CallTask
+from qac.accounts.roles import Role, has_role, is_qac_staff
+
+from .models import DateOffer, DateOfferEvent, DateOfferStatus, EnrolmentStatus, ExamSession, SessionStatus
+from .services import ExamError, _enrol, _session_label
+
+DO = DateOfferStatus
+Via = DateOfferEvent.Via
+CANDIDATE, STAFF, SYSTEM = "candidate", "staff", "system"
+
+# (from, to) -> who may make the move. Staff confirm or decline only for the candidate, by phone.
+OFFER_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (DO.OFFERED, DO.CONFIRMED): frozenset({CANDIDATE, STAFF}),
+    (DO.OFFERED, DO.DECLINED): frozenset({CANDIDATE, STAFF}),
+    (DO.OFFERED, DO.WITHDRAWN): frozenset({STAFF}),
+    # Nothing left to take: every session started or was cancelled, or the application left "accepted".
+    (DO.OFFERED, DO.EXPIRED): frozenset({SYSTEM}),
+}
+BOOKABLE = (SessionStatus.PLANNED, SessionStatus.OPEN)
+
+
+class OfferError(ExamError):
+    """A request the offer's rules do not allow; the message is shown as it is."""
+
+
+def _actor(offer: DateOffer, by) -> str:
+    if is_qac_staff(by):
+        return STAFF
+    if has_role(by, Role.CANDIDATE) and offer.application.candidate_id == by.pk:
+        return CANDIDATE
+    raise OfferError(_("Only the candidate or the center's staff can answer this offer."))
+
+
+def _free_places(session: ExamSession) -> int:
+    return session.capacity - session.enrolments.filter(status=EnrolmentStatus.ENROLLED).count()
+
+
+def _check_bookable(session: ExamSession, *, now: datetime.datetime) -> None:
+    """Refuse a cancelled, started or full session with a message the candidate understands."""
+    if session.status == SessionStatus.CANCELLED:
+        raise OfferError(
+            _("The session of %(session)s is cancelled: choose another date or ask for another one.")
+            % {"session": _session_label(session)}
+        )
+    if session.status not in BOOKABLE or session.starts_at <= now:
+        raise OfferError(
+            _("The session of %(session)s has already started: choose another date or ask for another one.")
+            % {"session": _session_label(session)}
+        )
+    if _free_places(session) <= 0:
+        raise OfferError(
+            _("The session of %(session)s is full: choose another date or ask for another one.")
+            % {"session": _session_label(session)}
+        )
+
+
+def _move(
+    *,
+    offer: DateOffer,
+    to: str,
+    by,
+    actor: str,
+    via: str,
+    note: str = "",
+    session: ExamSession | None = None,
+    expected_version: int | None = None,
+) -> DateOffer:
+    """Move an offer to ``to`` under a row lock; the single door for its status changes.
+
+    Confirming enrols the candidate in ``session`` inside the same transaction, so
+    a refused enrolment (full, cancelled, started) leaves the offer as it was.
+    """
+    with transaction.atomic():
+        locked = DateOffer.objects.select_for_update().select_related("application").get(pk=offer.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise OfferError(
+                _("This offer has changed in the meantime (it is now «%(status)s»). Nothing was applied.")
+                % {"status": locked.get_status_display()}
+            )
+        if actor not in OFFER_TRANSITIONS.get((locked.status, to), ()):
+            raise OfferError(
+                _("An offer that is «%(status)s» cannot become «%(to)s».")
+                % {"status": locked.get_status_display(), "to": DateOfferStatus(to).label}
+            )
+        if to == DO.CONFIRMED:
+            _book(locked, session, by)
+        from_status = locked.status
+        locked.status = to
+        locked.version += 1
+        locked.answered_at = timezone.now()
+        if to == DO.CONFIRMED:
+            locked.session = session
+        locked.save(update_fields=["status", "version", "answered_at", "session"])
+        DateOfferEvent.objects.create(
+            offer=locked, from_status=from_status, to_status=to, by=by, via=via, session=session, note=note
+        )
+        # One open offer per application (a DB constraint): once answered none waits.
+        candidate_services.application_date_offered(application=locked.application, at=None)
+    offer.refresh_from_db()
+    return offer
+
+
+def _book(offer: DateOffer, session: ExamSession | None, by) -> None:
+    if session is None or not offer.sessions.filter(pk=session.pk).exists():
+        raise OfferError(_("Choose one of the sessions offered."))
+    if offer.application.status != ApplicationStatus.ACCEPTED:
+        raise OfferError(
+            _("The application is «%(status)s»: an exam date is agreed only for an accepted application.")
+            % {"status": offer.application.get_status_display()}
+        )
+    # The session's row lock, taken before the checks, is the one ``_enrol`` takes: capacity holds.
+    locked = ExamSession.objects.select_for_update().get(pk=session.pk)
+    _check_bookable(locked, now=timezone.now())
+    _enrol(session=locked, applications=[offer.application], by=by)
+
+
+# --- The moves --------------------------------------------------------------------------------
+
+
+def date_offer_make(*, application: Application, sessions: list[ExamSession], by, message: str = "") -> DateOffer:
+    """Offer exam sessions to an accepted candidate; an earlier offer still waiting is withdrawn by it."""
+    if not is_qac_staff(by):
+        raise OfferError(_("Only the center's staff offer exam dates."))
+    if not sessions:
+        raise OfferError(_("Choose at least one session to offer."))
+    now = timezone.now()
+    with transaction.atomic():
+        locked_app = Application.objects.select_for_update().get(pk=application.pk)
+        if locked_app.status != ApplicationStatus.ACCEPTED:
+            raise OfferError(
+                _("The application is «%(status)s»: exam dates are offered only for an accepted application.")
+                % {"status": locked_app.get_status_display()}
+            )
+        for session in sessions:
+            if session.qualification_id != locked_app.qualification_id:
+                raise OfferError(
+                    _("The session of %(session)s is for another qualification.") % {"session": _session_label(session)}
+                )
+            _check_bookable(session, now=now)
+        waiting = DateOffer.objects.filter(application=locked_app, status=DO.OFFERED).first()
+        if waiting is not None:
+            _move(offer=waiting, to=DO.WITHDRAWN, by=by, actor=STAFF, via=Via.SITE, note=_("Replaced by a new offer."))
+        try:
+            with transaction.atomic():
+                offer = DateOffer.objects.create(application=locked_app, made_by=by, message=(message or "").strip())
+        except IntegrityError:
+            raise OfferError(_("Another offer for this application was made at the same moment.")) from None
+        offer.sessions.set(sessions)
+        DateOfferEvent.objects.create(offer=offer, to_status=DO.OFFERED, by=by, note=offer.message)
+        candidate_services.application_date_offered(application=locked_app, at=now)
+        candidate_services.call_task_add(
+            application=locked_app,
+            event=CallTask.Event.DATE_OFFER,
+            detail="; ".join(_session_label(s) for s in sessions),
+        )
+        pk = offer.pk
+        transaction.on_commit(lambda: _notify(pk))
+    return offer
+
+
+def date_offer_confirm(
+    *, offer: DateOffer, session: ExamSession, by, note: str = "", expected_version: int | None = None
+) -> DateOffer:
+    """The candidate takes one of the offered sessions (or staff record that they did, by phone): enrolled."""
+    actor = _actor(offer, by)
+    note = (note or "").strip()
+    if actor == STAFF and not note:
+        raise OfferError(_("Note what the candidate said on the phone."))
+    return _move(
+        offer=offer,
+        to=DO.CONFIRMED,
+        by=by,
+        actor=actor,
+        via=Via.PHONE if actor == STAFF else Via.SITE,
+        note=note,
+        session=session,
+        expected_version=expected_version,
+    )
+
+
+def date_offer_decline(*, offer: DateOffer, by, comment: str, expected_version: int | None = None) -> DateOffer:
+    """The candidate asks for another date, saying why or when suits them; staff then offer again."""
+    actor = _actor(offer, by)
+    comment = (comment or "").strip()
+    if not comment:
+        raise OfferError(_("Say which dates would suit you (or why these do not)."))
+    return _move(
+        offer=offer,
+        to=DO.DECLINED,
+        by=by,
+        actor=actor,
+        via=Via.PHONE if actor == STAFF else Via.SITE,
+        note=comment,
+        expected_version=expected_version,
+    )
+
+
+def date_offer_withdraw(*, offer: DateOffer, by, reason: str = "") -> DateOffer:
+    if not is_qac_staff(by):
+        raise OfferError(_("Only the center's staff withdraw an offer."))
+    return _move(offer=offer, to=DO.WITHDRAWN, by=by, actor=STAFF, via=Via.SITE, note=(reason or "").strip())
+
+
+def date_offers_expire(*, now: datetime.datetime | None = None) -> int:
+    """Expire waiting offers nothing can come of; run periodically. Returns how many expired."""
+    now = now or timezone.now()
+    takeable = Q(sessions__status__in=BOOKABLE, sessions__starts_at__gt=now)
+    stale = (
+        DateOffer.objects.filter(status=DO.OFFERED)
+        .annotate(takeable=Count("sessions", filter=takeable))
+        .filter(Q(takeable=0) | ~Q(application__status=ApplicationStatus.ACCEPTED))
+    )
+    expired = 0
+    for offer in stale:
+        try:
+            _move(offer=offer, to=DO.EXPIRED, by=None, actor=SYSTEM, via=Via.SYSTEM)
+        except OfferError:
+            continue  # answered in the meantime
+        expired += 1
+    return expired
+
+
+def _notify(offer_id: int) -> None:
+    from .tasks import notify_date_offer_task
+
+    notify_date_offer_task.delay(offer_id)
+
+
+def offer_notified(*, offer_id: int) -> bool:
+    """Claim the offer's e-mail (True once), so a redelivered task never mails twice."""
+    return bool(DateOffer.objects.filter(pk=offer_id, notified_at__isnull=True).update(notified_at=timezone.now()))
+
+
+def offer_notice_release(*, offer_id: int) -> None:
+    DateOffer.objects.filter(pk=offer_id).update(notified_at=None)
+
+
+# --- What each person may do, and the queries of the offer pages --------------------------------
+
+
+def allowed_actions(offer: DateOffer, user) -> set[str]:
+    """The buttons a page shows for ``offer``; the services decide again on submit."""
+    if offer.status != DO.OFFERED or offer.application.status != ApplicationStatus.ACCEPTED:
+        return set()
+    if is_qac_staff(user):
+        return {"confirm_phone", "decline_phone", "withdraw"}
+    if has_role(user, Role.CANDIDATE) and offer.application.candidate_id == user.pk:
+        return {"confirm", "decline"}
+    return set()
+
+
+def _offers(application: Application) -> QuerySet[DateOffer]:
+    sessions = ExamSession.objects.annotate(
+        enrolled=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ENROLLED))
+    ).order_by("starts_at")
+    return DateOffer.objects.filter(application=application).prefetch_related(
+        Prefetch("sessions", queryset=sessions),
+        Prefetch("events", queryset=DateOfferEvent.objects.select_related("by", "session")),
+    )
+
+
+def offers_for_candidate(*, user, application_pk: int) -> tuple[Application, list[DateOffer]]:
+    """The candidate's own accepted-or-later application and its offers; 404 for anyone else's."""
+    if not has_role(user, Role.CANDIDATE):
+        raise Http404
+    application = Application.objects.filter(pk=application_pk, candidate=user).select_related("qualification").first()
+    if application is None:
+        raise Http404
+    return application, list(_offers(application))
+
+
+def offers_for_staff(*, user, application_pk: int) -> tuple[Application, list[DateOffer]]:
+    if not is_qac_staff(user):
+        raise Http404
+    application = (
+        Application.objects.exclude(status=ApplicationStatus.DRAFT)
+        .filter(pk=application_pk)
+        .select_related("qualification", "candidate__candidate_profile", "identity")
+        .first()
+    )
+    if application is None:
+        raise Http404
+    return application, list(_offers(application))
+
+
+def offer_get_for_candidate(*, user, pk: int) -> DateOffer:
+    """The candidate's own offer; another person's id looks like a missing one (404)."""
+    if not has_role(user, Role.CANDIDATE):
+        raise Http404
+    offer = DateOffer.objects.select_related("application").filter(pk=pk, application__candidate=user).first()
+    if offer is None:
+        raise Http404
+    return offer
+
+
+def offer_get_for_staff(*, user, pk: int) -> DateOffer:
+    if not is_qac_staff(user):
+        raise Http404
+    offer = DateOffer.objects.select_related("application").filter(pk=pk).first()
+    if offer is None:
+        raise Http404
+    return offer
+
+
+def offerable_sessions(*, application: Application) -> QuerySet[ExamSession]:
+    """Planned or open sessions of the application's qualification, not started, with a free place."""
+    return (
+        ExamSession.objects.filter(
+            qualification_id=application.qualification_id, status__in=BOOKABLE, starts_at__gt=timezone.now()
+        )
+        .annotate(enrolled=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ENROLLED)))
+        .filter(enrolled__lt=F("capacity"))
+        .order_by("starts_at", "id")
+    )
