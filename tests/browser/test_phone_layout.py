@@ -4,8 +4,13 @@ On the demo data (``seed_demo``) the anonymous visitor, a candidate, an expert, 
 open their main pages at 390x844. A page fails when ``document.documentElement.scrollWidth`` exceeds
 the window's width; the failure names the page and the elements whose right edge leaves the screen
 (outside a box that scrolls or clips them, such as ``.table-responsive``).
+
+To look at the pages as a person would, set QAC_PHONE_SCREENSHOTS to a folder: every page is saved
+there as a full-page PNG.
 """
 
+import os
+import re
 import time
 
 import pytest
@@ -13,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db.models import Count
+from playwright.sync_api import expect
 
 from candidates.models import Application, IdentityChangeRequest
 from qac.certificates.models import IssuedDocument
@@ -57,12 +63,19 @@ def phone_page(browser):
     return page
 
 
-def check(page, url, problems):
-    response = page.goto(url)
-    assert response.ok and page.url == url, f"{url} answered {response.status} at {page.url}"
+def measure(page, label, problems):
+    """Note the page (``label``: who and what) if it is wider than the window; save it when asked."""
+    if folder := os.environ.get("QAC_PHONE_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(folder, re.sub(r"\W+", "-", label).strip("-") + ".png"), full_page=True)
     scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     if scroll > inner:
-        problems.append(f"{url}: page is {scroll}px wide at {inner}px; " + "; ".join(page.evaluate(OVERFLOWING)))
+        problems.append(f"{label}: page is {scroll}px wide at {inner}px; " + "; ".join(page.evaluate(OVERFLOWING)))
+
+
+def check(page, url, problems, who):
+    response = page.goto(url)
+    assert response.ok and page.url == url, f"{url} answered {response.status} at {page.url}"
+    measure(page, f"{who} {url.split('/', 3)[3] or 'home'}", problems)
 
 
 @pytest.fixture
@@ -130,10 +143,19 @@ def test_every_roles_main_pages_fit_a_390px_phone(demo, live_server, browser):
     problems = []
     for email, paths in pages_by_role().items():
         page = phone_page(browser)
+        who = email.split("@")[0] if email else "anonymous"
         if email:
             log_in(page, base, email)
         for path in paths:
-            check(page, base + path, problems)
+            check(page, base + path, problems, who)
+        # The menu is folded behind its button, and unfolded it fits the phone too.
+        page.goto(base + "/")
+        page.locator(".navbar-toggler").click()
+        expect(page.locator("#nav-main")).to_have_class(re.compile(r"\bshow\b"))
+        expect(
+            page.locator("#nav-main").get_by_role("link", name=re.compile("^(Qualifications|Квалификации)$"))
+        ).to_be_visible()
+        measure(page, f"{who} home, menu open", problems)
         page.context.close()
     assert problems == [], "\n".join(problems)
     assert time.monotonic() - started < 60
