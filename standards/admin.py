@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,8 @@ from .models import (
 class AssessmentCenterAdmin(admin.ModelAdmin):
     list_display = ["name", "register_number", "city", "council_name", "empowerment_minutes", "empowerment_date"]
     search_fields = ["name", "name_en", "register_number", "city"]
+    # A website typed without a scheme is taken as https (the Django 6 default, asked for now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (
             None,
