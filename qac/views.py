@@ -18,6 +18,7 @@ from qac.certificates.selectors import documents_board, documents_for_holder
 from qac.council.selectors import council_board
 from qac.exams.selectors import enrolments_for_candidate, sessions_for_expert
 from qac.registry.services import deadline_watch
+from qac.urls_util import site_url
 from standards.selectors import qualification_list_active
 
 
@@ -54,6 +55,6 @@ def security_txt(request):
         f"Contact: {settings.QAC_SECURITY_CONTACT}",
         f"Expires: {expires.astimezone(datetime.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
         "Preferred-Languages: ru, en",
-        f"Canonical: {settings.QAC_SITE_URL.rstrip('/')}/.well-known/security.txt",
+        f"Canonical: {site_url('/.well-known/security.txt', request)}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -15,7 +15,8 @@ def run_python(code: str, **env_overrides) -> subprocess.CompletedProcess:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k
+        not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "QAC_SITE_URL"}
     }
     env.update(env_overrides)
     return subprocess.run(
@@ -37,10 +38,11 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "qac.example.ru",
     "DATABASE_URL": "postgres://qac@127.0.0.1:5432/qac",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "QAC_SITE_URL": "https://qac.example.ru",
 }
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "QAC_SITE_URL"])
 def test_production_refuses_to_start_without_a_required_variable(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = run_python("import django; django.setup()", **env)
