@@ -105,7 +105,7 @@ def test_defaults_with_no_services_are_sqlite_and_in_process_celery():
     )
     result = run_python(code, DJANGO_SETTINGS_MODULE="qac.settings.dev")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "memory://", "LocMemCache", "ru"]
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "memory://localhost/", "LocMemCache", "ru"]
 
 
 def test_database_url_and_redis_url_switch_to_postgresql_redis_and_real_workers():
@@ -139,3 +139,15 @@ def test_celery_is_configured_for_idempotent_late_acknowledged_tasks():
     assert conf.task_soft_time_limit < conf.task_time_limit
     assert app.amqp.router.route({}, "qac.certificates.tasks.render_certificate_task")["queue"].name == "documents"
     assert app.amqp.router.route({}, "qac.tasks.something")["queue"].name == "default"
+
+
+def test_without_a_broker_tasks_run_in_process_without_a_broker_warning():
+    """`make run` without REDIS_URL: no "No hostname was supplied" (kombu) or other warning on a task."""
+    code = (
+        "import django; django.setup(); import qac.certificates.tasks; from qac.tasks import ping_task; "
+        "print(ping_task.delay().get())"
+    )
+    result = run_python(code, DJANGO_SETTINGS_MODULE="qac.settings.dev", PYTHONWARNINGS="default")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "pong"
+    assert "WARNING" not in result.stderr and "Warning" not in result.stderr, result.stderr

@@ -123,7 +123,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else 
 
 # Celery reads every CELERY_* setting (see qac/celery.py). Without Redis the
 # tasks run in-process, so a laptop needs no broker to use every feature.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Celery still opens a (never used) producer for an eager task; the in-memory
+# transport names a host so kombu does not warn "No hostname was supplied".
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
