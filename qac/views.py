@@ -4,7 +4,8 @@ import datetime
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -45,6 +46,12 @@ def home(request):
     if has_role(user, Role.EXPERT):
         context["expert_sessions"] = sessions_for_expert(user=user)[:5]
     return render(request, "home.html", context)
+
+
+@require_safe
+def favicon(request):
+    """/favicon.ico, which browsers ask for on their own: the icon among the static files."""
+    return redirect(static("favicon.ico"))
 
 
 @require_safe
