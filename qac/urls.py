@@ -49,5 +49,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(settings.QAC_ADMIN_URL, admin.site.urls),
 ]

@@ -6,7 +6,8 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -20,6 +21,7 @@ from qac.certificates.selectors import documents_board, documents_for_holder
 from qac.council.selectors import council_board
 from qac.exams.selectors import enrolments_for_candidate, sessions_for_expert, sessions_public_upcoming
 from qac.registry.services import deadline_watch
+from qac.urls_util import site_url
 from standards.selectors import center_get, qualification_list_active
 
 
@@ -49,6 +51,12 @@ def home(request):
 
 
 @require_safe
+def favicon(request):
+    """/favicon.ico, which browsers ask for on their own: the icon among the static files."""
+    return redirect(static("favicon.ico"))
+
+
+@require_safe
 def security_txt(request):
     """/.well-known/security.txt (RFC 9116): whom to tell about a vulnerability, valid for a year from now."""
     expires = (timezone.now() + datetime.timedelta(days=365)).replace(microsecond=0)
@@ -56,7 +64,7 @@ def security_txt(request):
         f"Contact: {settings.QAC_SECURITY_CONTACT}",
         f"Expires: {expires.astimezone(datetime.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
         "Preferred-Languages: ru, en",
-        f"Canonical: {settings.QAC_SITE_URL.rstrip('/')}/.well-known/security.txt",
+        f"Canonical: {site_url('/.well-known/security.txt', request)}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
