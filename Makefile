@@ -21,6 +21,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install system-deps messages makemessages lint format lock worker beat clean
 
+# Links in e-mails and PDFs made without a request (beat, the worker) point at
+# the address served here; QAC_SITE_URL, when set, wins everywhere.
+run: export QAC_DEV_SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 run: install messages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo

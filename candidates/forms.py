@@ -335,7 +335,10 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False)
     qualification = forms.ModelChoiceField(
-        label=_("Qualification"), required=False, queryset=Qualification.objects.all().order_by("code")
+        label=_("Qualification"),
+        required=False,
+        queryset=Qualification.objects.all().order_by("code"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     submitted_from = forms.DateField(label=_("Registered from"), required=False, widget=DateInput())
     submitted_to = forms.DateField(label=_("to"), required=False, widget=DateInput())

@@ -11,14 +11,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from qac.accounts.roles import Role, has_role
+from qac.urls_util import site_url
 
 from .models import ApplicationTransition
 
 TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
-
-
-def _absolute(path: str) -> str:
-    return f"{settings.QAC_SITE_URL.rstrip('/')}{path}"
 
 
 @shared_task(
@@ -47,7 +44,7 @@ def application_notify_task(transition_id: int) -> str:
             context = {
                 "application": application,
                 "transition": transition,
-                "url": _absolute(reverse("candidates:application", args=[application.pk])),
+                "url": site_url(reverse("candidates:application", args=[application.pk])),
             }
             subject = render_to_string("candidates/email/status_subject.txt", context).strip()
             body = render_to_string("candidates/email/status_body.txt", context)
@@ -68,7 +65,7 @@ def send_confirmation_email_task(user_id: int) -> str:
         return "nothing to confirm"
     uidb64, token = confirmation_link_parts(user)
     with translation.override(settings.LANGUAGE_CODE):
-        context = {"user": user, "url": _absolute(reverse("candidates:signup_confirm", args=[uidb64, token]))}
+        context = {"user": user, "url": site_url(reverse("candidates:signup_confirm", args=[uidb64, token]))}
         subject = render_to_string("candidates/email/confirm_subject.txt", context).strip()
         body = render_to_string("candidates/email/confirm_body.txt", context)
     send_mail(subject, body, None, [user.email])
@@ -91,8 +88,8 @@ def signup_taken_notify_task(user_id: int) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "user": user,
-            "login_url": _absolute(reverse("login")),
-            "reset_url": _absolute(reverse("password_reset")),
+            "login_url": site_url(reverse("login")),
+            "reset_url": site_url(reverse("password_reset")),
         }
         subject = render_to_string("candidates/email/signup_taken_subject.txt", context).strip()
         body = render_to_string("candidates/email/signup_taken_body.txt", context)

@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from standards import views as standards_views
+
 from . import health, views
 from .accounts import views as account_views
 
@@ -34,6 +36,9 @@ auth_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("qualifications/", include("standards.urls")),
+    path("about/", standards_views.about, name="about"),
+    path("about/application-sample.pdf", views.application_sample, name="application_sample"),
+    path("schedule/", views.schedule, name="schedule"),
     path("accounts/", include(auth_patterns)),
     path("", include("candidates.urls")),
     path("", include("qac.exams.urls")),
@@ -44,5 +49,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(settings.QAC_ADMIN_URL, admin.site.urls),
 ]

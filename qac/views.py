@@ -1,10 +1,13 @@
 """Pages that gather several apps for one person live here, beside the URLs."""
 
 import datetime
+import hashlib
 
 from django.conf import settings
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -16,9 +19,10 @@ from candidates.selectors import (
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.certificates.selectors import documents_board, documents_for_holder
 from qac.council.selectors import council_board
-from qac.exams.selectors import enrolments_for_candidate, sessions_for_expert
+from qac.exams.selectors import enrolments_for_candidate, sessions_for_expert, sessions_public_upcoming
 from qac.registry.services import deadline_watch
-from standards.selectors import qualification_list_active
+from qac.urls_util import site_url
+from standards.selectors import center_get, qualification_list_active
 
 
 def home(request):
@@ -47,6 +51,12 @@ def home(request):
 
 
 @require_safe
+def favicon(request):
+    """/favicon.ico, which browsers ask for on their own: the icon among the static files."""
+    return redirect(static("favicon.ico"))
+
+
+@require_safe
 def security_txt(request):
     """/.well-known/security.txt (RFC 9116): whom to tell about a vulnerability, valid for a year from now."""
     expires = (timezone.now() + datetime.timedelta(days=365)).replace(microsecond=0)
@@ -54,6 +64,35 @@ def security_txt(request):
         f"Contact: {settings.QAC_SECURITY_CONTACT}",
         f"Expires: {expires.astimezone(datetime.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
         "Preferred-Languages: ru, en",
-        f"Canonical: {settings.QAC_SITE_URL.rstrip('/')}/.well-known/security.txt",
+        f"Canonical: {site_url('/.well-known/security.txt', request)}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def schedule(request):
+    """Public: the upcoming planned and open exam sessions that still have free places."""
+    return render(request, "schedule.html", {"sessions": sessions_public_upcoming()})
+
+
+@require_safe
+def application_sample(request):
+    """Public: a blank application on the 706n form (the sample Decree 1204 p.4 «ж» asks for), as a PDF.
+
+    Rendering takes a second of WeasyPrint, and anyone may ask: the PDF is cached for a day,
+    keyed on what it prints of the center, so an edit in the admin shows at once.
+    """
+    from qac.council.package import blank_application_pdf
+
+    center = center_get()
+    if center is None:
+        raise Http404
+    printed = f"{center.pk}|{center.name}|{center.head_name}|{center.register_number}"
+    key = "application-sample:" + hashlib.sha256(printed.encode()).hexdigest()
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = blank_application_pdf(center)
+        cache.set(key, pdf, 24 * 3600)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="application-706n-sample.pdf"'
+    return response

@@ -1,15 +1,18 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
     AssessmentCenter,
     ExamSpecification,
+    Fee,
     PracticalCriterion,
     PracticalTask,
     ProfessionalStandard,
+    PublicPage,
     Qualification,
     RequiredDocument,
 )
@@ -19,6 +22,57 @@ from .models import (
 class AssessmentCenterAdmin(admin.ModelAdmin):
     list_display = ["name", "register_number", "city", "council_name", "empowerment_minutes", "empowerment_date"]
     search_fields = ["name", "name_en", "register_number", "city"]
+    # A website typed without a scheme is taken as https (the Django 6 default, asked for now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "name_en",
+                    "register_number",
+                    "city",
+                    "legal_address",
+                    "operating_since",
+                    "head_name",
+                    "signer_name",
+                    "signer_is_deputy",
+                )
+            },
+        ),
+        (
+            _("The Council"),
+            {
+                "fields": (
+                    "council_name",
+                    "council_address",
+                    "council_email",
+                    "council_website",
+                    "empowerment_minutes",
+                    "empowerment_date",
+                )
+            },
+        ),
+        (
+            _("Public information (the About page and the footer)"),
+            {
+                "fields": (
+                    "address",
+                    "phone",
+                    "email",
+                    "website",
+                    "opening_hours",
+                    "exam_venues",
+                    "register_url",
+                    "appeals_address",
+                    "appeals_email",
+                    "appeals_phone",
+                    "example_fields",
+                )
+            },
+        ),
+    )
 
     def has_add_permission(self, request):
         # One center per installation: the row comes with the system.
@@ -26,6 +80,46 @@ class AssessmentCenterAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The examples shipped with the system are published: say so each time the row is opened.
+        if request.method == "GET":
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and obj.example_fields:
+                messages.warning(
+                    request,
+                    gettext(
+                        "These fields hold example values, shown on the public pages: %(fields)s. "
+                        "Replace them with the center's own, then clear the list of example values."
+                    )
+                    % {
+                        "fields": ", ".join(
+                            _field_label(name) for name in obj.example_fields.split(",") if name.strip()
+                        )
+                    },
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(PublicPage)
+class PublicPageAdmin(admin.ModelAdmin):
+    """Sections of /about/: the exam rules, the appeals procedure; the head's to keep (qac/accounts/roles.py)."""
+
+    list_display = ["title", "kind", "position", "is_published", "is_example"]
+    list_filter = ["kind", "is_published", "is_example"]
+    list_editable = ["position", "is_published"]
+    search_fields = ["title", "body"]
+
+
+@admin.register(Fee)
+class FeeAdmin(admin.ModelAdmin):
+    """Exam prices from a date on: a new price is a new row, so the page shows the old one until its date."""
+
+    list_display = ["qualification", "amount", "valid_from", "note", "is_example"]
+    list_filter = ["qualification", "is_example"]
+    search_fields = ["qualification__code", "qualification__name", "note"]
+    list_select_related = ["qualification"]
+    date_hierarchy = "valid_from"
 
 
 class QualificationInline(admin.TabularInline):

@@ -81,6 +81,29 @@ class AssessmentCenter(models.Model):
         default=False,
         help_text=_("An acting head or an authorised person signs: «/» is printed before «Руководитель» (725n)."),
     )
+    # What the center must publish (Decree 1204 p.4, Order 759n App. 1 p.1 «г»): shown on /about/ and in the footer.
+    website = models.URLField(_("official website"), blank=True)
+    opening_hours = models.TextField(
+        _("opening hours"), blank=True, help_text=_("One line per day or group of days, e.g. «Mon-Fri 9:00-18:00».")
+    )
+    exam_venues = models.TextField(
+        _("exam venues"), blank=True, help_text=_("The addresses where exams are held, one per line.")
+    )
+    council_website = models.URLField(_("Council's website"), blank=True)
+    register_url = models.URLField(
+        _("public register"),
+        blank=True,
+        help_text=_("The page of the register of independent qualification assessment (Order 759n)."),
+    )
+    appeals_address = models.CharField(_("appeals commission: postal address"), max_length=500, blank=True)
+    appeals_email = models.EmailField(_("appeals commission: e-mail"), blank=True)
+    appeals_phone = models.CharField(_("appeals commission: phone"), max_length=50, blank=True)
+    example_fields = models.CharField(
+        _("example values"),
+        max_length=255,
+        blank=True,
+        help_text=_("Fields whose values are examples to be checked and replaced; empty once checked."),
+    )
 
     class Meta:
         verbose_name = _("assessment center")
@@ -376,3 +399,61 @@ class PracticalCriterion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class PublicPage(models.Model):
+    """A section of the center's public information (its exam rules, the appeals procedure ...), kept by the head."""
+
+    class Kind(models.TextChoices):
+        RULES = "rules", _("The center's rules for the exam")
+        APPEALS = "appeals", _("Appeals procedure")
+        OTHER = "other", _("Other information")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    title = models.CharField(_("title"), max_length=255)
+    body = models.TextField(_("text"), help_text=_("Plain text; an empty line starts a new paragraph."))
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_published = models.BooleanField(_("published"), default=True)
+    is_example = models.BooleanField(
+        _("example text"),
+        default=False,
+        help_text=_("Shipped with the system as an example: replace the text with the center's own, then clear."),
+    )
+
+    class Meta:
+        verbose_name = _("public information section")
+        verbose_name_plural = _("public information sections")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Fee(models.Model):
+    """The price of the exam for a qualification from a date on; the newest one not in the future is in force."""
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="fees", verbose_name=_("qualification")
+    )
+    amount = models.DecimalField(
+        _("amount, roubles"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    valid_from = models.DateField(_("applies from"))
+    note = models.CharField(_("note"), max_length=255, blank=True, help_text=_("e.g. VAT is not charged."))
+    is_example = models.BooleanField(
+        _("example price"),
+        default=False,
+        help_text=_("Shipped with the system as an example: enter the price the head approved, then clear."),
+    )
+
+    class Meta:
+        verbose_name = _("exam fee")
+        verbose_name_plural = _("exam fees")
+        ordering = ["qualification", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["qualification", "valid_from"], name="one_fee_per_qualification_and_date"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="fee_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qualification.code}: {self.amount} ({self.valid_from:%d.%m.%Y})"

@@ -15,7 +15,8 @@ def run_python(code: str, **env_overrides) -> subprocess.CompletedProcess:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k
+        not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "QAC_SITE_URL"}
     }
     env.update(env_overrides)
     return subprocess.run(
@@ -37,10 +38,11 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "qac.example.ru",
     "DATABASE_URL": "postgres://qac@127.0.0.1:5432/qac",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "QAC_SITE_URL": "https://qac.example.ru",
 }
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "QAC_SITE_URL"])
 def test_production_refuses_to_start_without_a_required_variable(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = run_python("import django; django.setup()", **env)
@@ -103,7 +105,7 @@ def test_defaults_with_no_services_are_sqlite_and_in_process_celery():
     )
     result = run_python(code, DJANGO_SETTINGS_MODULE="qac.settings.dev")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "memory://", "LocMemCache", "ru"]
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "memory://localhost/", "LocMemCache", "ru"]
 
 
 def test_database_url_and_redis_url_switch_to_postgresql_redis_and_real_workers():
@@ -137,3 +139,15 @@ def test_celery_is_configured_for_idempotent_late_acknowledged_tasks():
     assert conf.task_soft_time_limit < conf.task_time_limit
     assert app.amqp.router.route({}, "qac.certificates.tasks.render_certificate_task")["queue"].name == "documents"
     assert app.amqp.router.route({}, "qac.tasks.something")["queue"].name == "default"
+
+
+def test_without_a_broker_tasks_run_in_process_without_a_broker_warning():
+    """`make run` without REDIS_URL: no "No hostname was supplied" (kombu) or other warning on a task."""
+    code = (
+        "import django; django.setup(); import qac.certificates.tasks; from qac.tasks import ping_task; "
+        "print(ping_task.delay().get())"
+    )
+    result = run_python(code, DJANGO_SETTINGS_MODULE="qac.settings.dev", PYTHONWARNINGS="default")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "pong"
+    assert "WARNING" not in result.stderr and "Warning" not in result.stderr, result.stderr

@@ -51,6 +51,20 @@ _CATALOGUE_EDIT = [
     "standards.delete_practicalcriterion",
 ]
 
+# What the center publishes beyond its identity (prices, its exam rules, the appeals procedure)
+# is the head's decision: the head edits it, staff read it to answer enquiries.
+_PUBLIC_INFO_EDIT = [
+    "standards.view_fee",
+    "standards.add_fee",
+    "standards.change_fee",
+    "standards.delete_fee",
+    "standards.view_publicpage",
+    "standards.add_publicpage",
+    "standards.change_publicpage",
+    "standards.delete_publicpage",
+]
+_PUBLIC_INFO_READ = ["standards.view_fee", "standards.view_publicpage"]
+
 # Staff read applications and profiles in the admin; changes go through the
 # review pages, which keep the history.
 _APPLICATIONS_READ = [
@@ -84,6 +98,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     # The head signs documents and manages staff accounts on top of staff work.
     Role.HEAD: [
         *_CATALOGUE_EDIT,
+        *_PUBLIC_INFO_EDIT,
         *_APPLICATIONS_READ,
         *_RECORDS_READ,
         # The head answers for personal data (152-FZ) and audits who saw it.
@@ -102,7 +117,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "axes.view_accesslog",
     ],
     # Staff do not see the user accounts: managing them is the head's alone.
-    Role.STAFF: [*_CATALOGUE_EDIT, *_APPLICATIONS_READ, *_RECORDS_READ],
+    Role.STAFF: [*_CATALOGUE_EDIT, *_PUBLIC_INFO_READ, *_APPLICATIONS_READ, *_RECORDS_READ],
     Role.EXPERT: [],
     Role.CANDIDATE: [],
 }

@@ -1,6 +1,7 @@
 """Sign-in pages beyond Django's own: throttled password reset, two-factor sign-in and its management."""
 
 import math
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,6 +19,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticToken
+
+from qac.urls_util import site_base
 
 from . import two_factor
 from .forms import CodeForm, EnrolForm, ResetForm
@@ -38,7 +41,11 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     def save(self, domain_override=None, request=None, use_https=False, **kwargs):
         from .tasks import password_reset_mail_task
 
-        domain = domain_override or request.get_host()
+        if not domain_override:
+            # The same address as every other link to this site (QAC_SITE_URL, else this request's).
+            site = urlsplit(site_base(request))
+            domain_override, use_https = site.netloc, site.scheme == "https"
+        domain = domain_override
         for user in self.get_users(self.cleaned_data["email"]):
             password_reset_mail_task.delay(user.pk, domain, use_https)
 

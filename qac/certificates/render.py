@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from qac.urls_util import site_url
 from standards.selectors import center_get
 
 from .models import IssuedDocument, Kind, NumberSource, Variant
@@ -77,7 +78,7 @@ def qr_payload(document: IssuedDocument, center) -> str:
 
 def verify_url(document: IssuedDocument) -> str:
     path = reverse("certificates:verify_signed", args=[signed_token(document)])
-    return f"{settings.QAC_SITE_URL.rstrip('/')}{path}"
+    return site_url(path)
 
 
 # A labour function's code in a professional standard: the generalised function's

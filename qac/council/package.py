@@ -373,6 +373,18 @@ def _pdf(template: str, context: dict) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=_fonts())
 
 
+def blank_application_pdf(center) -> bytes:
+    """The 706n application form with nothing filled in but the center: the published sample (Decree 1204 p.4 «ж»).
+
+    Rendered from the same template as each candidate's application in the package, so the
+    sample and the real form never differ.
+    """
+    return _pdf(
+        "council/pdf/application_706n.html",
+        {"center": center, "c": {"documents": []}, "now": timezone.now(), "notify_by": "", "postal_address": ""},
+    )
+
+
 def _protocol(session) -> tuple[IO[bytes] | bytes, str]:
     """The protocol as stored on the session; rendered now, from the same template, if it is not stored yet.
 

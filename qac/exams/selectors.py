@@ -1,6 +1,6 @@
 """Read-side queries for exams; the one place that decides who sees which session, sheet or test."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from .models import (
     ExamSession,
     PracticalScore,
     Question,
+    SessionStatus,
     TheoryAttempt,
 )
 
@@ -28,6 +29,22 @@ def session_list(*, status: str = "") -> QuerySet[ExamSession]:
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-starts_at", "-id")
+
+
+def sessions_public_upcoming(*, now=None) -> QuerySet[ExamSession]:
+    """The public schedule: planned or open sessions not yet started that still have a free place.
+
+    Each row carries ``free_places``. One query; nothing about the candidates is exposed.
+    """
+    now = now or timezone.now()
+    return (
+        ExamSession.objects.filter(status__in=[SessionStatus.PLANNED, SessionStatus.OPEN], starts_at__gt=now)
+        .select_related("qualification")
+        .annotate(enrolled=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ENROLLED)))
+        .annotate(free_places=ExpressionWrapper(F("capacity") - F("enrolled"), output_field=IntegerField()))
+        .filter(free_places__gt=0)
+        .order_by("starts_at", "id")
+    )
 
 
 def _session_detail(qs):

@@ -13,15 +13,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from qac.urls_util import site_url
+
 from .ics import session_invitation
 from .models import Enrolment, EnrolmentStatus, ExamSession
 
 logger = logging.getLogger(__name__)
 TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
-
-
-def _site(path: str) -> str:
-    return f"{settings.QAC_SITE_URL.rstrip('/')}{path}"
 
 
 def _location(session) -> str:
@@ -39,7 +37,7 @@ def _mail(enrolment: Enrolment, template: str, *, cancelled: bool = False, reaso
             "reason": reason,
             "cancelled": cancelled,
             "location": _location(session),
-            "url": _site(reverse("exams:my_exam", args=[enrolment.pk])),
+            "url": site_url(reverse("exams:my_exam", args=[enrolment.pk])),
         }
         subject = render_to_string(f"exams/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"exams/email/{template}_body.txt", context)
@@ -165,7 +163,7 @@ def notify_date_offer_task(offer_id: int) -> str:
                 "offer": offer,
                 "application": application,
                 "sessions": [(s, _location(s)) for s in offer.sessions.order_by("starts_at")],
-                "url": _site(reverse("exams:my_date_offer", args=[application.pk])),
+                "url": site_url(reverse("exams:my_date_offer", args=[application.pk])),
             }
             subject = render_to_string("exams/email/date_offer_subject.txt", context).strip()
             body = render_to_string("exams/email/date_offer_body.txt", context)

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "qac.middleware.CookieLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "qac.urls_util.SiteAddressMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -122,7 +123,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else 
 
 # Celery reads every CELERY_* setting (see qac/celery.py). Without Redis the
 # tasks run in-process, so a laptop needs no broker to use every feature.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Celery still opens a (never used) producer for an eager task; the in-memory
+# transport names a host so kombu does not warn "No hostname was supplied".
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -317,9 +320,13 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ЦОК «Автопром Северо-Запад» <noreply@qac.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# The public address of the site, for links in e-mails sent by workers
-# (which have no request to build them from).
-QAC_SITE_URL = env("QAC_SITE_URL", default="http://127.0.0.1:8000")
+# The public address of the site, for links in e-mails, PDFs (QR codes) and
+# calendar invitations: qac.urls_util.site_url. Set it in production. Unset,
+# links follow the request being served (or the one that queued the task),
+# and without one the address `make run` serves on, which it exports as
+# QAC_DEV_SITE_URL (http://$(HOST):$(PORT)).
+QAC_SITE_URL = env("QAC_SITE_URL", default="")
+QAC_DEV_SITE_URL = env("QAC_DEV_SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Security defaults that hold everywhere ----------------------------------
 SESSION_COOKIE_HTTPONLY = True

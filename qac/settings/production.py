@@ -18,7 +18,8 @@ def _refuse(message: str) -> None:
 
 # REDIS_URL: the cache holds rate limits and sign-in lockouts; a per-process memory
 # cache would let every gunicorn worker count on its own, so production needs the shared one.
-for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
+# QAC_SITE_URL: links in mails sent by beat (no request) and in PDFs must name the public address.
+for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "QAC_SITE_URL"):
     if not os.environ.get(_name, "").strip():
         _refuse(f"{_name} is not set; production refuses to start without it.")
 

@@ -1,0 +1,43 @@
+"""E-mail backends of development."""
+
+from django.core.mail.backends.console import EmailBackend as ConsoleBackend
+
+
+def _attachment(item) -> tuple[str, str, int]:
+    """(file name, content type, size) of an attachment, whether a tuple or a MIME part."""
+    if isinstance(item, tuple):
+        filename, content, mimetype = item[0], item[1], item[2] if len(item) > 2 else None
+        size = len(content.encode() if isinstance(content, str) else content or b"")
+        return filename or "-", mimetype or "application/octet-stream", size
+    payload = item.get_payload(decode=True) or b""
+    return item.get_filename() or "-", item.get_content_type(), len(payload)
+
+
+class ReadableConsoleBackend(ConsoleBackend):
+    """Django's console backend, but readable: subject, addresses and text as typed, not MIME-encoded.
+
+    Django's own prints the raw message, so a Russian subject arrives as
+    ``=?utf-8?b?...?=`` and the body as base64 or quoted-printable. This one
+    prints the decoded headers a reader cares about, the plain-text body, and
+    one line per alternative part and attachment.
+    """
+
+    def write_message(self, message):
+        lines = [
+            f"From: {message.from_email}",
+            f"To: {', '.join(message.to)}",
+        ]
+        if message.cc:
+            lines.append(f"Cc: {', '.join(message.cc)}")
+        if message.bcc:
+            lines.append(f"Bcc: {', '.join(message.bcc)}")
+        if message.reply_to:
+            lines.append(f"Reply-To: {', '.join(message.reply_to)}")
+        lines += [f"Subject: {message.subject}", "", str(message.body).rstrip("\n"), ""]
+        for alternative in getattr(message, "alternatives", []) or []:
+            lines.append(f"[alternative: {alternative[1]}, {len(alternative[0])} characters]")
+        for item in message.attachments:
+            filename, mimetype, size = _attachment(item)
+            lines.append(f"[attachment: {filename}, {mimetype}, {size} bytes]")
+        self.stream.write("\n".join(lines).rstrip("\n") + "\n")
+        self.stream.write("-" * 79 + "\n")
