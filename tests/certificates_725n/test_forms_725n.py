@@ -250,7 +250,10 @@ def conclusion(make_document):
         register_url="https://register.invalid/records/18",
         valid_until=None,
         exam_days=(datetime.date(2026, 3, 4), datetime.date(2026, 3, 5)),
-        recommendations="Изучить устройство электронных систем управления двигателем.",
+        recommendations=(
+            "Изучить устройство электронных систем управления двигателем. Повторить: Электрооборудование. "
+            "Отработать: чтение кодов неисправностей."
+        ),
         gaps=[
             {"kind": "topic", "text": "Электрооборудование"},
             {"kind": "criterion", "text": "Диагностика: чтение кодов неисправностей"},
@@ -274,9 +277,8 @@ def test_conclusion_prints_the_forms_words_in_order_with_its_data(conclusion, ce
             "Автомехатроник по ремонту автотранспортных средств (5 уровень квалификации)",
             "По результатам профессионального экзамена квалификация не подтверждена.",
             "В целях успешного прохождения профессионального экзамена по данной квалификации соискателю РЕКОМЕНДУЕТСЯ:",
-            "Изучить устройство электронных систем управления двигателем.",
-            "Электрооборудование",
-            "Диагностика: чтение кодов неисправностей",
+            "Изучить устройство электронных систем управления двигателем. Повторить: Электрооборудование.",
+            "Отработать: чтение кодов неисправностей.",
             "Руководитель Центр оценки квалификаций «Автопром Северо-Запад», 78.033, " + LEGAL_ADDRESS,
             "П.С. Громов",
         ],
@@ -284,6 +286,8 @@ def test_conclusion_prints_the_forms_words_in_order_with_its_data(conclusion, ce
     assert line_with(page, "Регистрационный номер").startswith("Регистрационный номер 31.00400.02.00000018.26 Дата")
     for extra in ("http", "Пользовался телефоном", "апелляц", "Дата экзамена"):
         assert extra not in folded(page)
+    # The gaps are the recommendation's source, not printed a second time.
+    assert "Диагностика: чтение кодов неисправностей" not in folded(page)
 
 
 def test_conclusion_without_the_session_loaded_uses_the_exam_date_and_adds_no_query(
