@@ -42,7 +42,7 @@ class DecisionForm(NoFormTag, forms.Form):
         for result in results:
             allowed = VERDICT_CHOICES[result.decision]
             self.fields[f"verdict_{result.pk}"] = forms.ChoiceField(
-                label=result.enrolment.application.candidate.get_full_name(),
+                label=result.enrolment.application.applicant.get_full_name(),
                 choices=[(v, Verdict(v).label) for v in allowed],
                 initial=allowed[0],
             )

@@ -59,8 +59,8 @@ def decidable_results(session: ExamSession) -> list[ExamResult]:
             enrolment__status=EnrolmentStatus.ENROLLED,
             decision__in=list(VERDICT_CHOICES),
         )
-        .select_related("enrolment__application__candidate")
-        .order_by("enrolment__application__candidate__last_name", "pk")
+        .select_related("enrolment__application__candidate", "enrolment__application__identity")
+        .order_by("enrolment__application__identity__last_name", "pk")
     )
 
 
@@ -72,7 +72,9 @@ def decision_for(session: ExamSession) -> CouncilDecision | None:
     return (
         CouncilDecision.objects.filter(session=session)
         .select_related("recorded_by")
-        .prefetch_related("verdicts__result__enrolment__application__candidate")
+        .prefetch_related(
+            "verdicts__result__enrolment__application__candidate", "verdicts__result__enrolment__application__identity"
+        )
         .first()
     )
 

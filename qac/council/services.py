@@ -209,7 +209,7 @@ def _clean_verdicts(session: ExamSession, verdicts: dict[int, tuple[str, str]]) 
     if missing:
         raise CouncilError(
             _("Give the Council's verdict for: %(names)s.")
-            % {"names": ", ".join(r.enrolment.application.candidate.get_full_name() for r in missing)}
+            % {"names": ", ".join(r.enrolment.application.applicant.get_full_name() for r in missing)}
         )
     unknown = set(verdicts) - set(results)
     if unknown:
@@ -218,7 +218,7 @@ def _clean_verdicts(session: ExamSession, verdicts: dict[int, tuple[str, str]]) 
     for pk, (verdict, reason) in verdicts.items():
         result = results[pk]
         allowed = VERDICT_CHOICES[result.decision]
-        name = result.enrolment.application.candidate.get_full_name()
+        name = result.enrolment.application.applicant.get_full_name()
         if verdict not in allowed:
             raise CouncilError(
                 _("%(name)s: the Council cannot decide «%(verdict)s» on a result that is «%(decision)s».")
@@ -365,7 +365,7 @@ def decision_correct(
                         "%(name)s: a document under this verdict already has its register number; "
                         "revoke it before changing the verdict."
                     )
-                    % {"name": current[pk].result.enrolment.application.candidate.get_full_name()}
+                    % {"name": current[pk].result.enrolment.application.applicant.get_full_name()}
                 )
             if before.get(pk) == Verdict.REEXAM and verdict != Verdict.REEXAM:
                 raise CouncilError(

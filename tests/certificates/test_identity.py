@@ -83,3 +83,15 @@ def test_documents_already_issued_keep_their_names_whatever_the_account_says(mak
     change_everything(holder)
     document.refresh_from_db()
     assert IssuedDocument.objects.get(pk=document.pk).holder_full_name == "Кузнецова Анна Сергеевна"
+
+
+def test_the_councils_page_names_the_candidate_as_submitted(client, make_exam, staff):
+    from tests.helpers.legal import package_sent
+
+    holder = make_candidate(**SUBMITTED)
+    built = make_exam([PASS], holders=[holder])
+    package_sent(built.session, staff)
+    change_everything(holder)
+    client.force_login(staff)
+    page = client.get(reverse("council:session", args=[built.session.pk])).content.decode()
+    assert "Кузнецова Анна Сергеевна" in page and "Смирнова Жанна" not in page
