@@ -221,7 +221,7 @@ def seed(count: int) -> list[Candidate]:
 
     from candidates.models import Application, ApplicationStatus, CandidateProfile
     from qac.accounts.roles import Role
-    from qac.demo import snils_with_checksum
+    from qac.demo.seed import snils_with_checksum
     from qac.exams import services
     from qac.exams.models import (
         Answer,

@@ -15,7 +15,7 @@ What it does:
    ``DJANGO_SETTINGS_MODULE=qac.settings.dev`` and ``DEBUG=false``. PDFs go to
    a new temporary ``MEDIA_ROOT`` that is removed at the end. ``REDIS_URL`` is
    dropped, so every task runs inside the measured process.
-2. Seeds, with bulk inserts like ``qac.demo.seed_volume_exams``, one session
+2. Seeds, with bulk inserts like ``qac.demo.seed.seed_volume_exams``, one session
    with approved results of ``--count`` candidates who all passed (varied
    Russian names, most with a patronymic) and the Council's decision (a
    certificate verdict for each), then issues their certificates with
@@ -436,7 +436,7 @@ def seed(count: int) -> dict:
     from qac.certificates import services
     from qac.certificates.models import IssuedDocument, NumberSource
     from qac.council.models import CouncilDecision, CouncilVerdict, DecisionStatus, Verdict
-    from qac.demo import snils_with_checksum
+    from qac.demo.seed import snils_with_checksum
     from qac.exams.models import CommissionMember, Enrolment, ExamResult, ExamSession, SessionStatus
     from standards.models import Qualification
 

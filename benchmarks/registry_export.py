@@ -14,8 +14,8 @@ What it does:
    ``DJANGO_SETTINGS_MODULE=qac.settings.dev`` and ``DEBUG=false``. ``REDIS_URL`` is
    dropped; ``MEDIA_ROOT`` is a temporary directory removed at the end.
 2. Seeds, in a child process, ``--count`` issued documents with bulk inserts: the demo
-   accounts, ``qac.demo.seed_volume`` candidates (profiles with SNILS and date of birth),
-   every bulk application accepted, ``qac.demo.seed_volume_exams`` approved sessions with a
+   accounts, ``qac.demo.seed.seed_volume`` candidates (profiles with SNILS and date of birth),
+   every bulk application accepted, ``qac.demo.seed.seed_volume_exams`` approved sessions with a
    chaired commission and results (80% pass), each session with its Council decision (a
    verdict per result) and the documents the verdicts call for: a certificate per pass, a
    conclusion per failure, all awaiting their register numbers (``number_source="awaiting"``,
@@ -284,7 +284,7 @@ def seed(count: int) -> dict:
 
     from candidates.models import Application
     from qac.certificates.models import IssuedDocument
-    from qac.demo import VOLUME_EMAIL_DOMAIN, seed_accounts, seed_volume, seed_volume_exams
+    from qac.demo.seed import VOLUME_EMAIL_DOMAIN, seed_accounts, seed_volume, seed_volume_exams
 
     started = time.perf_counter()
     phases: dict[str, float] = {}

@@ -42,7 +42,7 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("", include("candidates.urls")),
     path("", include("qac.exams.urls")),
-    path("staff/bank/", include("qac.exams.bank_urls")),
+    path("staff/bank/", include("qac.exams.bank.urls")),
     path("staff/council/", include("qac.council.urls")),
     path("", include("qac.certificates.urls")),
     path("staff/registry/", include("qac.registry.urls")),

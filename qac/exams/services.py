@@ -147,7 +147,7 @@ def session_create(
     """Plan a session with its commission.
 
     Real candidates sit only assessment tools the Council approved. ``allow_example`` lifts that
-    rule for the demo data alone (``qac/demo.py``), whose specifications are the shipped examples;
+    rule for the demo data alone (``qac/demo/seed.py``), whose specifications are the shipped examples;
     no page, form or task passes it.
     """
     if not is_qac_staff(by):

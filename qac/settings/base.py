@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "qac.council",
     "qac.certificates",
     "qac.registry",
+    # Demo data touches every app, so it comes last and may import any of them.
+    "qac.demo",
 ]
 
 MIDDLEWARE = [

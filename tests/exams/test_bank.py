@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from qac.exams import bank as qbank
-from qac.exams.demo_bank import demo_bank_size, seed_demo_bank
+from qac.demo.bank import demo_bank_size, seed_demo_bank
+from qac.exams.bank import importers as qbank
 from qac.exams.models import Choice, Question, QuestionKind
 from standards.models import Qualification
 from tests.conftest import PERSONAS

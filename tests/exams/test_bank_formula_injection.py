@@ -6,7 +6,7 @@ import io
 import openpyxl
 import pytest
 
-from qac.exams import bank as qbank
+from qac.exams.bank import importers as qbank
 from qac.exports import looks_like_formula
 from tests.exams.test_bank import add_question, snapshot
 from tests.test_exports import ATTACKS

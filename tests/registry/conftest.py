@@ -23,7 +23,7 @@ from lxml import etree
 from candidates.models import ApplicantIdentity
 from qac.accounts.roles import Role
 from qac.certificates.models import IssuedDocument, Kind
-from qac.demo import snils_with_checksum
+from qac.demo.seed import snils_with_checksum
 from qac.exams.models import CommissionMember
 from qac.registry.models import ExportBatch, ExportRecord
 from tests.certificates.conftest import FAIL_THEORY, PASS, REMOVED, exam, issue, make_candidate

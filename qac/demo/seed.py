@@ -565,8 +565,8 @@ def _seed_exams() -> int:
 
     from django.utils import timezone
 
+    from qac.demo.bank import seed_demo_bank
     from qac.exams import services as xsv
-    from qac.exams.demo_bank import seed_demo_bank
     from qac.exams.models import ExamSession
     from standards.models import Qualification
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import bank_views
+from . import views as bank_views
 
 app_name = "exams_bank"
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from qac.accounts.decorators import staff_required
 from standards.models import Qualification
 
-from . import bank
+from . import importers as bank
 
 PAGE_SIZE = 25
 

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from qac import demo
+from qac.demo import seed as demo
 
 
 class Command(BaseCommand):

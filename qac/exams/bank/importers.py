@@ -61,7 +61,7 @@ from django.utils.translation import gettext as _
 from qac.exports import spreadsheet_safe_row, spreadsheet_unquote, xlsx_set_cell
 from standards.models import ExamSpecification, Qualification
 
-from .models import Answer, Choice, Question, QuestionKind, TheoryAttempt
+from ..models import Answer, Choice, Question, QuestionKind, TheoryAttempt
 
 logger = logging.getLogger(__name__)
 

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from qac.exams.models import Choice, Question, QuestionKind
 from standards.models import Qualification
-
-from .models import Choice, Question, QuestionKind
 
 DEMO_PREFIX = "Демонстрационный вопрос. "
 
