@@ -3,7 +3,7 @@
 import datetime
 import re
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Upper
 from django.http import Http404
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils import timezone
 from qac.accounts.roles import Role, has_role, is_qac_staff
 
 from .models import (
+    AWAITING_REVIEW,
     CERTIFICATE_STATUSES,
     CHANGE_REQUEST_FIELDS,
     IDENTITY_OPEN_STATUSES,
@@ -191,10 +192,6 @@ def days_left(application: Application, today: datetime.date | None = None) -> i
 
 def review_deadline_summary(*, today: datetime.date | None = None) -> dict[str, int]:
     """Counts for the staff home: applications awaiting review, due soon, overdue (one query)."""
-    from django.db.models import Count
-
-    from .models import AWAITING_REVIEW
-
     today = today or timezone.localdate()
     return Application.objects.filter(status__in=AWAITING_REVIEW).aggregate(
         awaiting=Count("id"),

@@ -23,6 +23,8 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from qac.accounts.roles import Role, assign_role, has_role, is_qac_staff
+from qac.accounts.throttle import over_limit
+from qac.enqueue import enqueue
 from standards.models import Qualification, RequiredDocument
 
 from .models import (
@@ -147,9 +149,7 @@ def _transition(
         # The candidate's own moves need no call: they know what they did; the e-mail is the record.
         if actor != CANDIDATE:
             call_task_add(application=locked, event=CallTask.Event.STATUS, transition=transition)
-        from .tasks import application_notify_task
-
-        transaction.on_commit(lambda: application_notify_task.delay(transition.pk))
+        enqueue("candidates.tasks.application_notify_task", transition.pk)
     application.refresh_from_db()
     return application
 
@@ -192,9 +192,7 @@ def candidate_signup(*, email: str, password: str, last_name: str, first_name: s
                     is_active=False,
                 )
                 assign_role(user, Role.CANDIDATE)
-                from .tasks import send_confirmation_email_task
-
-                transaction.on_commit(lambda: send_confirmation_email_task.delay(user.pk))
+                enqueue("candidates.tasks.send_confirmation_email_task", user.pk)
             return user
         except IntegrityError:
             # Two sign-ups with one address raced past the check; the database kept the first.
@@ -210,13 +208,9 @@ def candidate_signup(*, email: str, password: str, last_name: str, first_name: s
 
 def signup_taken_notify(*, user) -> None:
     """Tell the owner of an address that someone tried to sign up with it (at most a few mails an hour)."""
-    from qac.accounts.throttle import over_limit
-
     if over_limit("signup-taken-mail", user.email, limit=SIGNUP_TAKEN_MAILS_PER_HOUR, period=3600):
         return
-    from .tasks import signup_taken_notify_task
-
-    transaction.on_commit(lambda: signup_taken_notify_task.delay(user.pk))
+    enqueue("candidates.tasks.signup_taken_notify_task", user.pk)
 
 
 #: Mails to one address about sign-ups with it, per hour: enough to tell the owner, too few to flood them.

@@ -14,6 +14,7 @@ from qac.accounts.roles import Role, has_role
 from qac.urls_util import site_url
 
 from .models import ApplicationTransition
+from .services import confirmation_link_parts, notification_claim, notification_release
 
 TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 
@@ -27,8 +28,6 @@ TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 )
 def application_notify_task(transition_id: int) -> str:
     """Tell the candidate their application changed status (sent at most once per transition)."""
-    from .services import notification_claim, notification_release
-
     transition = (
         ApplicationTransition.objects.select_related("application__candidate", "application__qualification")
         .filter(pk=transition_id)
@@ -58,8 +57,6 @@ def application_notify_task(transition_id: int) -> str:
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, max_retries=8)
 def send_confirmation_email_task(user_id: int) -> str:
     """Send the sign-up confirmation link. Resending is harmless: any valid link activates once."""
-    from .services import confirmation_link_parts
-
     user = get_user_model().objects.filter(pk=user_id, is_active=False).first()
     if user is None:
         return "nothing to confirm"

@@ -18,9 +18,10 @@ from candidates.selectors import (
 )
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.certificates.selectors import documents_board, documents_for_holder
+from qac.council.package import blank_application_pdf
 from qac.council.selectors import council_board
 from qac.exams.selectors import enrolments_for_candidate, sessions_for_expert, sessions_public_upcoming
-from qac.registry.services import deadline_watch
+from qac.registry.selectors import deadline_watch
 from qac.urls_util import site_url
 from standards.selectors import center_get, qualification_list_active
 
@@ -82,8 +83,6 @@ def application_sample(request):
     Rendering takes a second of WeasyPrint, and anyone may ask: the PDF is cached for a day,
     keyed on what it prints of the center, so an edit in the admin shows at once.
     """
-    from qac.council.package import blank_application_pdf
-
     center = center_get()
     if center is None:
         raise Http404

@@ -10,6 +10,8 @@ own register number (725n App. 3 p.20). Documents from before this path were
 numbered by the center's own counter: they are marked ``local``.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -208,8 +210,6 @@ class DuplicateStatus(models.TextChoices):
 
 
 def _duplicate_file_path(instance: "DuplicateRequest", filename: str) -> str:
-    import uuid
-
     return f"duplicates/{uuid.uuid4().hex}"
 
 

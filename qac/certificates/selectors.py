@@ -1,7 +1,11 @@
 """Read-side queries for documents; the one place that decides who sees which document."""
 
+import datetime
+
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qac.accounts.roles import is_qac_staff
@@ -152,12 +156,6 @@ def session_documents(*, session: ExamSession) -> QuerySet[IssuedDocument]:
 def documents_board(*, today=None) -> dict:
     """The documents' deadlines for the staff home: numbers awaited from the register, documents to
     issue within 30 days of the exam (Decree 1204 p.17), duplicates within 15 days (725n App. 3 p.23)."""
-    import datetime
-
-    from django.conf import settings
-    from django.db.models import Count, Q
-    from django.utils import timezone
-
     today = today or timezone.localdate()
     soon = today + datetime.timedelta(days=settings.QAC_DEADLINE_WARN_DAYS)
     awaiting = IssuedDocument.objects.filter(number_source=NumberSource.AWAITING, is_current=True)

@@ -7,16 +7,18 @@ import hashlib
 import re
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from candidates.models import CallTask
+from candidates.models import CERTIFICATE_STATUSES, CallTask, ChangeRequestStatus, IdentityChangeRequest
 from candidates.services import call_task_add
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.council.models import CouncilVerdict, Verdict
+from qac.enqueue import enqueue
 from qac.exams.models import Decision, Enrolment, ExamResult, ExamSession, SessionStatus
 
 from .models import (
@@ -325,10 +327,7 @@ def session_issue_again(*, session: ExamSession, by) -> None:
     failed = IssuedDocument.objects.filter(result__enrolment__session=session, render_status=RenderStatus.FAILED)
     DocumentEvent.objects.bulk_create([DocumentEvent(document=d, by=by, action="retry") for d in failed])
     failed.update(render_status=RenderStatus.PENDING, render_error="")
-    from .tasks import issue_session_documents_task
-
-    session_id = session.pk
-    transaction.on_commit(lambda: issue_session_documents_task.delay(session_id))
+    enqueue("qac.certificates.tasks.issue_session_documents_task", session.pk)
 
 
 # --- Acts on issued certificates -------------------------------------------------------------------
@@ -589,15 +588,8 @@ def document_deliver(
             event=CallTask.Event.DOCUMENT,
             detail=f"{locked.get_delivery_method_display()}, {delivered_on:%d.%m.%Y}",
         )
-        pk = locked.pk
-        transaction.on_commit(lambda: _notify_soon(pk))
+        enqueue("qac.certificates.tasks.notify_holder_task", locked.pk)
     return locked
-
-
-def _notify_soon(document_id: int) -> None:
-    from .tasks import notify_holder_task
-
-    notify_holder_task.delay(document_id)
 
 
 def holder_notified(*, document: IssuedDocument) -> bool:
@@ -640,11 +632,10 @@ def certificate_extend(*, document: IssuedDocument, by, valid_until: datetime.da
 
 
 def render_soon(ids):
-    from .tasks import render_documents_task
-
+    """Queue the rendering of ``ids`` in batches, at once: callers run after their commit."""
     batch = settings.QAC_RENDER_BATCH_SIZE
     for start in range(0, len(ids), batch):
-        render_documents_task.delay(ids[start : start + batch])
+        enqueue("qac.certificates.tasks.render_documents_task", ids[start : start + batch], on_commit=False)
 
 
 # --- Rendering bookkeeping (called by the workers) ------------------------------------------------
@@ -765,10 +756,6 @@ def duplicates_for_change_request(*, change_request_id: int) -> list[DuplicateRe
     number or its printed form) cannot have a duplicate; it is left for the staff, whose
     change request page lists it.
     """
-    from django.core.files import File
-
-    from candidates.models import CERTIFICATE_STATUSES, ChangeRequestStatus, IdentityChangeRequest
-
     change = IdentityChangeRequest.objects.select_related("decided_by").filter(pk=change_request_id).first()
     if change is None or change.status != ChangeRequestStatus.APPROVED or not change.changes_name:
         return []

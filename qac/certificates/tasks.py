@@ -15,7 +15,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from . import services
+from . import render, services
 from .models import IssuedDocument, Kind
 
 logger = logging.getLogger(__name__)
@@ -24,10 +24,8 @@ logger = logging.getLogger(__name__)
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=10, max_retries=5)
 def issue_session_documents_task(session_id: int) -> int:
     """Create the documents the Council's decision calls for; render those that already carry a register number."""
-    from .services import render_soon, session_documents_issue
-
-    pending = session_documents_issue(session_id=session_id)
-    render_soon(pending)
+    pending = services.session_documents_issue(session_id=session_id)
+    services.render_soon(pending)
     return len(pending)
 
 
@@ -42,14 +40,11 @@ def issue_session_documents_task(session_id: int) -> int:
 )
 def render_documents_task(self, document_ids: list[int]) -> dict:
     """Render the listed documents that still need it (and have their register number), store each PDF."""
-    from . import services
-    from .render import render_batch
-
     todo = services.render_claim(document_ids=document_ids)
     if not todo:
         return {"rendered": 0}
     try:
-        pdfs = render_batch(todo)
+        pdfs = render.render_batch(todo)
     except OSError as exc:
         # A disk or font hiccup: retry the batch with backoff; when the
         # retries are spent, say so on the documents so staff can act.

@@ -6,6 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from qac.accounts.roles import is_qac_staff
@@ -80,24 +81,12 @@ def decision_for(session: ExamSession) -> CouncilDecision | None:
 
 
 def package_get_for_staff(*, user, pk: int) -> CouncilPackage:
-    from django.http import Http404
-
     if not is_qac_staff(user):
         raise Http404
     package = CouncilPackage.objects.select_related("session__qualification").filter(pk=pk).first()
     if package is None:
         raise Http404
     return package
-
-
-def allowed_package_actions(package: CouncilPackage | None, user) -> set[str]:
-    """What ``user`` may do with a package now: the pages show exactly these buttons."""
-    from .services import PACKAGE_TRANSITIONS, STAFF
-
-    if package is None or not is_qac_staff(user):
-        return set()
-    moves = {to for (frm, to), who in PACKAGE_TRANSITIONS.items() if frm == package.status and who == STAFF}
-    return {"rebuild" if to == PackageStatus.BUILDING else "send" for to in moves}
 
 
 def allowed_decision_actions(session: ExamSession, user, *, package=None, decision=None) -> set[str]:

@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 
 from candidates import services as candidate_services
 from qac.accounts.roles import is_qac_staff
+from qac.enqueue import enqueue
 from qac.exams.models import ExamResult, ExamSession, SessionStatus
 
+from . import package as package_files
 from . import selectors
 from .models import (
     CouncilDecision,
@@ -61,6 +63,14 @@ class CouncilError(Exception):
     """A request the rules do not allow; the message is shown to the user as it is."""
 
 
+def allowed_package_actions(package: CouncilPackage | None, user) -> set[str]:
+    """What ``user`` may do with a package now: the pages show exactly these buttons."""
+    if package is None or not is_qac_staff(user):
+        return set()
+    moves = {to for (frm, to), who in PACKAGE_TRANSITIONS.items() if frm == package.status and who == STAFF}
+    return {"rebuild" if to == PackageStatus.BUILDING else "send" for to in moves}
+
+
 def _package_move(*, package: CouncilPackage, to: str, by=None, actor: str, note: str = "", **changes):
     """The one door for a package's status: checks the table, writes the row and its history in one transaction."""
     with transaction.atomic():
@@ -82,9 +92,7 @@ def _package_move(*, package: CouncilPackage, to: str, by=None, actor: str, note
 
 
 def _build_soon(package_id: int) -> None:
-    from .tasks import build_package_task
-
-    transaction.on_commit(lambda: build_package_task.delay(package_id))
+    enqueue("qac.council.tasks.build_package_task", package_id)
 
 
 def package_request(*, session_id: int) -> CouncilPackage:
@@ -114,13 +122,11 @@ def package_rebuild(*, package: CouncilPackage, by, expected_version: int | None
 
 def package_build(*, package_id: int) -> CouncilPackage | None:
     """The worker's part: write the ZIP, store it with its hash, mark the package ready. Safe to run twice."""
-    from .package import package_filename, write_package
-
     package = CouncilPackage.objects.select_related("session").filter(pk=package_id).first()
     if package is None or package.status != PS.BUILDING:
         return None  # a second delivery, or a package that moved on
     with tempfile.TemporaryFile() as tmp:
-        write_package(package.session, tmp)
+        package_files.write_package(package.session, tmp)
         tmp.seek(0)
         digest = hashlib.sha256()
         for chunk in iter(lambda: tmp.read(1 << 20), b""):
@@ -132,7 +138,7 @@ def package_build(*, package_id: int) -> CouncilPackage | None:
             if locked.status != PS.BUILDING:
                 return locked
             old = locked.file.name if locked.file else None
-            locked.file.save(package_filename(package.session), File(tmp), save=True)
+            locked.file.save(package_files.package_filename(package.session), File(tmp), save=True)
             package = _package_move(
                 package=locked,
                 to=PS.READY,

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from candidates import services as candidate_services
 from candidates.models import Application, ApplicationStatus, CallTask
 from qac.accounts.roles import Role, has_role, is_qac_staff
+from qac.enqueue import enqueue
 
 from .models import DateOffer, DateOfferEvent, DateOfferStatus, EnrolmentStatus, ExamSession, SessionStatus
 from .services import ExamError, _enrol, _session_label
@@ -181,8 +182,7 @@ def date_offer_make(*, application: Application, sessions: list[ExamSession], by
             event=CallTask.Event.DATE_OFFER,
             detail="; ".join(_session_label(s) for s in sessions),
         )
-        pk = offer.pk
-        transaction.on_commit(lambda: _notify(pk))
+        enqueue("qac.exams.tasks.notify_date_offer_task", offer.pk)
     return offer
 
 
@@ -246,12 +246,6 @@ def date_offers_expire(*, now: datetime.datetime | None = None) -> int:
             continue  # answered in the meantime
         expired += 1
     return expired
-
-
-def _notify(offer_id: int) -> None:
-    from .tasks import notify_date_offer_task
-
-    notify_date_offer_task.delay(offer_id)
 
 
 def offer_notified(*, offer_id: int) -> bool:

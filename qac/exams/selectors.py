@@ -7,6 +7,7 @@ from django.utils import timezone
 from candidates.models import Application, ApplicationStatus
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from standards.models import PracticalTask
+from standards.selectors import center_get
 
 from .models import (
     Answer,
@@ -14,6 +15,7 @@ from .models import (
     CommissionMember,
     Enrolment,
     EnrolmentStatus,
+    ExamResult,
     ExamSession,
     PracticalScore,
     Question,
@@ -126,6 +128,29 @@ def enrolments_for_candidate(*, user) -> QuerySet[Enrolment]:
     )
 
 
+def enrolment_get_for_staff(*, user, pk: int) -> Enrolment:
+    """An enrolment, for the center's staff only; 404 for anyone else or no such enrolment."""
+    if not is_qac_staff(user):
+        raise Http404
+    enrolment = (
+        Enrolment.objects.select_related("session__qualification__exam_spec", "application__candidate")
+        .filter(pk=pk)
+        .first()
+    )
+    if enrolment is None:
+        raise Http404
+    return enrolment
+
+
+def result_get_for_expert(*, user, pk: int) -> ExamResult:
+    """A result, for a member of its session's commission (``session_get_for_expert`` decides); 404 otherwise."""
+    result = ExamResult.objects.select_related("enrolment__session").filter(pk=pk).first()
+    if result is None:
+        raise Http404
+    session_get_for_expert(user=user, pk=result.enrolment.session_id)
+    return result
+
+
 def enrolment_get_for_candidate(*, user, pk: int) -> Enrolment:
     if not has_role(user, Role.CANDIDATE):
         raise Http404
@@ -191,8 +216,6 @@ def enrollable_applications(*, session: ExamSession) -> QuerySet[Application]:
 
 
 def protocol_context(session: ExamSession) -> dict:
-    from standards.selectors import center_get
-
     session = _session_detail(ExamSession.objects.filter(pk=session.pk)).get()
     return {
         "session": session,

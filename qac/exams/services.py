@@ -8,6 +8,7 @@ app's services, never directly.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import ipaddress
 import random
 import re
@@ -17,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +26,7 @@ from django.utils.translation import gettext as _
 from candidates import services as candidate_services
 from candidates.models import Application, ApplicationStatus, CallTask, IdDocumentType
 from qac.accounts.roles import Role, has_role, is_qac_staff
+from qac.enqueue import enqueue
 from standards.models import ExamSpecification, PracticalCriterion
 
 from .models import (
@@ -238,7 +241,8 @@ def session_cancel(*, session, by, reason: str):
             _unenrol(enrolment=enrolment, by=by, note=reason)
             cancelled.append(enrolment.pk)
         # Only those taken off now: people unenrolled earlier were told then.
-        transaction.on_commit(lambda: _notify_enrolments_cancelled(cancelled, reason))
+        for pk in cancelled:
+            enqueue("qac.exams.tasks.notify_unenrolled_task", pk, reason)
     return session
 
 
@@ -269,22 +273,9 @@ def session_reschedule(*, session, by, starts_at, ends_at, venue_address, venue_
                 event=CallTask.Event.EXAM,
                 detail=f"{_session_label(locked)}. {reason}",
             )
-        transaction.on_commit(lambda: _notify_session(locked.pk, "moved", reason))
+        enqueue("qac.exams.tasks.notify_session_change_task", locked.pk, "moved", reason)
     session.refresh_from_db()
     return session
-
-
-def _notify_enrolments_cancelled(enrolment_ids, reason):
-    from .tasks import notify_unenrolled_task
-
-    for pk in enrolment_ids:
-        notify_unenrolled_task.delay(pk, reason)
-
-
-def _notify_session(session_id: int, what: str, reason: str = "") -> None:
-    from .tasks import notify_session_change_task
-
-    notify_session_change_task.delay(session_id, what, reason)
 
 
 # --- Enrolment ------------------------------------------------------------------------------------
@@ -362,21 +353,14 @@ def _enrol(*, session: ExamSession, applications: list[Application], by) -> list
             )
             created.append(enrolment)
         _event(locked, by, note=_("Enrolled: %(numbers)s") % {"numbers": ", ".join(a.number for a in applications)})
-        ids = [e.pk for e in created]
-        transaction.on_commit(lambda: _send_invitations(ids))
+        for enrolment in created:
+            enqueue("qac.exams.tasks.send_invitation_task", enrolment.pk)
     return created
 
 
 def _session_label(session) -> str:
     local = timezone.localtime(session.starts_at)
     return f"{local:%d.%m.%Y %H:%M}, {session.venue_address} {session.venue_room}".strip()
-
-
-def _send_invitations(enrolment_ids):
-    from .tasks import send_invitation_task
-
-    for pk in enrolment_ids:
-        send_invitation_task.delay(pk)
 
 
 def _unenrol(*, enrolment, by, note):
@@ -399,14 +383,7 @@ def unenrol(*, enrolment: Enrolment, by, reason: str):
             raise ExamError(_("This candidate is not enrolled any more."))
         _unenrol(enrolment=enrolment, by=by, note=reason)
         _event(locked, by, note=reason)
-        pk = enrolment.pk
-        transaction.on_commit(lambda: _notify_enrolment(pk, reason))
-
-
-def _notify_enrolment(enrolment_id, reason):
-    from .tasks import notify_unenrolled_task
-
-    notify_unenrolled_task.delay(enrolment_id, reason)
+        enqueue("qac.exams.tasks.notify_unenrolled_task", enrolment.pk, reason)
 
 
 # The last characters of the document's number: enough to tell which document was shown, not a copy of it.
@@ -628,7 +605,7 @@ def theory_save_answer(*, attempt: TheoryAttempt, question_id: int, choice_ids: 
     return chosen
 
 
-def _percent(part, whole) -> int:
+def score_percent(part, whole) -> int:
     if not whole:
         return 0
     return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
@@ -658,14 +635,14 @@ def theory_submit(*, attempt: TheoryAttempt, auto: bool = False) -> TheoryAttemp
         attempt.score, attempt.max_score = score, max_score
         attempt.save(update_fields=["submitted_at", "auto_submitted", "score", "max_score"])
         spec = attempt.enrolment.session.qualification.exam_spec
-        percent = _percent(score, max_score)
+        percent = score_percent(score, max_score)
         result, _created = ExamResult.objects.get_or_create(enrolment=attempt.enrolment)
         if result.theory_on_paper:
             return attempt
         result.theory_percent = percent
         result.theory_passed = percent >= spec.theory_pass_percent
         result.failed_topics = sorted(
-            topic for topic, (got, total) in per_topic.items() if _percent(got, total) < spec.theory_pass_percent
+            topic for topic, (got, total) in per_topic.items() if score_percent(got, total) < spec.theory_pass_percent
         )
         result.save()
     return attempt
@@ -798,7 +775,7 @@ def _evaluate(spec, criteria, experts, scores) -> dict:
     for expert_id in experts:
         mine = scores.get(expert_id, {})
         complete = len(mine) == len(criteria)
-        percent = _percent(sum(mine.values()), maximum) if complete else None
+        percent = score_percent(sum(mine.values()), maximum) if complete else None
         per_expert[expert_id] = {
             "percent": percent,
             "passed": None if percent is None else percent >= spec.practical_pass_percent,
@@ -809,7 +786,7 @@ def _evaluate(spec, criteria, experts, scores) -> dict:
     mean = None
     if complete:
         verdicts = [v["passed"] for v in per_expert.values()]
-        mean = _percent(sum(v["percent"] for v in per_expert.values()), 100 * len(per_expert))
+        mean = score_percent(sum(v["percent"] for v in per_expert.values()), 100 * len(per_expert))
         rule = spec.practical_pass_rule
         if rule == ExamSpecification.PracticalPassRule.ALL:
             verdict = all(verdicts)
@@ -820,7 +797,7 @@ def _evaluate(spec, criteria, experts, scores) -> dict:
     failed_criteria = []
     for c in criteria:
         given = [scores[e][c.pk] for e in experts if c.pk in scores.get(e, {})]
-        if given and _percent(sum(given), c.max_score * len(given)) < spec.practical_pass_percent:
+        if given and score_percent(sum(given), c.max_score * len(given)) < spec.practical_pass_percent:
             failed_criteria.append({"id": c.pk, "task": c.task.title, "criterion": c.text})
     verdict_set = {v["passed"] for v in per_expert.values() if v["passed"] is not None}
     return {
@@ -917,10 +894,27 @@ def session_approve(*, session: ExamSession, by) -> ExamSession:
 
 
 def _after_approval(session_id: int) -> None:
-    from .tasks import render_protocol_task
-
-    render_protocol_task.delay(session_id)
+    """After the approval's commit: render the protocol, and tell downstream apps (the Council's package)."""
+    enqueue("qac.exams.tasks.render_protocol_task", session_id, on_commit=False)
     results_approved.send(sender=ExamSession, session_id=session_id)
+
+
+def protocol_store(*, session_id: int, pdf: bytes) -> None:
+    """Attach the rendered commission protocol to its session, replacing (and deleting) an earlier one."""
+    with transaction.atomic():
+        session = ExamSession.objects.select_for_update().get(pk=session_id)
+        old = session.protocol.name if session.protocol else None
+        session.protocol.save(f"protocol-{session.pk}-{timezone.now():%Y%m%d%H%M%S}.pdf", ContentFile(pdf), save=False)
+        session.protocol_sha256 = hashlib.sha256(pdf).hexdigest()
+        session.protocol_error = ""
+        session.save(update_fields=["protocol", "protocol_sha256", "protocol_error"])
+    if old and old != session.protocol.name:
+        session.protocol.storage.delete(old)
+
+
+def protocol_fail(*, session_id: int, error: Exception) -> None:
+    """Say on the session why its protocol could not be rendered (staff see it and can retry)."""
+    ExamSession.objects.filter(pk=session_id).update(protocol_error=f"{type(error).__name__}: {error}"[:2000])
 
 
 RESULT_FIELDS = (

@@ -28,7 +28,7 @@ from .forms import (
     SessionForm,
     SpecialDecisionForm,
 )
-from .models import Enrolment, ExamResult, SessionStatus
+from .models import SessionStatus
 
 
 def _error(request, exc):
@@ -185,16 +185,7 @@ def session_enrol(request, pk: int):
 
 
 def _staff_enrolment(request, pk):
-    if not is_qac_staff(request.user):
-        raise Http404
-    enrolment = (
-        Enrolment.objects.select_related("session__qualification__exam_spec", "application__candidate")
-        .filter(pk=pk)
-        .first()
-    )
-    if enrolment is None:
-        raise Http404
-    return enrolment
+    return selectors.enrolment_get_for_staff(user=request.user, pk=pk)
 
 
 @staff_required
@@ -368,10 +359,7 @@ def expert_approve(request, pk: int):
 @require_POST
 def expert_correct(request, pk: int):
     """The chair corrects an approved result, with a reason."""
-    result = ExamResult.objects.select_related("enrolment__session").filter(pk=pk).first()
-    if result is None:
-        raise Http404
-    selectors.session_get_for_expert(user=request.user, pk=result.enrolment.session_id)
+    result = selectors.result_get_for_expert(user=request.user, pk=pk)
     form = CorrectionForm(request.POST)
     if not form.is_valid():
         _error(request, form_errors_text(form))

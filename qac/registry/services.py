@@ -15,7 +15,6 @@ stays flat however many records there are.
 from __future__ import annotations
 
 import csv
-import datetime
 import hashlib
 import logging
 import re
@@ -24,21 +23,21 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.core.files import File
 from django.db import DatabaseError, OperationalError, connection, transaction
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
 from candidates.validators import format_snils
 from qac.accounts.roles import is_qac_staff
-from qac.certificates.models import IssuedDocument, Kind, NumberSource, Variant
+from qac.certificates.models import NumberSource
 from qac.exports import spreadsheet_safe_row
 from standards.selectors import center_get
 
 from .models import BatchStatus, ExportBatch, ExportLock, ExportRecord, RecordType
+from .selectors import pending_querysets
 
 logger = logging.getLogger(__name__)
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "registry-export-2.0.xsd"
@@ -88,39 +87,6 @@ class ExportOutcome:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
-
-
-def _not_reported(record_type: str):
-    return ~Exists(ExportRecord.objects.filter(document=OuterRef("pk"), record_type=record_type))
-
-
-def pending_querysets() -> list[tuple[str, object]]:
-    """One queryset per record type, each of the documents not yet reported as that type.
-
-    Certificates and conclusions are reported once the Council decided, before they
-    have a number: the register's answer numbers them. A document that a corrected
-    Council decision cancelled before it was reported is never reported.
-    """
-    docs = IssuedDocument.objects.exclude(number_source=NumberSource.AWAITING, is_current=False)
-    return [
-        (
-            RecordType.CERTIFICATE,
-            docs.filter(kind=Kind.CERTIFICATE, variant=Variant.ORIGINAL).filter(_not_reported(RecordType.CERTIFICATE)),
-        ),
-        (
-            RecordType.CONCLUSION,
-            docs.filter(kind=Kind.CONCLUSION, variant=Variant.ORIGINAL).filter(_not_reported(RecordType.CONCLUSION)),
-        ),
-        (RecordType.DUPLICATE, docs.filter(variant=Variant.DUPLICATE).filter(_not_reported(RecordType.DUPLICATE))),
-        (RecordType.CORRECTION, docs.filter(variant=Variant.CORRECTION).filter(_not_reported(RecordType.CORRECTION))),
-        # A revocation is reported once per number, on the original, after the original itself.
-        (
-            RecordType.REVOCATION,
-            docs.filter(kind=Kind.CERTIFICATE, variant=Variant.ORIGINAL, revoked_on__isnull=False)
-            .exclude(number_source=NumberSource.AWAITING)
-            .filter(_not_reported(RecordType.REVOCATION)),
-        ),
-    ]
 
 
 def _rows(qs):
@@ -490,20 +456,3 @@ def batch_mark(*, batch: ExportBatch, by, status: str, note: str = "") -> Export
             locked.note = (locked.note + "\n" + note).strip()
         locked.save()
     return locked
-
-
-def deadline_watch(*, today: datetime.date | None = None, limit: int = 50) -> dict:
-    """Documents not yet reported whose reporting deadline (exam date + QAC_REGISTRY_REPORT_DAYS) is near or past."""
-    today = today or timezone.localdate()
-    warn_from = today - datetime.timedelta(days=settings.QAC_REGISTRY_REPORT_DAYS - settings.QAC_REGISTRY_WARN_DAYS)
-    overdue_from = today - datetime.timedelta(days=settings.QAC_REGISTRY_REPORT_DAYS)
-    condition = Q()
-    for _record_type, qs in pending_querysets():
-        condition |= Q(pk__in=qs.values("pk"))
-    pending = IssuedDocument.objects.filter(condition, exam_date__lte=warn_from).select_related("qualification")
-    return {
-        "overdue": pending.filter(exam_date__lt=overdue_from).count(),
-        "due_soon": pending.filter(exam_date__gte=overdue_from).count(),
-        "items": list(pending.order_by("exam_date", "pk")[:limit]),
-        "overdue_from": overdue_from,
-    }

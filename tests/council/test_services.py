@@ -149,7 +149,7 @@ def test_a_failed_build_says_why_and_staff_build_it_again(
     assert "Нет протокола комиссии" in package.error
     assert not package.file
     assert history(package) == [("", PS.BUILDING), (PS.BUILDING, PS.FAILED)]
-    assert selectors.allowed_package_actions(package, staff) == {"rebuild"}
+    assert services.allowed_package_actions(package, staff) == {"rebuild"}
 
     with django_capture_on_commit_callbacks(execute=True):
         services.package_rebuild(package=package, by=staff, expected_version=package.version)
@@ -200,7 +200,7 @@ def test_staff_record_the_package_as_sent(ready, staff, approved):
     assert package.version == 3
     last = PackageTransition.objects.filter(package=package).last()
     assert (last.from_status, last.to_status, last.by) == (PS.READY, PS.SENT, staff)
-    assert selectors.allowed_package_actions(package, staff) == set()
+    assert services.allowed_package_actions(package, staff) == set()
 
 
 @pytest.mark.parametrize("persona", ["candidate", "other_candidate", "expert"])

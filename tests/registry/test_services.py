@@ -23,7 +23,7 @@ from candidates.models import ApplicantIdentity
 from qac.certificates import services as certificate_services
 from qac.certificates.models import IssuedDocument, Variant
 from qac.exams.models import CommissionMember
-from qac.registry import services
+from qac.registry import selectors, services
 from qac.registry.models import BatchStatus, ExportBatch, ExportRecord
 from standards.selectors import center_get
 from tests.certificates.conftest import PASS, issue
@@ -510,7 +510,7 @@ def test_the_deadline_watch_counts_overdue_and_due_soon_unreported_records(
     _exam_days_ago(d, report_days - warn_days - 1, today)  # not yet
     # e: the exam is in the future
 
-    watch = services.deadline_watch(today=today)
+    watch = selectors.deadline_watch(today=today)
 
     assert (watch["overdue"], watch["due_soon"]) == (1, 2)
     assert [x.pk for x in watch["items"]] == [a.pk, b.pk, c.pk]
@@ -519,7 +519,7 @@ def test_the_deadline_watch_counts_overdue_and_due_soon_unreported_records(
     # Reported records drop out; one held back stays on the watch.
     _no_snils(b)
     export()
-    watch = services.deadline_watch(today=today)
+    watch = selectors.deadline_watch(today=today)
     assert (watch["overdue"], watch["due_soon"]) == (0, 1)
     assert [x.pk for x in watch["items"]] == [b.pk]
     assert e.pk not in [x.pk for x in watch["items"]]
@@ -529,10 +529,10 @@ def test_the_deadline_watch_lists_at_most_limit_items_but_counts_them_all(issued
     today = timezone.localdate()
     IssuedDocument.objects.update(exam_date=today - datetime.timedelta(days=60))
 
-    watch = services.deadline_watch(today=today, limit=2)
+    watch = selectors.deadline_watch(today=today, limit=2)
 
     assert watch["overdue"] == 4 and len(watch["items"]) == 2
-    assert services.deadline_watch(today=today, limit=0)["items"] == []
+    assert selectors.deadline_watch(today=today, limit=0)["items"] == []
 
 
 def test_variants_are_not_reported_as_originals(issued, staff):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import logging
@@ -163,8 +164,6 @@ class XlsxDate:
 
 
 def _read_xlsx(data: bytes) -> tuple[list[RawRow], list[ImportIssue]]:
-    import datetime
-
     from openpyxl import load_workbook
 
     not_xlsx = _("The file is not an XLSX workbook (it cannot be opened as one).")
