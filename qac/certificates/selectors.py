@@ -179,3 +179,48 @@ def documents_board(*, today=None) -> dict:
         soon=Count("pk", filter=Q(due_on__gte=today, due_on__lte=soon)),
     )
     return {"numbers": numbers, "issue": issue, "duplicates": duplicates}
+
+
+def verification_lookup(*, number: str, issue_date: datetime.date) -> dict:
+    """What the public may know about a certificate: a status and non-personal facts.
+
+    A wrong number and a wrong date answer the same ``not_found``, so the
+    page never tells which part was wrong. A paper replaced by a duplicate
+    answers ``replaced``; every paper of a revoked certificate ``revoked``.
+    """
+    number = number.strip()
+    candidates = list(
+        IssuedDocument.objects.filter(kind=Kind.CERTIFICATE, number=number)
+        .exclude(number_source=NumberSource.AWAITING)
+        .select_related("qualification")
+        .order_by("-id")
+    )
+    # Locally numbered duplicates share their number: any of their issue dates identifies it.
+    matching = [d for d in candidates if d.issue_date == issue_date]
+    if not matching:
+        return {"status": "not_found"}
+    current = [d for d in candidates if d.is_current] or matching
+    document = current[0] if current[0].number_source == NumberSource.LOCAL else matching[0]
+    today = timezone.localdate()
+    if document.revoked_on:
+        status = "revoked"
+    elif not document.is_current:
+        status = "replaced"
+    elif document.valid_until and document.valid_until < today:
+        status = "expired"
+    else:
+        status = "valid"
+    return {"status": status, "document": document}
+
+
+def expiry_reminders_due(*, today: datetime.date) -> QuerySet[IssuedDocument]:
+    """Valid certificates expiring within QAC_EXPIRY_REMINDER_DAYS whose holder was not reminded yet."""
+    horizon = today + datetime.timedelta(days=settings.QAC_EXPIRY_REMINDER_DAYS)
+    return IssuedDocument.objects.filter(
+        kind=Kind.CERTIFICATE,
+        is_current=True,
+        revoked_on__isnull=True,
+        valid_until__gte=today,
+        valid_until__lte=horizon,
+        expiry_reminded_at__isnull=True,
+    ).select_related("holder", "qualification")

@@ -19,7 +19,7 @@ from candidates.services import call_task_add
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.council.models import CouncilVerdict, Verdict
 from qac.enqueue import enqueue
-from qac.exams.models import Decision, Enrolment, ExamResult, ExamSession, SessionStatus
+from qac.exams.models import Decision, ExamResult, ExamSession, SessionStatus
 
 from .models import (
     DeliveryMethod,
@@ -704,42 +704,6 @@ def expiry_reminder_release(*, document: IssuedDocument) -> None:
 
 
 # --- Verification ----------------------------------------------------------------------------------------
-
-
-def verification_lookup(*, number: str, issue_date: datetime.date) -> dict:
-    """What the public may know about a certificate: a status and non-personal facts.
-
-    A wrong number and a wrong date answer the same ``not_found``, so the
-    page never tells which part was wrong. A paper replaced by a duplicate
-    answers ``replaced``; every paper of a revoked certificate ``revoked``.
-    """
-    number = number.strip()
-    candidates = list(
-        IssuedDocument.objects.filter(kind=Kind.CERTIFICATE, number=number)
-        .exclude(number_source=NumberSource.AWAITING)
-        .select_related("qualification")
-        .order_by("-id")
-    )
-    # Locally numbered duplicates share their number: any of their issue dates identifies it.
-    matching = [d for d in candidates if d.issue_date == issue_date]
-    if not matching:
-        return {"status": "not_found"}
-    current = [d for d in candidates if d.is_current] or matching
-    document = current[0] if current[0].number_source == NumberSource.LOCAL else matching[0]
-    today = timezone.localdate()
-    if document.revoked_on:
-        status = "revoked"
-    elif not document.is_current:
-        status = "replaced"
-    elif document.valid_until and document.valid_until < today:
-        status = "expired"
-    else:
-        status = "valid"
-    return {"status": status, "document": document}
-
-
-def enrolment_has_documents(enrolment: Enrolment) -> bool:
-    return IssuedDocument.objects.filter(result__enrolment=enrolment).exists()
 
 
 # --- A change of name approved in the holder's profile (candidates' change request) ----------------

@@ -5,7 +5,6 @@ rendering skips documents already rendered, so a worker killed mid-batch
 loses nothing and renders nothing twice when the message comes back.
 """
 
-import datetime
 import logging
 import smtplib
 
@@ -15,8 +14,8 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from . import render, services
-from .models import IssuedDocument, Kind
+from . import render, selectors, services
+from .models import IssuedDocument
 
 logger = logging.getLogger(__name__)
 
@@ -70,16 +69,7 @@ def render_documents_task(self, document_ids: list[int]) -> dict:
 @shared_task(acks_late=True, expires=3600)
 def expiry_reminders_task() -> int:
     """E-mail holders whose certificate expires in QAC_EXPIRY_REMINDER_DAYS days or less (once per date)."""
-    today = timezone.localdate()
-    horizon = today + datetime.timedelta(days=settings.QAC_EXPIRY_REMINDER_DAYS)
-    due = IssuedDocument.objects.filter(
-        kind=Kind.CERTIFICATE,
-        is_current=True,
-        revoked_on__isnull=True,
-        valid_until__gte=today,
-        valid_until__lte=horizon,
-        expiry_reminded_at__isnull=True,
-    ).select_related("holder", "qualification")
+    due = selectors.expiry_reminders_due(today=timezone.localdate())
     sent = 0
     for document in due:
         # Claim first, so two runs never mail twice; release if sending fails.

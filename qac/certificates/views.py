@@ -40,7 +40,7 @@ def verify(request):
     if request.GET and form.is_valid():
         if rate_limited(_client(request)):
             return _too_many(request)
-        answer = services.verification_lookup(
+        answer = selectors.verification_lookup(
             number=form.cleaned_data["number"], issue_date=form.cleaned_data["issue_date"]
         )
     return render(request, "certificates/verify.html", {"form": form, "answer": answer, "today": timezone.localdate()})
@@ -54,7 +54,7 @@ def verify_signed(request, token: str):
     parsed = read_token(token)
     answer = {"status": "not_found"}
     if parsed:
-        answer = services.verification_lookup(number=parsed[0], issue_date=parsed[1])
+        answer = selectors.verification_lookup(number=parsed[0], issue_date=parsed[1])
     return render(request, "certificates/verify.html", {"form": VerifyForm(), "answer": answer, "signed": True})
 
 

@@ -53,8 +53,7 @@ from qac.exams.models import (
     Question,
     SessionStatus,
 )
-from qac.exams.selectors import protocol_context
-from qac.exams.services import score_percent  # the same rounding the result was computed with
+from qac.exams.selectors import protocol_context, score_percent  # the same rounding the result was computed with
 from standards.models import PracticalCriterion
 from standards.selectors import center_get
 

@@ -1,12 +1,15 @@
 """Read-side queries for exams; the one place that decides who sees which session, sheet or test."""
 
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db.models import Count, ExpressionWrapper, F, IntegerField, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from candidates.models import Application, ApplicationStatus
 from qac.accounts.roles import Role, has_role, is_qac_staff
-from standards.models import PracticalTask
+from standards.models import ExamSpecification, PracticalCriterion, PracticalTask
 from standards.selectors import center_get
 
 from .models import (
@@ -269,3 +272,81 @@ def theory_monitor(*, session: ExamSession, now=None) -> list[dict]:
             }
         )
     return rows
+
+
+def is_chair(session: ExamSession, user) -> bool:
+    return CommissionMember.objects.filter(session=session, expert=user, is_chair=True).exists()
+
+
+def is_commission_member(session: ExamSession, user) -> bool:
+    return CommissionMember.objects.filter(session=session, expert=user).exists()
+
+
+def score_percent(part, whole) -> int:
+    if not whole:
+        return 0
+    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def practical_evaluate(*, enrolment: Enrolment) -> dict:
+    """Combine the experts' independent scores by the qualification's rule.
+
+    Returns the mean percent, each expert's percent and verdict, whether the
+    experts disagree, the combined verdict (None until every expert scored
+    every criterion), and the criteria whose mean fell below the threshold.
+    """
+    return practical_evaluate_many(session=enrolment.session, enrolments=[enrolment])[enrolment.pk]
+
+
+def practical_evaluate_many(*, session: ExamSession, enrolments) -> dict[int, dict]:
+    """``practical_evaluate`` for many enrolments of one session in a fixed number of queries."""
+    spec = session.qualification.exam_spec
+    criteria = list(PracticalCriterion.objects.filter(task__spec=spec).select_related("task"))
+    experts = list(CommissionMember.objects.filter(session=session).values_list("expert_id", flat=True))
+    scores: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
+    for s in PracticalScore.objects.filter(enrolment__in=[e.pk for e in enrolments]).only(
+        "enrolment_id", "expert_id", "criterion_id", "score"
+    ):
+        scores[s.enrolment_id][s.expert_id][s.criterion_id] = s.score
+    return {e.pk: _evaluate(spec, criteria, experts, scores[e.pk]) for e in enrolments}
+
+
+def _evaluate(spec, criteria, experts, scores) -> dict:
+    maximum = sum(c.max_score for c in criteria)
+    per_expert = {}
+    for expert_id in experts:
+        mine = scores.get(expert_id, {})
+        complete = len(mine) == len(criteria)
+        percent = score_percent(sum(mine.values()), maximum) if complete else None
+        per_expert[expert_id] = {
+            "percent": percent,
+            "passed": None if percent is None else percent >= spec.practical_pass_percent,
+            "complete": complete,
+        }
+    complete = all(v["complete"] for v in per_expert.values()) and bool(criteria)
+    verdict = None
+    mean = None
+    if complete:
+        verdicts = [v["passed"] for v in per_expert.values()]
+        mean = score_percent(sum(v["percent"] for v in per_expert.values()), 100 * len(per_expert))
+        rule = spec.practical_pass_rule
+        if rule == ExamSpecification.PracticalPassRule.ALL:
+            verdict = all(verdicts)
+        elif rule == ExamSpecification.PracticalPassRule.MAJORITY:
+            verdict = sum(verdicts) * 2 > len(verdicts)
+        else:
+            verdict = mean >= spec.practical_pass_percent
+    failed_criteria = []
+    for c in criteria:
+        given = [scores[e][c.pk] for e in experts if c.pk in scores.get(e, {})]
+        if given and score_percent(sum(given), c.max_score * len(given)) < spec.practical_pass_percent:
+            failed_criteria.append({"id": c.pk, "task": c.task.title, "criterion": c.text})
+    verdict_set = {v["passed"] for v in per_expert.values() if v["passed"] is not None}
+    return {
+        "percent": mean,
+        "passed": verdict,
+        "complete": complete,
+        "per_expert": per_expert,
+        "disagreement": len(verdict_set) > 1,
+        "failed_criteria": failed_criteria,
+    }

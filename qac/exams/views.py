@@ -94,7 +94,7 @@ def session_new(request):
 
 def _session_page(request, session, **extra):
     enrolled = session.live_enrolments
-    evaluations = services.practical_evaluate_many(session=session, enrolments=enrolled)
+    evaluations = selectors.practical_evaluate_many(session=session, enrolments=enrolled)
     for e in enrolled:
         e.practical = evaluations[e.pk]
     context = {
@@ -300,9 +300,9 @@ def expert_sessions(request):
 @expert_required
 def expert_session(request, pk: int):
     session = selectors.session_get_for_expert(user=request.user, pk=pk)
-    chair = services.is_chair(session, request.user)
+    chair = selectors.is_chair(session, request.user)
     enrolled = session.live_enrolments
-    evaluations = services.practical_evaluate_many(session=session, enrolments=enrolled)
+    evaluations = selectors.practical_evaluate_many(session=session, enrolments=enrolled)
     for e in enrolled:
         e.practical = evaluations[e.pk]
     return render(
@@ -385,12 +385,11 @@ def expert_correct(request, pk: int):
 def my_exam(request, pk: int):
     enrolment = selectors.enrolment_get_for_candidate(user=request.user, pk=pk)
     attempt = getattr(enrolment, "theory_attempt", None) if hasattr(enrolment, "theory_attempt") else None
-    if attempt and attempt.submitted_at is None and attempt.deadline_at <= timezone.now():
-        services.theory_submit(attempt=attempt, auto=True)
-        attempt.refresh_from_db()
-    return render(
-        request, "exams/candidate/my_exam.html", {"enrolment": enrolment, "attempt": attempt, "S": SessionStatus}
-    )
+    # A page load writes nothing: a test whose time ran out is submitted by the beat job within a
+    # minute, or at once by the candidate's button (a POST to theory_submit).
+    time_over = bool(attempt and attempt.submitted_at is None and attempt.deadline_at <= timezone.now())
+    context = {"enrolment": enrolment, "attempt": attempt, "time_over": time_over, "S": SessionStatus}
+    return render(request, "exams/candidate/my_exam.html", context)
 
 
 @candidate_required
@@ -412,10 +411,8 @@ def theory_start(request, pk: int):
 @never_cache
 def theory(request, pk: int):
     attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk)
-    if attempt.submitted_at is None and attempt.deadline_at <= timezone.now():
-        services.theory_submit(attempt=attempt, auto=True)
-        attempt.refresh_from_db()
-    if attempt.submitted_at is not None:
+    if attempt.submitted_at is not None or attempt.deadline_at <= timezone.now():
+        # Submitted, or its time is over (the exam page says so; nothing is written on a GET).
         return redirect("exams:my_exam", pk=attempt.enrolment_id)
     refusal = _outside_venue(request)
     if refusal:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from candidates import services as candidate_services
 from candidates.models import Application, ApplicationStatus, ApplicationTransition
 from qac.accounts.roles import Role
-from qac.exams import services
+from qac.exams import selectors, services
 from qac.exams.models import (
     Answer,
     CommissionMember,
@@ -1092,7 +1092,7 @@ def test_the_practical_pass_rule_combines_the_experts_verdicts(running, commissi
     scores, verdicts, mean = RULE_CASES[case]
     for expert, (first, second) in zip(commission, scores, strict=True):
         score(running.enrolment, expert, first, second)
-    evaluation = services.practical_evaluate(enrolment=fresh(running.enrolment))
+    evaluation = selectors.practical_evaluate(enrolment=fresh(running.enrolment))
     assert evaluation["complete"] is True
     assert evaluation["passed"] is verdicts[rule]
     assert evaluation["percent"] == mean
@@ -1106,7 +1106,7 @@ def test_the_verdict_waits_until_every_expert_scored_every_criterion(running, ch
     score(running.enrolment, chair, 5, 5)
     score(running.enrolment, member_a, 5, 5)
     services.practical_save_scores(enrolment=running.enrolment, expert=member_b, scores={c1.pk: 5})
-    evaluation = services.practical_evaluate(enrolment=fresh(running.enrolment))
+    evaluation = selectors.practical_evaluate(enrolment=fresh(running.enrolment))
     assert evaluation["complete"] is False
     assert evaluation["passed"] is None and evaluation["percent"] is None
     assert evaluation["per_expert"][member_b.pk]["complete"] is False
