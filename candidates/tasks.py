@@ -1,7 +1,5 @@
 """E-mail to candidates. Each task takes ids, loads the rows and is safe to deliver twice."""
 
-import smtplib
-
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,12 +9,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from qac.accounts.roles import Role, has_role
+from qac.mail import TRANSIENT_MAIL_ERRORS
 from qac.urls_util import site_url
 
 from .models import ApplicationTransition
 from .services import confirmation_link_parts, notification_claim, notification_release
-
-TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 
 
 @shared_task(

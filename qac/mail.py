@@ -1,6 +1,11 @@
-"""E-mail backends of development."""
+"""E-mail helpers: which sending errors are worth a retry, and the readable console backend of development."""
+
+import smtplib
 
 from django.core.mail.backends.console import EmailBackend as ConsoleBackend
+
+#: Errors a later attempt may not meet (the server away, busy or slow): tasks retry these, and fail on others.
+TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 
 
 def _attachment(item) -> tuple[str, str, int]:

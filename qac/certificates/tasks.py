@@ -6,13 +6,14 @@ loses nothing and renders nothing twice when the message comes back.
 """
 
 import logging
-import smtplib
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+from qac.mail import TRANSIENT_MAIL_ERRORS
 
 from . import render, selectors, services
 from .models import IssuedDocument
@@ -81,7 +82,7 @@ def expiry_reminders_task() -> int:
                 subject = render_to_string("certificates/email/expiry_subject.txt", context).strip()
                 body = render_to_string("certificates/email/expiry_body.txt", context)
             send_mail(subject, body, None, [document.holder.email])
-        except (smtplib.SMTPException, ConnectionError, TimeoutError):
+        except TRANSIENT_MAIL_ERRORS:
             services.expiry_reminder_release(document=document)
             logger.exception("expiry reminder for document %s failed", document.pk)
             continue
@@ -89,7 +90,7 @@ def expiry_reminders_task() -> int:
     return sent
 
 
-@shared_task(acks_late=True, autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError), max_retries=8)
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_MAIL_ERRORS, max_retries=8)
 def notify_holder_task(document_id: int) -> str:
     """Tell the holder how their document was issued (handed over, or posted with its tracking number)."""
     document = IssuedDocument.objects.select_related("holder", "qualification").filter(pk=document_id).first()
@@ -103,7 +104,7 @@ def notify_holder_task(document_id: int) -> str:
             subject = render_to_string("certificates/email/issued_subject.txt", context).strip()
             body = render_to_string("certificates/email/issued_body.txt", context)
         send_mail(subject, body, None, [document.holder.email])
-    except (smtplib.SMTPException, ConnectionError, TimeoutError):
+    except TRANSIENT_MAIL_ERRORS:
         services.holder_notice_release(document=document)
         raise
     return "sent"

@@ -4,16 +4,46 @@ Lives at the top of the project because it touches every app. Each step is
 idempotent: running ``seed_demo`` again changes nothing that is already there.
 """
 
+import datetime
+import hashlib
 import os
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
+from candidates import services as candidate_services
+from candidates.models import (
+    Application,
+    ApplicationDocument,
+    ApplicationTransition,
+    CandidateProfile,
+    EducationRecord,
+    WorkExperience,
+)
+from candidates.services import identity_capture
+from candidates.validators import snils_checksum
 from qac.accounts.models import RoleChange
 from qac.accounts.roles import Role, assign_role
 from qac.accounts.services import role_grant
+from qac.certificates import services as certificate_services
+from qac.certificates.models import IssuedDocument, NumberSource, RenderStatus
+from qac.certificates.render import render_batch
+from qac.council import selectors as councils
+from qac.council import services as council
+from qac.council.models import CouncilDecision, PackageStatus
+from qac.council.selectors import VERDICT_CHOICES
+from qac.demo.bank import seed_demo_bank
+from qac.exams import selectors as xs
+from qac.exams import services as xsv
+from qac.exams.models import ExamSession, Question, SessionStatus
+from qac.registry.answers import register_answer_import
+from qac.registry.services import registry_export
+from qac.registry.stub import answer_bytes, stub_answer_rows
+from standards.models import AssessmentCenter, Qualification
 
 DEFAULT_DEMO_PASSWORD = "qac-demo-2026"  # noqa: S105 (documented demo password)
 
@@ -75,7 +105,6 @@ def seed_accounts(*, password: str) -> list[tuple[DemoAccount, bool]]:
         role_grant(user=user, role=account.role, by=None, source=RoleChange.Source.COMMAND)
         results.append((account, created))
     # The demo head signs the demo certificates.
-    from standards.models import AssessmentCenter
 
     AssessmentCenter.objects.filter(head_name="").update(head_name="М. В. Соколова")
     return results
@@ -129,7 +158,6 @@ DEMO_APPLICATIONS = {
 
 def snils_with_checksum(nine_digits: int) -> str:
     """A valid SNILS for demo and test data: nine digits plus their control number."""
-    from candidates.validators import snils_checksum
 
     base = f"{nine_digits:09d}"
     return f"{base}{snils_checksum(base):02d}"
@@ -161,11 +189,6 @@ def _demo_pdf() -> bytes:
 
 
 def _add_demo_documents(application, by) -> None:
-    import hashlib
-
-    from django.core.files.base import ContentFile
-
-    from candidates.models import ApplicationDocument
 
     pdf = _demo_pdf()
     for required in application.qualification.required_documents.filter(is_mandatory=True):
@@ -188,9 +211,6 @@ def _build_application(*, candidate, qualification, path, days_ago, note, staff,
     Demo data is written directly (not through the services) so that loading it
     sends no e-mail; the history rows are marked as notified.
     """
-    import datetime
-
-    from candidates.models import Application, ApplicationTransition
 
     registered = now - datetime.timedelta(days=days_ago) if days_ago is not None else None
     final = path[-1]
@@ -229,15 +249,12 @@ def _build_application(*, candidate, qualification, path, days_ago, note, staff,
         ApplicationTransition.objects.filter(pk=transition.pk).update(at=at)
         previous = status
     if final != "draft":
-        from candidates.services import identity_capture
-
         _add_demo_documents(app, candidate)
         identity_capture(application=app)
     return app
 
 
 def timezone_localdate(value):
-    from django.utils import timezone
 
     return timezone.localdate(value)
 
@@ -245,12 +262,6 @@ def timezone_localdate(value):
 @transaction.atomic
 def seed_applications() -> int:
     """Profiles and applications in every status for the demo candidates; returns how many were created."""
-    import datetime
-
-    from django.utils import timezone
-
-    from candidates.models import Application, CandidateProfile, EducationRecord, WorkExperience
-    from standards.models import Qualification
 
     User = get_user_model()
     staff = User.objects.get(email="staff@qac.local")
@@ -483,19 +494,16 @@ class _QuietMail:
 
 def _accepted_application(*, user, code, staff):
     """A submitted and accepted application through the real services."""
-    from candidates import services as cs
-    from standards.models import Qualification
 
-    app = cs.application_create(candidate=user, qualification=Qualification.objects.get(code=code))
+    app = candidate_services.application_create(candidate=user, qualification=Qualification.objects.get(code=code))
     _add_demo_documents(app, user)
-    app = cs.application_submit(application=app, by=user, consent=cs.Consent(True, True, "127.0.0.1"))
-    return cs.application_accept(application=app, by=staff, expected_version=app.version)
+    app = candidate_services.application_submit(
+        application=app, by=user, consent=candidate_services.Consent(True, True, "127.0.0.1")
+    )
+    return candidate_services.application_accept(application=app, by=staff, expected_version=app.version)
 
 
 def _archive_candidate(email, last, first, patronymic, index):
-    import datetime
-
-    from candidates.models import CandidateProfile
 
     User = get_user_model()
     user, created = User.objects.get_or_create(
@@ -524,9 +532,6 @@ def _archive_candidate(email, last, first, patronymic, index):
 
 def _sit_exam(*, session, enrolment, experts, right_share: float, practical: int):
     """A candidate answers ``right_share`` of the theory right; every expert gives ``practical`` per criterion."""
-    from qac.exams import selectors as xs
-    from qac.exams import services as xsv
-    from qac.exams.models import Question
 
     candidate = enrolment.application.candidate
     attempt = xsv.theory_start(enrolment=enrolment, by=candidate)
@@ -561,14 +566,6 @@ def seed_exams() -> int:
 
 @transaction.atomic
 def _seed_exams() -> int:
-    import datetime
-
-    from django.utils import timezone
-
-    from qac.demo.bank import seed_demo_bank
-    from qac.exams import services as xsv
-    from qac.exams.models import ExamSession
-    from standards.models import Qualification
 
     seed_demo_bank()
     if ExamSession.objects.exists():
@@ -665,20 +662,6 @@ def seed_council() -> int:
 
 
 def _seed_council() -> int:
-    import datetime
-
-    from django.utils import timezone
-
-    from qac.certificates import services as cs
-    from qac.certificates.models import IssuedDocument, NumberSource, RenderStatus
-    from qac.council import selectors as councils
-    from qac.council import services as council
-    from qac.council.models import CouncilDecision, PackageStatus
-    from qac.council.selectors import VERDICT_CHOICES
-    from qac.exams.models import ExamSession, SessionStatus
-    from qac.registry.answers import register_answer_import
-    from qac.registry.services import registry_export
-    from qac.registry.stub import answer_bytes, stub_answer_rows
 
     User = get_user_model()
     staff = User.objects.filter(email="staff@qac.local").first()
@@ -711,7 +694,7 @@ def _seed_council() -> int:
             decided_on=exam_day + datetime.timedelta(days=10),
             verdicts={r.pk: (VERDICT_CHOICES[r.decision][0], "") for r in councils.decidable_results(session)},
         )
-    cs.session_documents_issue(session_id=session.pk, by=staff)
+    certificate_services.session_documents_issue(session_id=session.pk, by=staff)
     if IssuedDocument.objects.filter(result__enrolment__session=session, number_source=NumberSource.AWAITING).exists():
         registry_export(trigger="demo", by=staff)
         rows = stub_answer_rows(today=min(timezone.localdate(), exam_day + datetime.timedelta(days=18)))
@@ -721,15 +704,14 @@ def _seed_council() -> int:
         number_source=NumberSource.AWAITING
     )
     # Rendered here too, so the demo has its PDFs without a worker running yet.
-    from qac.certificates.render import render_batch
 
-    todo = cs.render_claim(document_ids=list(numbered.values_list("pk", flat=True)))
+    todo = certificate_services.render_claim(document_ids=list(numbered.values_list("pk", flat=True)))
     if todo:
         for document_id, pdf in render_batch(todo).items():
-            cs.render_store(document=IssuedDocument.objects.get(pk=document_id), pdf=pdf)
+            certificate_services.render_store(document=IssuedDocument.objects.get(pk=document_id), pdf=pdf)
     first = numbered.filter(kind="certificate", render_status=RenderStatus.RENDERED, delivered_on__isnull=True).first()
     if first is not None and not IssuedDocument.objects.filter(delivered_on__isnull=False).exists():
-        cs.document_deliver(
+        certificate_services.document_deliver(
             document=first,
             by=staff,
             method="handed",

@@ -101,6 +101,15 @@ def session_get_for_expert(*, user, pk: int) -> ExamSession:
     return session
 
 
+def session_get_for_staff_or_commission(*, user, pk: int) -> ExamSession:
+    """A session for the center's staff or a member of its commission (its protocol); 404 for anyone else."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    if is_qac_staff(user):
+        return session_get_for_staff(user=user, pk=pk)
+    return session_get_for_expert(user=user, pk=pk)
+
+
 def enrolment_get_for_expert(*, user, pk: int) -> Enrolment:
     if not has_role(user, Role.EXPERT):
         raise Http404

@@ -57,6 +57,23 @@ SESSION_TRANSITIONS: dict[tuple[str, str], str] = {
     (SS.PLANNED, SS.CANCELLED): "staff",
     (SS.OPEN, SS.CANCELLED): "staff",
 }
+# The pages name each move of a session by its button.
+SESSION_MOVES = {SS.OPEN: "open", SS.IN_PROGRESS: "start", SS.COMPLETED: "complete", SS.RESULTS_APPROVED: "approve"}
+SESSION_MOVES[SS.CANCELLED] = "cancel"
+# Work on a session's candidates, and the statuses that allow it: staff's ...
+STAFF_SESSION_WORK = {
+    "enrol": (SS.PLANNED, SS.OPEN),
+    "reschedule": (SS.PLANNED, SS.OPEN),
+    "unenrol": (SS.PLANNED, SS.OPEN),
+    "extra_time": (SS.PLANNED, SS.OPEN, SS.IN_PROGRESS),
+    "presence": (SS.OPEN, SS.IN_PROGRESS),
+    "paper": (SS.IN_PROGRESS, SS.COMPLETED),
+    "monitor": (SS.IN_PROGRESS,),
+    "documents": (SS.RESULTS_APPROVED,),
+}
+# ... a commission member's, and the chair's own.
+EXPERT_SESSION_WORK = {"score": (SS.IN_PROGRESS, SS.COMPLETED)}
+CHAIR_SESSION_WORK = {"correct": (SS.RESULTS_APPROVED,)}
 # Sessions whose candidates and experts are still booked.
 LIVE_STATUSES = (SS.PLANNED, SS.OPEN, SS.IN_PROGRESS, SS.COMPLETED)
 
@@ -178,6 +195,23 @@ def session_create(
         )
         _event(session, by, to_status=SS.PLANNED)
     return session
+
+
+def allowed_session_actions(session: ExamSession, user, *, chair: bool = False) -> set[str]:
+    """What ``user`` may do with ``session`` now; the staff and expert pages show exactly these buttons.
+
+    ``chair``: whether the user chairs the session's commission (the expert page knows it already).
+    """
+    staff, expert = is_qac_staff(user), has_role(user, Role.EXPERT)
+    allowed = {
+        SESSION_MOVES[to]
+        for (frm, to), who in SESSION_TRANSITIONS.items()
+        if frm == session.status and ((who == "staff" and staff) or (who == "chair" and chair))
+    }
+    for work, granted in ((STAFF_SESSION_WORK, staff), (EXPERT_SESSION_WORK, expert), (CHAIR_SESSION_WORK, chair)):
+        if granted:
+            allowed |= {name for name, statuses in work.items() if session.status in statuses}
+    return allowed
 
 
 def session_transition(*, session: ExamSession, to: str, by, note: str = "") -> ExamSession:

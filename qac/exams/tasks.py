@@ -1,7 +1,6 @@
 """Exam e-mails, the protocol PDF and the deadline sweeper. Tasks take ids and are safe to run twice."""
 
 import logging
-import smtplib
 
 from celery import shared_task
 from django.conf import settings
@@ -10,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from qac.mail import TRANSIENT_MAIL_ERRORS
 from qac.urls_util import site_url
 
 from . import offers, services
@@ -18,7 +18,6 @@ from .models import DateOffer, DateOfferStatus, Enrolment, EnrolmentStatus, Exam
 from .selectors import protocol_context
 
 logger = logging.getLogger(__name__)
-TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 
 
 def _location(session) -> str:

@@ -1,7 +1,7 @@
 import json
 
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from candidates.models import IdDocumentType
 from qac.accounts.decorators import candidate_required, expert_required, staff_required
-from qac.accounts.roles import Role, has_role, is_qac_staff
+from qac.accounts.roles import Role, has_role
 from qac.files import private_file_response
 from qac.forms_util import form_errors_text
 
@@ -115,7 +115,7 @@ def _session_page(request, session, **extra):
         "special_form": SpecialDecisionForm(),
         "free": session.capacity - len(enrolled),
         "id_document_types": IdDocumentType.choices,
-        "S": SessionStatus,
+        "actions": services.allowed_session_actions(session, request.user),
     }
     return render(request, "exams/staff/session_detail.html", context, status=extra.get("status", 200))
 
@@ -278,12 +278,7 @@ def session_monitor_data(request, pk: int):
 
 def protocol_download(request, pk: int):
     """The signed-off protocol: staff, and the experts of that session's commission."""
-    if not request.user.is_authenticated:
-        raise Http404
-    if is_qac_staff(request.user):
-        session = selectors.session_get_for_staff(user=request.user, pk=pk)
-    else:
-        session = selectors.session_get_for_expert(user=request.user, pk=pk)
+    session = selectors.session_get_for_staff_or_commission(user=request.user, pk=pk)
     return private_file_response(
         session.protocol, filename=f"protocol-{session.pk}.pdf", content_type="application/pdf"
     )
@@ -311,8 +306,7 @@ def expert_session(request, pk: int):
         {
             "session": session,
             "enrolments": enrolled,
-            "is_chair": chair,
-            "S": SessionStatus,
+            "actions": services.allowed_session_actions(session, request.user, chair=chair),
             "correction_form": CorrectionForm(),
         },
     )

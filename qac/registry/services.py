@@ -435,14 +435,24 @@ def _mark(batch, counts, skipped, digest, marks) -> None:
         )
 
 
+#: The moves staff make by hand, (from, to): uploaded to the register, then acknowledged by it.
+BATCH_TRANSITIONS = {(BatchStatus.EXPORTED, BatchStatus.SUBMITTED), (BatchStatus.SUBMITTED, BatchStatus.ACKNOWLEDGED)}
+
+
+def allowed_batch_actions(batch: ExportBatch, user) -> set[str]:
+    """The statuses ``user`` may mark ``batch`` with now; the registry page shows exactly these buttons."""
+    if not is_qac_staff(user):
+        return set()
+    return {to for frm, to in BATCH_TRANSITIONS if frm == batch.status}
+
+
 def batch_mark(*, batch: ExportBatch, by, status: str, note: str = "") -> ExportBatch:
     """Staff record that a batch was uploaded to the register, then that the register acknowledged it."""
     if not is_qac_staff(by):
         raise ExportBusy(_("Only the center's staff update export batches."))
-    allowed = {BatchStatus.SUBMITTED: (BatchStatus.EXPORTED,), BatchStatus.ACKNOWLEDGED: (BatchStatus.SUBMITTED,)}
     with transaction.atomic():
         locked = ExportBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.status not in allowed.get(status, ()):
+        if (locked.status, status) not in BATCH_TRANSITIONS:
             raise ExportBusy(
                 _("A batch that is «%(status)s» cannot be marked «%(to)s».")
                 % {"status": locked.get_status_display(), "to": BatchStatus(status).label}

@@ -21,13 +21,14 @@ from .models import AnswerStatus, BatchStatus
 @staff_required
 def batch_list(request):
     page = Paginator(selectors.batch_list(), 25).get_page(request.GET.get("page"))
+    for batch in page:
+        batch.actions = services.allowed_batch_actions(batch, request.user)
     return render(
         request,
         "registry/batches.html",
         {
             "page": page,
             "watch": selectors.deadline_watch(),
-            "BatchStatus": BatchStatus,
             "answer_form": AnswerUploadForm(),
             "imports": selectors.answer_imports_recent(),
             "AnswerStatus": AnswerStatus,

@@ -24,8 +24,8 @@ from candidates.models import (
 )
 from candidates.signals import identity_change_approved
 from tests.candidates.test_views import errors, flashed, ru
-from tests.conftest import PERSONAS
 from tests.factories import pdf_upload
+from tests.helpers.access import PERSONAS
 
 pytestmark = pytest.mark.django_db
 

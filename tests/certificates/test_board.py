@@ -13,7 +13,7 @@ from qac.certificates.selectors import documents_board
 from qac.council.models import CouncilPackage, PackageStatus
 from qac.council.selectors import council_board
 from qac.exams.models import ExamSession
-from tests.certificates.conftest import FAIL_THEORY, PASS, issue
+from tests.helpers.certificates import FAIL_THEORY, PASS, issue
 from tests.helpers.legal import council_decide, into_the_past, package_sent
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,7 @@ from qac.certificates.tasks import render_documents_task
 from qac.certificates.templatetags.documents import ru_long_date
 from qac.exams.models import Decision
 from standards.selectors import center_get
-from tests.certificates.conftest import (
+from tests.helpers.certificates import (
     ABSENT,
     FAIL_PRACTICAL,
     FAIL_THEORY,
@@ -35,7 +35,7 @@ from tests.certificates.conftest import (
     pdf_bytes,
     pdf_pages,
 )
-from tests.exams.conftest import ru
+from tests.helpers.exams import ru
 from tests.helpers.legal import council_decide, register
 
 pytestmark = pytest.mark.django_db

@@ -29,8 +29,8 @@ from qac.council.package import PackageError
 from qac.council.services import CouncilError
 from qac.exams import services as exam_services
 from qac.exams.models import ExamResult
-from tests.council.conftest import ABSENT, FAIL_THEORY, PASS, REMOVED, council_state, make_candidate
-from tests.exams.conftest import ru
+from tests.helpers.council import ABSENT, FAIL_THEORY, PASS, REMOVED, council_state, make_candidate
+from tests.helpers.exams import ru
 from tests.helpers.legal import NATURAL, into_the_past, package_sent, register
 
 pytestmark = pytest.mark.django_db

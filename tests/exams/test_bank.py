@@ -24,8 +24,8 @@ from qac.exams.bank import exporters, formats
 from qac.exams.bank import services as bank_services
 from qac.exams.models import Choice, Question, QuestionKind
 from standards.models import Qualification
-from tests.conftest import PERSONAS
 from tests.factories import ExamSpecificationFactory, QualificationFactory
+from tests.helpers.access import PERSONAS
 
 pytestmark = pytest.mark.django_db
 

@@ -34,7 +34,8 @@ from qac.exams.models import (
 )
 from qac.exams.signals import results_approved
 from standards.models import ExamSpecification
-from tests.exams.conftest import (
+from tests.factories import CandidateProfileFactory, UserFactory, pdf_upload
+from tests.helpers.exams import (
     ID_CHECK,
     PASS_PERCENT,
     THEORY_COUNT,
@@ -57,7 +58,6 @@ from tests.exams.conftest import (
     utc,
     wrong_ids,
 )
-from tests.factories import CandidateProfileFactory, UserFactory, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -1316,3 +1316,25 @@ def test_the_application_history_records_every_exam_move(completed, chair):
         .values_list("to_status", flat=True)
     )
     assert moves[-2:] == [A.SCHEDULED, A.PASSED]
+
+
+def test_allowed_session_actions_follow_the_status_and_the_role(planned_session, staff, chair, member_a, candidate):
+    """One place decides the buttons: staff's moves and work by status, the chair's approval, nobody else's."""
+    assert services.allowed_session_actions(planned_session, staff) == {
+        "open",
+        "cancel",
+        "enrol",
+        "reschedule",
+        "unenrol",
+        "extra_time",
+    }
+    assert services.allowed_session_actions(planned_session, candidate) == set()
+    ExamSession.objects.filter(pk=planned_session.pk).update(status=SessionStatus.COMPLETED)
+    planned_session.refresh_from_db()
+    assert services.allowed_session_actions(planned_session, staff) == {"paper"}
+    assert services.allowed_session_actions(planned_session, chair, chair=True) == {"approve", "score"}
+    assert services.allowed_session_actions(planned_session, member_a) == {"score"}
+    ExamSession.objects.filter(pk=planned_session.pk).update(status=SessionStatus.RESULTS_APPROVED)
+    planned_session.refresh_from_db()
+    assert services.allowed_session_actions(planned_session, chair, chair=True) == {"correct"}
+    assert services.allowed_session_actions(planned_session, staff) == {"documents"}

@@ -34,7 +34,8 @@ from qac.exams.models import (
     SessionStatus,
     TheoryAttempt,
 )
-from tests.exams.conftest import (
+from tests.factories import UserFactory
+from tests.helpers.exams import (
     accepted_application,
     correct_ids,
     criteria_of,
@@ -46,7 +47,6 @@ from tests.exams.conftest import (
     start_session,
     state,
 )
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -26,10 +26,10 @@ from qac.exams.models import CommissionMember
 from qac.registry import selectors, services
 from qac.registry.models import BatchStatus, ExportBatch, ExportRecord
 from standards.selectors import center_get
-from tests.certificates.conftest import PASS, issue
-from tests.exams.conftest import ru
+from tests.helpers.certificates import PASS, issue
+from tests.helpers.exams import ru
 from tests.helpers.legal import register
-from tests.registry.conftest import (
+from tests.helpers.registry import (
     QAC,
     expected_csv,
     expected_xml,
@@ -601,3 +601,16 @@ def test_an_over_long_revocation_reason_holds_back_only_the_revocation(issued):
     assert batch.status == "failed" and batch.skipped[0]["type"] == "revocation"
     assert "revoked_reason is longer than 500 characters" in batch.skipped[0]["reason"]
     assert (revoked.pk, "revocation") not in reported()
+
+
+def test_allowed_batch_actions_follow_the_one_table(db, staff, candidate):
+    """The page's buttons and batch_mark read BATCH_TRANSITIONS: exported -> submitted -> acknowledged."""
+    batch = ExportBatch.objects.create(trigger="test", status=BatchStatus.EXPORTED)
+    assert services.allowed_batch_actions(batch, staff) == {BatchStatus.SUBMITTED}
+    assert services.allowed_batch_actions(batch, candidate) == set()
+    batch = services.batch_mark(batch=batch, by=staff, status=BatchStatus.SUBMITTED)
+    assert services.allowed_batch_actions(batch, staff) == {BatchStatus.ACKNOWLEDGED}
+    batch = services.batch_mark(batch=batch, by=staff, status=BatchStatus.ACKNOWLEDGED)
+    assert services.allowed_batch_actions(batch, staff) == set()
+    with pytest.raises(services.ExportBusy):
+        services.batch_mark(batch=batch, by=staff, status=BatchStatus.SUBMITTED)

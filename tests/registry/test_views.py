@@ -21,9 +21,9 @@ from candidates.models import ApplicantIdentity
 from qac.certificates.models import IssuedDocument
 from qac.registry import services
 from qac.registry.models import BatchStatus, ExportBatch
-from tests.conftest import PERSONAS
-from tests.exams.conftest import ru
-from tests.registry.conftest import registry_state, reported
+from tests.helpers.access import PERSONAS
+from tests.helpers.exams import ru
+from tests.helpers.registry import registry_state, reported
 
 pytestmark = pytest.mark.django_db
 
