@@ -76,6 +76,8 @@ def allowed_document_actions(document: IssuedDocument, user) -> set[str]:
     actions = set()
     numbered = document.number_source != NumberSource.AWAITING
     live = document.is_current and not document.revoked_on
+    if document.render_status == RenderStatus.RENDERED:
+        actions.add("download")
     if document.render_status == RenderStatus.FAILED:
         actions.add("retry")
     if not numbered and live:

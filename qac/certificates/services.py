@@ -386,6 +386,18 @@ DUPLICATE_TRANSITIONS: dict[tuple[str, str], str] = {
     (DuplicateStatus.RECEIVED, DuplicateStatus.REFUSED): "staff",
 }
 
+#: The pages name the moves of an application for a duplicate by their buttons.
+DUPLICATE_ACTIONS = {DuplicateStatus.ISSUED: "issue", DuplicateStatus.REFUSED: "refuse"}
+
+
+def allowed_duplicate_actions(duplicate_request: DuplicateRequest, user) -> set[str]:
+    """What ``user`` may do with an application for a duplicate now; the page shows exactly these buttons."""
+    return {
+        DUPLICATE_ACTIONS[to]
+        for (frm, to), who in DUPLICATE_TRANSITIONS.items()
+        if frm == duplicate_request.status and who == "staff" and is_qac_staff(user)
+    }
+
 
 def _duplicate_move(*, request: DuplicateRequest, to: str, by, note: str = "", **changes) -> DuplicateRequest:
     """The one door for an application for a duplicate: the table, the row and its history in one transaction."""

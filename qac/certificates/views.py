@@ -108,6 +108,9 @@ def document_detail(request, pk: int):
     today = timezone.localdate()
     # The application asked for the documents by post (Decree 1204 p.17): registered mail by default.
     postal_address = document.result.enrolment.application.postal_address
+    requests = list(selectors.duplicate_requests_for(document=document))
+    for duplicate_request in requests:
+        duplicate_request.actions = services.allowed_duplicate_actions(duplicate_request, request.user)
     return render(
         request,
         "certificates/staff/detail.html",
@@ -115,7 +118,7 @@ def document_detail(request, pk: int):
             "doc": document,
             "events": selectors.document_events(document=document),
             "papers": selectors.document_papers(document=document),
-            "requests": selectors.duplicate_requests_for(document=document),
+            "requests": requests,
             "actions": selectors.allowed_document_actions(document, request.user),
             "revoke_form": RevokeForm(initial={"revoked_on": today}),
             "delivery_form": DeliveryForm(

@@ -155,7 +155,7 @@ def date_offer_make(*, application: Application, sessions: list[ExamSession], by
     now = timezone.now()
     with transaction.atomic():
         locked_app = Application.objects.select_for_update().get(pk=application.pk)
-        if locked_app.status != ApplicationStatus.ACCEPTED:
+        if not offer_allowed(application=locked_app):
             raise OfferError(
                 _("The application is «%(status)s»: exam dates are offered only for an accepted application.")
                 % {"status": locked_app.get_status_display()}
@@ -258,6 +258,11 @@ def offer_notice_release(*, offer_id: int) -> None:
 
 
 # --- What each person may do, and the queries of the offer pages --------------------------------
+
+
+def offer_allowed(*, application) -> bool:
+    """Whether dates may be offered for ``application`` now (the staff page shows the form only then)."""
+    return application.status == ApplicationStatus.ACCEPTED
 
 
 def allowed_actions(offer: DateOffer, user) -> set[str]:

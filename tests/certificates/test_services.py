@@ -812,3 +812,12 @@ def test_each_file_of_a_batch_holds_only_its_own_document(make_exam):
         for other in documents:
             if other.pk != document.pk:
                 assert other.number not in text and other.holder_last_name not in text
+
+
+def test_allowed_duplicate_actions_follow_the_one_table(rendered_certificate, staff, candidate):
+    """The page's issue/refuse buttons come from DUPLICATE_TRANSITIONS: only a received application, only staff."""
+    duplicate_request = receive(rendered_certificate, staff)
+    assert services.allowed_duplicate_actions(duplicate_request, staff) == {"issue", "refuse"}
+    assert services.allowed_duplicate_actions(duplicate_request, candidate) == set()
+    refused = services.duplicate_request_refuse(request=duplicate_request, by=staff, reason="Не подтверждено")
+    assert services.allowed_duplicate_actions(refused, staff) == set()
