@@ -355,9 +355,10 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("All statuses"))] + [
-            c for c in ApplicationStatus.choices if c[0] != ApplicationStatus.DRAFT
-        ]
+        self.fields["status"].choices = [
+            ("", _("All statuses")),
+            (selectors.AWAITING_REVIEW_FILTER, _("Awaiting review (submitted or resubmitted)")),
+        ] + [c for c in ApplicationStatus.choices if c[0] != ApplicationStatus.DRAFT]
         self.fields["qualification"].label_from_instance = lambda q: q.code
 
 

@@ -59,10 +59,18 @@ def session_list(request):
     status = request.GET.get("status", "")
     if status not in SessionStatus.values:
         status = ""
+    todo = request.GET.get("todo", "")
+    if todo not in selectors.SESSION_TODO:
+        todo = ""
     return render(
         request,
         "exams/staff/session_list.html",
-        {"sessions": selectors.session_list(status=status), "status": status, "statuses": SessionStatus.choices},
+        {
+            "sessions": selectors.session_list(status=status, todo=todo),
+            "status": status,
+            "todo": todo,
+            "statuses": SessionStatus.choices,
+        },
     )
 
 

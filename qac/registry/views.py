@@ -22,12 +22,20 @@ RECENT_IMPORTS = 10
 
 @staff_required
 def batch_list(request):
-    page = Paginator(ExportBatch.objects.select_related("started_by"), 25).get_page(request.GET.get("page"))
+    status = request.GET.get("status", "")
+    batches = ExportBatch.objects.select_related("started_by")
+    if status in BatchStatus.values:
+        batches = batches.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(batches, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "registry/batches.html",
         {
             "page": page,
+            "status": status,
+            "status_label": BatchStatus(status).label if status else "",
             "watch": services.deadline_watch(),
             "BatchStatus": BatchStatus,
             "answer_form": AnswerUploadForm(),
