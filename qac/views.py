@@ -140,7 +140,7 @@ def _figure_rows(figures: dict, period: stats.Period) -> list[list]:
         [_("Average review time, days"), review["average_days"]],
         [_("Worst review time, days"), review["worst_days"]],
     ]
-    rows += [[], [_("Deadline"), _("Met"), _("Due"), _("Share met, %")]]
+    rows += [[], [_("Deadline"), _("Met"), _("Due by now"), _("Share met, %")]]
     rows += [[d["label"], d["met"], d["due"], d["rate"]] for d in figures["deadlines"]]
     return rows
 
