@@ -97,9 +97,16 @@ def _action(application: Application | None, step: str, *, enrolment, document) 
     return _("Open the application"), page, _("The Council for qualifications decides on the results.")
 
 
+def _progress(application: Application) -> int:
+    keys = [k for k, _label in STEPS]
+    return keys.index(STEP_OF_STATUS.get(application.status, "documents"))
+
+
 def journey(*, has_profile: bool, applications: list[Application], enrolments: list, documents: list) -> Journey:
-    """The stepper for the candidate's latest application; closed ones (refused, withdrawn) say so."""
-    application = next((a for a in applications if a.is_open), applications[0] if applications else None)
+    """The stepper for the candidate's application furthest along; a refused or withdrawn latest one says so."""
+    # The open application furthest along (its next step has a deadline), else the newest one.
+    open_ones = [a for a in applications if a.is_open]
+    application = max(open_ones, key=_progress, default=applications[0] if applications else None)
     note = ""
     if application is not None and application.status in (S.REJECTED, S.WITHDRAWN):
         note = _("Your latest application is %(status)s. You may apply again.") % {
