@@ -320,8 +320,13 @@ def expert_session(request, pk: int):
     chair = services.is_chair(session, request.user)
     enrolled = session.live_enrolments
     evaluations = services.practical_evaluate_many(session=session, enrolments=enrolled)
+    members = list(session.commission.all())
     for e in enrolled:
         e.practical = evaluations[e.pk]
+        per_expert = e.practical["per_expert"]
+        # Progress: how many experts finished this candidate's sheet; the chair sees each expert's verdict.
+        e.scored_by = sum(1 for v in per_expert.values() if v["complete"])
+        e.by_expert = [(m.expert.get_full_name(), m.is_chair, per_expert.get(m.expert_id, {})) for m in members]
     return render(
         request,
         "exams/expert/session.html",
@@ -329,6 +334,7 @@ def expert_session(request, pk: int):
             "session": session,
             "enrolments": enrolled,
             "is_chair": chair,
+            "commission_size": len(members),
             "S": SessionStatus,
             "correction_form": CorrectionForm(),
         },

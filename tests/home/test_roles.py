@@ -128,7 +128,19 @@ def test_the_expert_sees_the_chair_badge_and_who_is_left_to_score(client, commis
     (shown,) = page.context["expert_sessions"]
     assert shown.left_to_score == 1
     assert 'data-testid="chair-badge"' in page.content.decode()
+    # The session page: each candidate's progress; the chair sees each expert's verdict.
+    session_page = client.get(reverse("exams:expert_session", args=[_session.pk])).content.decode()
+    assert 'data-testid="scoring-progress"' in session_page
+    assert other.get_full_name() in session_page  # the chair's column names every expert
+    sheet = client.get(reverse("exams:expert_score", args=[enrolments[0].pk])).content.decode()
+    assert sheet.count('<th scope="col"') == 4 * qualification.exam_spec.tasks.count()
     client.force_login(other)
+    assert (
+        other.get_full_name()
+        not in client.get(reverse("exams:expert_session", args=[_session.pk]))
+        .content.decode()
+        .split('data-testid="scoring-progress"')[1]
+    )
     page = client.get(reverse("home"))
     (theirs,) = page.context["expert_sessions"]
     assert (theirs.is_chair, theirs.left_to_score) == (False, 2)
