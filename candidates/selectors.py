@@ -3,10 +3,12 @@
 import datetime
 import re
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
 from django.db.models.functions import Upper
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qac.accounts.roles import Role, has_role, is_qac_staff
 
@@ -111,6 +113,8 @@ SORTS = {
 }
 DEFAULT_SORT = "due"
 DATE_FILTERS = ("to_agree", "awaiting_answer")
+# The status filter's "submitted or resubmitted": what the review deadline runs for.
+AWAITING_REVIEW_FILTER = "awaiting_review"
 
 
 def application_queue(
@@ -131,7 +135,9 @@ def application_queue(
     qs = Application.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
         "qualification", "candidate", "candidate__candidate_profile"
     )
-    if status:
+    if status == AWAITING_REVIEW_FILTER:
+        qs = qs.filter(status__in=AWAITING_REVIEW)
+    elif status:
         qs = qs.filter(status=status)
     if qualification_id:
         qs = qs.filter(qualification_id=qualification_id)
@@ -188,16 +194,6 @@ def days_left(application: Application, today: datetime.date | None = None) -> i
     if application.review_due_on is None:
         return None
     return (application.review_due_on - (today or timezone.localdate())).days
-
-
-def review_deadline_summary(*, today: datetime.date | None = None) -> dict[str, int]:
-    """Counts for the staff home: applications awaiting review, due soon, overdue (one query)."""
-    today = today or timezone.localdate()
-    return Application.objects.filter(status__in=AWAITING_REVIEW).aggregate(
-        awaiting=Count("id"),
-        overdue=Count("id", filter=Q(review_due_on__lt=today)),
-        due_soon=Count("id", filter=Q(review_due_on__gte=today, review_due_on__lte=today + datetime.timedelta(days=2))),
-    )
 
 
 def identity_of(application: Application):
@@ -284,11 +280,6 @@ def change_request_queue(*, status: str = ChangeRequestStatus.SUBMITTED) -> Quer
     return qs.order_by(*order)
 
 
-def change_requests_pending_count() -> int:
-    """For the staff home."""
-    return IdentityChangeRequest.objects.filter(status=ChangeRequestStatus.SUBMITTED).count()
-
-
 def change_request_get_for_staff(*, user, pk: int) -> IdentityChangeRequest:
     """Any change request, for the center's staff; 404 for everyone else."""
     if not is_qac_staff(user):
@@ -318,3 +309,31 @@ def change_request_rows(request: IdentityChangeRequest) -> list[tuple[str, str, 
 
 def account_merges_recent(*, limit: int = 20) -> QuerySet[AccountMerge]:
     return AccountMerge.objects.select_related("kept", "duplicate", "by").order_by("-at", "-id")[:limit]
+
+
+# --- The staff to-do board (qac/board.py) ------------------------------------------------------
+
+
+def board_items(*, today: datetime.date) -> list[dict]:
+    """Applications awaiting review (10 days, Decree 1204 p.8) and identity change requests awaiting a decision.
+
+    Two aggregate queries whatever the number of applications; the first reads application_queue_idx.
+    """
+    review = Application.objects.filter(status__in=AWAITING_REVIEW).aggregate(n=Count("id"), due=Min("review_due_on"))
+    changes = IdentityChangeRequest.objects.filter(status=ChangeRequestStatus.SUBMITTED).count()
+    return [
+        {
+            "key": "candidates.review",
+            "label": _("Applications to review"),
+            "count": review["n"],
+            "due": review["due"],
+            "url": reverse("candidates:staff_queue") + "?status=awaiting_review&sort=due",
+        },
+        {
+            "key": "candidates.change_requests",
+            "label": _("Identity change requests to decide"),
+            "count": changes,
+            "due": None,
+            "url": reverse("candidates:staff_change_requests") + f"?status={ChangeRequestStatus.SUBMITTED}",
+        },
+    ]

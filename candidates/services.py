@@ -469,6 +469,24 @@ def identity_capture(*, application: Application) -> ApplicantIdentity:
     return identity
 
 
+def application_draft_delete(*, application: Application, by) -> None:
+    """The candidate throws away their own draft: the row and its uploaded files go.
+
+    A draft was never registered and its data never consented to be processed, so nothing of it is kept;
+    a registered application is withdrawn instead and stays on record.
+    """
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().filter(pk=application.pk).first()
+        if locked is None or locked.candidate_id != by.pk:
+            raise ApplicationError(_("Only the candidate can delete their draft."))
+        if locked.status != S.DRAFT:
+            raise ApplicationError(_("Only a draft can be deleted; a submitted application can be withdrawn."))
+        files = [(d.file.storage, d.file.name) for d in locked.documents.all() if d.file]
+        locked.delete()
+        # The files go once the rows are gone for good: a rolled-back delete keeps them.
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
+
+
 def application_withdraw(*, application: Application, by, note: str = "") -> Application:
     if application.candidate_id != by.pk:
         raise IllegalTransition(_("Only the candidate can withdraw their application."))

@@ -187,7 +187,9 @@ def _candidate_context(request, application, **forms):
         "can_upload": application.status in services.UPLOAD_STATUSES,
         "can_submit": ApplicationStatus.SUBMITTED in moves,
         "can_resubmit": ApplicationStatus.RESUBMITTED in moves,
-        "can_withdraw": ApplicationStatus.WITHDRAWN in moves,
+        # A draft is deleted, not withdrawn: it was never registered.
+        "can_withdraw": ApplicationStatus.WITHDRAWN in moves and application.status != ApplicationStatus.DRAFT,
+        "can_delete": application.status == ApplicationStatus.DRAFT,
         "missing": services.missing_documents(application),
         "has_profile": not services.profile_missing(request.user),
         "consent_version": settings.QAC_CONSENT_TEXT_VERSION,
@@ -298,6 +300,19 @@ def application_withdraw(request, pk: int):
     return _candidate_action(
         request, pk, lambda a: services.application_withdraw(application=a, by=request.user, note=text)
     )
+
+
+@candidate_required
+@require_POST
+def application_delete(request, pk: int):
+    application = selectors.application_get_for_candidate(user=request.user, pk=pk)
+    try:
+        services.application_draft_delete(application=application, by=request.user)
+    except services.ApplicationError as exc:
+        messages.error(request, str(exc))
+        return redirect("candidates:application", pk=application.pk)
+    messages.success(request, _("The draft is deleted."))
+    return redirect("candidates:dashboard")
 
 
 def _client_ip(request) -> str | None:

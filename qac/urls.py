@@ -35,6 +35,7 @@ auth_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("staff/figures.csv", views.figures_csv, name="figures_csv"),
     path("qualifications/", include("standards.urls")),
     path("about/", standards_views.about, name="about"),
     path("about/application-sample.pdf", views.application_sample, name="application_sample"),

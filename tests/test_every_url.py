@@ -49,6 +49,7 @@ PK_SOURCES = {
     "candidates:application_submit": Application,
     "candidates:application_resubmit": Application,
     "candidates:application_withdraw": Application,
+    "candidates:application_delete": Application,
     "candidates:staff_application": Application,
     "candidates:staff_application_action": Application,
     "candidates:document": ApplicationDocument,

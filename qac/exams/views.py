@@ -59,10 +59,18 @@ def session_list(request):
     status = request.GET.get("status", "")
     if status not in SessionStatus.values:
         status = ""
+    todo = request.GET.get("todo", "")
+    if todo not in selectors.SESSION_TODO:
+        todo = ""
     return render(
         request,
         "exams/staff/session_list.html",
-        {"sessions": selectors.session_list(status=status), "status": status, "statuses": SessionStatus.choices},
+        {
+            "sessions": selectors.session_list(status=status, todo=todo),
+            "status": status,
+            "todo": todo,
+            "statuses": SessionStatus.choices,
+        },
     )
 
 
@@ -298,8 +306,13 @@ def expert_session(request, pk: int):
     chair = selectors.is_chair(session, request.user)
     enrolled = session.live_enrolments
     evaluations = selectors.practical_evaluate_many(session=session, enrolments=enrolled)
+    members = list(session.commission.all())
     for e in enrolled:
         e.practical = evaluations[e.pk]
+        per_expert = e.practical["per_expert"]
+        # Progress: how many experts finished this candidate's sheet; the chair sees each expert's verdict.
+        e.scored_by = sum(1 for v in per_expert.values() if v["complete"])
+        e.by_expert = [(m.expert.get_full_name(), m.is_chair, per_expert.get(m.expert_id, {})) for m in members]
     return render(
         request,
         "exams/expert/session.html",
@@ -307,6 +320,8 @@ def expert_session(request, pk: int):
             "session": session,
             "enrolments": enrolled,
             "actions": services.allowed_session_actions(session, request.user, chair=chair),
+            "is_chair": chair,
+            "commission_size": len(members),
             "correction_form": CorrectionForm(),
         },
     )

@@ -3,14 +3,16 @@
 import datetime
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qac.accounts.roles import is_qac_staff
 from qac.certificates.models import IssuedDocument, Kind, NumberSource, Variant
 
-from .models import AnswerImport, ExportBatch, ExportRecord, RecordType
+from .models import AnswerImport, BatchStatus, ExportBatch, ExportRecord, RecordType
 
 RECENT_IMPORTS = 10
 
@@ -87,3 +89,34 @@ def deadline_watch(*, today: datetime.date | None = None, limit: int = 50) -> di
         "items": list(pending.order_by("exam_date", "pk")[:limit]),
         "overdue_from": overdue_from,
     }
+
+
+def board_items(*, today: datetime.date) -> list[dict]:
+    """Documents not yet reported whose reporting deadline (exam + QAC_REGISTRY_REPORT_DAYS) is near or past,
+    and export batches that failed. Two aggregate queries; the first is the registry page's deadline watch."""
+    warn_from = today - datetime.timedelta(days=settings.QAC_REGISTRY_REPORT_DAYS - settings.QAC_REGISTRY_WARN_DAYS)
+    condition = Q()
+    for _record_type, qs in pending_querysets():
+        condition |= Q(pk__in=qs.values("pk"))
+    pending = IssuedDocument.objects.filter(condition, exam_date__lte=warn_from).aggregate(
+        n=Count("pk"), first_exam=Min("exam_date")
+    )
+    report_days = datetime.timedelta(days=settings.QAC_REGISTRY_REPORT_DAYS)
+    failed = ExportBatch.objects.filter(status=BatchStatus.FAILED).count()
+    batches = reverse("registry:batches")
+    return [
+        {
+            "key": "registry.to_report",
+            "label": _("Documents to report to the register"),
+            "count": pending["n"],
+            "due": pending["first_exam"] + report_days if pending["first_exam"] else None,
+            "url": batches + "#registry-deadlines",
+        },
+        {
+            "key": "registry.failed",
+            "label": _("Registry exports that failed"),
+            "count": failed,
+            "due": None,
+            "url": batches + f"?status={BatchStatus.FAILED}",
+        },
+    ]

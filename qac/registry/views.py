@@ -20,7 +20,13 @@ from .models import AnswerStatus, BatchStatus
 
 @staff_required
 def batch_list(request):
-    page = Paginator(selectors.batch_list(), 25).get_page(request.GET.get("page"))
+    status = request.GET.get("status", "")
+    batches = selectors.batch_list()
+    if status in BatchStatus.values:
+        batches = batches.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(batches, 25).get_page(request.GET.get("page"))
     for batch in page:
         batch.actions = services.allowed_batch_actions(batch, request.user)
     return render(
@@ -28,7 +34,10 @@ def batch_list(request):
         "registry/batches.html",
         {
             "page": page,
+            "status": status,
+            "status_label": BatchStatus(status).label if status else "",
             "watch": selectors.deadline_watch(),
+            "BatchStatus": BatchStatus,
             "answer_form": AnswerUploadForm(),
             "imports": selectors.answer_imports_recent(),
             "AnswerStatus": AnswerStatus,

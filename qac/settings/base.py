@@ -368,6 +368,14 @@ QAC_COUNCIL_DECISION_DAYS = env.int("QAC_COUNCIL_DECISION_DAYS", default=14)
 QAC_DUPLICATE_DAYS = env.int("QAC_DUPLICATE_DAYS", default=15)
 # Deadlines this close (days) are shown as "due soon" on the staff pages.
 QAC_DEADLINE_WARN_DAYS = env.int("QAC_DEADLINE_WARN_DAYS", default=3)
+# The staff home's to-do board (qac/board.py): each a selector board_items(*, today) -> list of items.
+QAC_BOARD_SOURCES = [
+    "candidates.selectors.board_items",
+    "qac.exams.selectors.board_items",
+    "qac.council.selectors.board_items",
+    "qac.certificates.selectors.board_items",
+    "qac.registry.selectors.board_items",
+]
 # The version of the personal-data consent and exam-rules text shown to
 # candidates (templates/candidates/consent.html); recorded with each consent.
 # Change it whenever that text changes.

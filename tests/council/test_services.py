@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone, translation
 
 from candidates.models import Application, ApplicationStatus
+from qac import board
 from qac.certificates.models import DocumentEvent, IssuedDocument, Kind, NumberSource
 from qac.council import selectors, services
 from qac.council.models import (
@@ -614,23 +615,23 @@ def sessions_on_the_board(make_exam, staff):
 
 
 def test_the_board_counts_what_is_due(sessions_on_the_board, settings):
+    """The to-do board's Council items: how many wait and the earliest legal due date among them."""
     settings.QAC_DEADLINE_WARN_DAYS = 3
-    assert selectors.council_board() == {
-        "packages": 3,
-        "packages_overdue": 1,
-        "packages_soon": 1,
-        "decisions": 2,
-        "decisions_overdue": 1,
-    }
-    # On any day the counts agree with the deadlines the pages show (a package due today is due soon).
-    to_send = [s for name, s in sessions_on_the_board.items() if name.startswith("package")]
+    s = sessions_on_the_board
+    packages, decisions = selectors.board_items(today=TODAY())
+    assert (packages["key"], packages["count"]) == ("council.packages", 3)
+    assert packages["due"] == selectors.package_due(s["package_overdue"])
+    assert (decisions["key"], decisions["count"]) == ("council.decisions", 2)
+    assert decisions["due"] == selectors.decision_due(s["decision_overdue"])
+    # Each links to the board filtered to exactly the sessions it counts.
+    assert packages["url"].endswith("?state=package") and decisions["url"].endswith("?state=decision")
+    assert selectors.council_sessions(state="package").count() == packages["count"]
+    assert selectors.council_sessions(state="decision").count() == decisions["count"]
+    # On any day the board's state agrees with the deadline the pages show for the earliest package.
     for offset in range(-2, 12):
         today = TODAY() + datetime.timedelta(days=offset)
-        states = [selectors.deadline(selectors.package_due(s), today=today)["state"] for s in to_send]
-        board = selectors.council_board(today=today)
-        assert (board["packages_overdue"], board["packages_soon"]) == (states.count("overdue"), states.count("soon"))
-    later = selectors.council_board(today=TODAY() + datetime.timedelta(days=3))
-    assert (later["packages_overdue"], later["packages_soon"]) == (2, 1)
+        expected = selectors.deadline(packages["due"], today=today)["state"]
+        assert board.with_state(packages, today=today)["state"] == expected
 
 
 def test_council_sessions_filters(sessions_on_the_board, make_exam):
