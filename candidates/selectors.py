@@ -3,12 +3,13 @@
 import datetime
 import re
 
-from django.db.models import F, Prefetch, Q, QuerySet
-from django.db.models.functions import Upper
+from django.db.models import Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Upper
 from django.http import Http404
 from django.utils import timezone
 
 from qac.accounts.roles import Role, has_role, is_qac_staff
+from qac.keyset import Keyset, KeysetPage, keyset_page
 
 from .models import (
     CERTIFICATE_STATUSES,
@@ -17,6 +18,8 @@ from .models import (
     IDENTITY_PROFILE_FIELDS,
     IDENTITY_USER_FIELDS,
     NAME_FIELDS,
+    NO_DUE_FIRST,
+    NO_DUE_LAST,
     REGISTER_STATUSES,
     AccountMerge,
     ApplicantIdentity,
@@ -96,17 +99,32 @@ def document_get_for_user(*, user, pk: int) -> ApplicationDocument:
     return document
 
 
+# Far dates stand in for "no deadline" so that rows without one sort last in
+# both directions and the sort key has no NULLs for keyset paging to compare;
+# Application's expression indexes hold exactly these expressions.
+DUE_ASC = Coalesce("review_due_on", Value(NO_DUE_LAST))
+DUE_DESC = Coalesce("review_due_on", Value(NO_DUE_FIRST))
+_DUE = ((DUE_ASC, datetime.date), ("id", int))
+_SUBMITTED = (("submitted_at", datetime.datetime), ("id", int))
+# The candidate's id before the application's keeps each name's rows in the
+# order of user_name_idx, so no page sorts more than one person's applications.
+_NAME = (
+    ("candidate__last_name", str),
+    ("candidate__first_name", str),
+    ("candidate_id", int),
+    ("id", int),
+)
 SORTS = {
-    "due": (F("review_due_on").asc(nulls_last=True), "-id"),
-    "-due": (F("review_due_on").desc(nulls_last=True), "-id"),
-    "submitted": (F("submitted_at").asc(nulls_last=True), "id"),
-    # Listed applications all have submitted_at (drafts are never listed), so plain
-    # DESC orders the same and reads application_submitted_idx backwards.
-    "-submitted": ("-submitted_at", "-id"),
-    "number": ("number", "id"),
-    "-number": ("-number", "-id"),
-    "name": ("candidate__last_name", "candidate__first_name", "id"),
-    "-name": ("-candidate__last_name", "-candidate__first_name", "-id"),
+    "due": Keyset(_DUE),
+    "-due": Keyset(((DUE_DESC, datetime.date), ("id", int)), descending=True),
+    "submitted": Keyset(_SUBMITTED),
+    # Listed applications all have submitted_at and a number (drafts are never listed).
+    "-submitted": Keyset(_SUBMITTED, descending=True),
+    "number": Keyset((("number", str),)),
+    "-number": Keyset((("number", str),), descending=True),
+    # The seek compares the users table's columns only: user_name_idx serves it.
+    "name": Keyset(_NAME, seek_keys=2),
+    "-name": Keyset(_NAME, descending=True, seek_keys=2),
 }
 DEFAULT_SORT = "due"
 DATE_FILTERS = ("to_agree", "awaiting_answer")
@@ -136,10 +154,11 @@ def application_queue(
         qs = qs.filter(qualification_id=qualification_id)
     if date in DATE_FILTERS:
         qs = qs.filter(status=ApplicationStatus.ACCEPTED, date_offered_at__isnull=date == "to_agree")
+    # Bounds on the column itself (local midnights), not on its date: the index on submitted_at serves them.
     if submitted_from:
-        qs = qs.filter(submitted_at__date__gte=submitted_from)
+        qs = qs.filter(submitted_at__gte=_local_midnight(submitted_from))
     if submitted_to:
-        qs = qs.filter(submitted_at__date__lte=submitted_to)
+        qs = qs.filter(submitted_at__lt=_local_midnight(submitted_to + datetime.timedelta(days=1)))
     search = search.strip()
     if search:
         # The aliases join the users table: only a search may pay for it, or the
@@ -148,7 +167,28 @@ def application_queue(
             candidate_last_name_upper=Upper("candidate__last_name"),
             candidate_first_name_upper=Upper("candidate__first_name"),
         ).filter(_search_condition(search))
-    return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+    return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]).ordering())
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+# The queue's caption counts at most this many rows: an exact COUNT(*) of
+# 100,000 applications on every page costs more than the page itself.
+QUEUE_COUNT_CAP = 1000
+
+
+def application_queue_page(
+    queue: QuerySet[Application], *, sort: str, after: str = "", before: str = "", per_page: int = 25
+) -> KeysetPage:
+    """A page of ``application_queue(sort=sort)``, after or before a cursor (see qac.keyset)."""
+    return keyset_page(queue, SORTS.get(sort, SORTS[DEFAULT_SORT]), after=after, before=before, per_page=per_page)
+
+
+def application_queue_count(queue: QuerySet[Application], *, cap: int = QUEUE_COUNT_CAP) -> int:
+    """How many applications the queue lists, counted up to ``cap + 1``: more than ``cap`` shows as "over cap"."""
+    return queue.order_by().values("pk")[: cap + 1].count()
 
 
 APPLICATION_NUMBER_RE = re.compile(r"^V?\d{4}-\d{6,7}$", re.IGNORECASE)

@@ -365,16 +365,20 @@ def staff_queue(request):
         date=filters.get("date") or "",
         sort=sort,
     )
-    page = Paginator(queue, 25).get_page(request.GET.get("page"))
+    page = selectors.application_queue_page(
+        queue, sort=sort, after=request.GET.get("after", ""), before=request.GET.get("before", "")
+    )
     today = timezone.localdate()
     rows = []
     for a in page.object_list:
         left = selectors.days_left(a, today)
         rows.append((a, left, -left if left is not None and left < 0 else None))
     params = request.GET.copy()
-    params.pop("page", None)
+    for key in ("page", "after", "before"):
+        params.pop(key, None)
     sort_params = params.copy()
     sort_params.pop("sort", None)
+    count = selectors.application_queue_count(queue)
     return render(
         request,
         "candidates/staff/queue.html",
@@ -383,6 +387,9 @@ def staff_queue(request):
             "page": page,
             "rows": rows,
             "sort": sort,
+            "count": min(count, selectors.QUEUE_COUNT_CAP),
+            "count_capped": count > selectors.QUEUE_COUNT_CAP,
+            "paged": bool(request.GET.get("after") or request.GET.get("before")),
             "query": params.urlencode(),
             "sort_query": sort_params.urlencode(),
             "review_days": settings.QAC_APPLICATION_REVIEW_DAYS,
