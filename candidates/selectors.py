@@ -2,10 +2,12 @@
 
 import datetime
 import re
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Upper
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from qac.accounts.roles import Role, has_role, is_qac_staff
@@ -33,6 +35,7 @@ from .models import (
     IdentityChangeRequest,
     IdentityChangeTransition,
 )
+from .templatetags.application_status import status_badge
 from .validators import normalize_snils
 
 
@@ -179,16 +182,89 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
 QUEUE_COUNT_CAP = 1000
 
 
+# A registration window at most this long is narrow: its rows are read by date and sorted.
+NARROW_DAYS = 14
+
+
+def queue_is_narrow(
+    *, search: str = "", submitted_from: datetime.date | None = None, submitted_to: datetime.date | None = None
+) -> bool:
+    """Whether the filters leave few rows that the sort index cannot find quickly: a search, or a short
+    registration window (registration and deadline go together, so such rows bunch in the index)."""
+    if search.strip():
+        return True
+    if submitted_from is None:
+        return False
+    return ((submitted_to or timezone.localdate()) - submitted_from).days <= NARROW_DAYS
+
+
 def application_queue_page(
-    queue: QuerySet[Application], *, sort: str, after: str = "", before: str = "", per_page: int = 25
+    queue: QuerySet[Application],
+    *,
+    sort: str,
+    after: str = "",
+    before: str = "",
+    narrow: bool = False,
+    per_page: int = 25,
 ) -> KeysetPage:
-    """A page of ``application_queue(sort=sort)``, after or before a cursor (see qac.keyset)."""
-    return keyset_page(queue, SORTS.get(sort, SORTS[DEFAULT_SORT]), after=after, before=before, per_page=per_page)
+    """A page of ``application_queue(sort=sort)``, after or before a cursor (see qac.keyset).
+    ``narrow`` (``queue_is_narrow``): filter first, then sort, instead of walking the sort's index."""
+    keyset = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    if narrow:
+        keyset = keyset.unindexed()
+    return keyset_page(queue, keyset, after=after, before=before, per_page=per_page, ids_first=narrow)
 
 
-def application_queue_count(queue: QuerySet[Application], *, cap: int = QUEUE_COUNT_CAP) -> int:
-    """How many applications the queue lists, counted up to ``cap + 1``: more than ``cap`` shows as "over cap"."""
-    return queue.order_by().values("pk")[: cap + 1].count()
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue, computed once so the template only prints (25 rows a page, every page)."""
+
+    application: Application
+    url: str
+    name: str
+    email: str
+    snils: str
+    status_label: str
+    badge: str
+    left: int | None
+    overdue: int | None
+
+    def __iter__(self):
+        return iter((self.application, self.left, self.overdue))
+
+
+def queue_rows(page: KeysetPage, *, today: datetime.date | None = None) -> list[QueueRow]:
+    today = today or timezone.localdate()
+    first = reverse("candidates:staff_application", args=[0])
+    rows = []
+    for a in page.object_list:
+        left = days_left(a, today)
+        profile = getattr(a.candidate, "candidate_profile", None)
+        rows.append(
+            QueueRow(
+                application=a,
+                url=first.replace("/0/", f"/{a.pk}/"),
+                name=a.candidate.get_full_name(),
+                email=a.candidate.email,
+                snils=profile.snils_masked if profile else "",
+                status_label=a.get_status_display(),
+                badge=status_badge(a.status),
+                left=left,
+                overdue=-left if left is not None and left < 0 else None,
+            )
+        )
+    return rows
+
+
+def application_queue_count(queue: QuerySet[Application], page: KeysetPage, *, narrow: bool = False) -> int | None:
+    """How many applications the queue lists, up to ``QUEUE_COUNT_CAP + 1`` (more shows as "over the cap").
+
+    A narrow queue (``queue_is_narrow``) is not counted: bounding such a count still joins or scans far
+    more than its page does. Its count is known only when the page is the only one; else None.
+    """
+    if narrow:
+        return None if page.has_other_pages else len(page)
+    return queue.order_by().values("pk")[: QUEUE_COUNT_CAP + 1].count()
 
 
 APPLICATION_NUMBER_RE = re.compile(r"^V?\d{4}-\d{6,7}$", re.IGNORECASE)

@@ -30,6 +30,7 @@ from django.db.models.fields.tuple_lookups import (
     TupleLessThan,
     TupleLessThanOrEqual,
 )
+from django.db.models.functions import Coalesce
 
 AFTER, BEFORE = "after", "before"
 MAX_CURSOR_LENGTH = 400
@@ -61,6 +62,16 @@ class Keyset:
 
     def expressions(self) -> list[BaseExpression]:
         return [F(expr) if isinstance(expr, str) else expr for expr, _t in self.keys]
+
+    def unindexed(self) -> "Keyset":
+        """The same order through expressions no index matches (``COALESCE(x, x)``), so the planner
+        filters first and sorts what is left. For a narrow filter it cannot size (a search, a short
+        date range): walking the sort index and dropping rows until 26 match can read most of it."""
+        keys = tuple(
+            (Coalesce(e, e) if t is not int else e + 0, t)
+            for e, (_x, t) in zip(self.expressions(), self.keys, strict=True)
+        )
+        return Keyset(keys, descending=self.descending, seek_keys=self.seek_keys)
 
     def ordering(self, reverse: bool = False, *, annotated: bool = False) -> list:
         """ORDER BY terms, on the expressions themselves or (``annotated``) on their annotations."""
@@ -121,15 +132,27 @@ class KeysetPage:
         return self.has_next or self.has_previous
 
 
-def keyset_page(qs: QuerySet, keyset: Keyset, *, after: str = "", before: str = "", per_page: int = 25) -> KeysetPage:
+def keyset_page(
+    qs: QuerySet, keyset: Keyset, *, after: str = "", before: str = "", per_page: int = 25, ids_first: bool = False
+) -> KeysetPage:
     """One page of ``qs`` in ``keyset``'s order: the first, the one after cursor ``after``, or the one
-    before cursor ``before``. ``per_page + 1`` rows are read to know whether there is more."""
-    qs = keyset.annotate(qs)
+    before cursor ``before``. ``per_page + 1`` rows are read to know whether there is more.
+
+    ``ids_first``: find the page's ids without ``qs``'s select_related joins, then load those rows.
+    When the rows are sorted after filtering, the database would otherwise join every match first.
+    """
+    annotated = keyset.annotate(qs)
     position = keyset.decode(before) if before else keyset.decode(after) if after else None
     backward = bool(before) and position is not None
     if position is not None:
-        qs = keyset._seek(qs, position, forward=not backward)
-    rows = list(qs.order_by(*keyset.ordering(reverse=backward, annotated=True))[: per_page + 1])
+        annotated = keyset._seek(annotated, position, forward=not backward)
+    ordered = annotated.order_by(*keyset.ordering(reverse=backward, annotated=True))
+    if ids_first:
+        ids = list(ordered.values_list("pk", flat=True)[: per_page + 1])
+        by_id = {row.pk: row for row in keyset.annotate(qs.filter(pk__in=ids))}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+    else:
+        rows = list(ordered[: per_page + 1])
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backward:

@@ -116,6 +116,18 @@ def test_the_caption_counts_up_to_the_cap_and_says_more_beyond_it(staff_client, 
     assert "More than 4 applications" in response.content.decode()
 
 
+def test_a_search_with_more_matches_than_a_page_is_not_counted(staff_client):
+    _many(8)
+    one_page = staff_client.get(QUEUE, {"q": "Алексеев"})
+    assert one_page.context["count"] == len(listed(one_page)) == 2
+    _many(16)
+    with CaptureQueriesContext(connection) as ctx:
+        response = staff_client.get(QUEUE, {"q": "Алексеев"})
+    assert len(listed(response)) == 5 and response.context["count"] is None
+    assert "More applications match than fit on a page" in response.content.decode()
+    assert not any("COUNT(" in q["sql"] for q in ctx.captured_queries)
+
+
 def _queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
