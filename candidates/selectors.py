@@ -4,7 +4,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet, Value
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Upper
 from django.http import Http404
 from django.urls import reverse
@@ -14,6 +15,7 @@ from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.keyset import Keyset, KeysetPage, keyset_page
 
 from .models import (
+    AWAITING_REVIEW,
     CERTIFICATE_STATUSES,
     CHANGE_REQUEST_FIELDS,
     IDENTITY_OPEN_STATUSES,
@@ -305,18 +307,28 @@ def days_left(application: Application, today: datetime.date | None = None) -> i
     return (application.review_due_on - (today or timezone.localdate())).days
 
 
-def review_deadline_summary(*, today: datetime.date | None = None) -> dict[str, int]:
-    """Counts for the staff home: applications awaiting review, due soon, overdue (one query)."""
-    from django.db.models import Count
+# The staff home's review counts read every application awaiting review (tens of thousands): they
+# are counted once a minute at most and shown with the time they were counted.
+REVIEW_SUMMARY_SECONDS = 60
 
-    from .models import AWAITING_REVIEW
 
+def review_deadline_summary(*, today: datetime.date | None = None) -> dict:
+    """Counts for the staff home: applications awaiting review, due soon, overdue, and ``as_of``, when
+    they were counted (one query, then from the cache for up to ``REVIEW_SUMMARY_SECONDS``)."""
     today = today or timezone.localdate()
-    return Application.objects.filter(status__in=AWAITING_REVIEW).aggregate(
-        awaiting=Count("id"),
-        overdue=Count("id", filter=Q(review_due_on__lt=today)),
-        due_soon=Count("id", filter=Q(review_due_on__gte=today, review_due_on__lte=today + datetime.timedelta(days=2))),
-    )
+    key = f"candidates:review-summary:{today.isoformat()}"
+    summary = cache.get(key)
+    if summary is None:
+        summary = Application.objects.filter(status__in=AWAITING_REVIEW).aggregate(
+            awaiting=Count("id"),
+            overdue=Count("id", filter=Q(review_due_on__lt=today)),
+            due_soon=Count(
+                "id", filter=Q(review_due_on__gte=today, review_due_on__lte=today + datetime.timedelta(days=2))
+            ),
+        )
+        summary["as_of"] = timezone.now()
+        cache.set(key, summary, REVIEW_SUMMARY_SECONDS)
+    return summary
 
 
 def identity_of(application: Application):

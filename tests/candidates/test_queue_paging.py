@@ -17,8 +17,10 @@ from tests.candidates.test_views import QUEUE, listed, queued
 
 
 @pytest.fixture
-def staff_client(client, staff):
+def staff_client(client, staff, settings):
+    """Staff, reading English (the captions' wording is checked; Russian is the catalogue's business)."""
     client.force_login(staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
 
@@ -160,3 +162,22 @@ def test_each_queue_page_issues_as_many_queries_for_40_applications_as_for_8(sta
     assert first_small == first_large
     if second:
         assert _queries(staff_client, f"{QUEUE}?{second}") == first_large
+
+
+def test_the_homes_review_counts_are_counted_once_a_minute_and_say_when(staff_client, django_assert_num_queries):
+    from django.core.cache import cache
+
+    cache.clear()
+    today = timezone.localdate()
+    queued(due=today - datetime.timedelta(days=1))
+    queued(due=today + datetime.timedelta(days=1))
+    first = selectors.review_deadline_summary()
+    assert (first["awaiting"], first["overdue"], first["due_soon"]) == (2, 1, 1)
+    queued(due=today - datetime.timedelta(days=5))
+    with django_assert_num_queries(0):
+        again = selectors.review_deadline_summary()
+    assert again == first, "within the minute the counts come from the cache"
+    response = staff_client.get("/")
+    assert f"Counted at {timezone.localtime(first['as_of']).strftime('%H:%M')}" in response.content.decode()
+    cache.clear()
+    assert selectors.review_deadline_summary()["overdue"] == 2
