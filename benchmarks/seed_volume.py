@@ -43,8 +43,12 @@ CHECKS = {
     "without history": "SELECT count(*) FROM candidates_application a JOIN accounts_user u ON u.id = a.candidate_id "
     "WHERE u.email LIKE %(volume)s AND NOT EXISTS "
     "(SELECT 1 FROM candidates_applicationtransition t WHERE t.application_id = a.id)",
-    "examined": "SELECT count(*) FROM exams_examresult",
-    "examined without a document": "SELECT count(*) FROM exams_examresult r WHERE NOT EXISTS "
+    "examined": "SELECT count(*) FROM exams_examresult r JOIN exams_enrolment e ON e.id = r.enrolment_id "
+    "JOIN candidates_application a ON a.id = e.application_id JOIN accounts_user u ON u.id = a.candidate_id "
+    "WHERE u.email LIKE %(volume)s",
+    "examined without a document": "SELECT count(*) FROM exams_examresult r "
+    "JOIN exams_enrolment e ON e.id = r.enrolment_id JOIN candidates_application a ON a.id = e.application_id "
+    "JOIN accounts_user u ON u.id = a.candidate_id WHERE u.email LIKE %(volume)s AND NOT EXISTS "
     "(SELECT 1 FROM certificates_issueddocument d WHERE d.result_id = r.id)",
 }
 
