@@ -93,7 +93,9 @@ class Keyset:
                 return None
             parsed = []
             for value, (_expr, kind) in zip(values, self.keys, strict=True):
-                if not isinstance(value, int if kind is int else str):
+                if not isinstance(value, int if kind is int else str) or isinstance(value, bool):
+                    return None
+                if kind is int and not -(2**63) <= value < 2**63:  # a database integer, or no cursor
                     return None
                 parsed.append(_PARSERS[kind](value))
             return parsed

@@ -1,7 +1,9 @@
 """The staff queue pages by keyset (issue 14): next/previous cursors, no COUNT(*) of the whole table,
 and a query count that does not grow with the data, whichever sort, filter, search or page."""
 
+import base64
 import datetime
+import json
 import re
 from html import unescape
 
@@ -101,7 +103,25 @@ def test_filters_and_search_survive_paging(staff_client):
     assert rows and Application.objects.filter(pk__in=rows, status=S.SUBMITTED).count() == len(rows)
 
 
-@pytest.mark.parametrize("cursor", ["abc", "W10", "WyJ4Il0", "eyJhIjogMX0", "x" * 1000, "WzEsIDIsIDNd"])
+def _token(values) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+FORGED = [
+    "abc",
+    "W10",
+    "WyJ4Il0",
+    "eyJhIjogMX0",
+    "x" * 1000,
+    "WzEsIDIsIDNd",
+    _token(["2026-13-45", 1]),
+    _token(["2026-01-01", 10**30]),
+    _token(["2026-01-01", True]),
+    _token([None, 1]),
+]
+
+
+@pytest.mark.parametrize("cursor", FORGED)
 def test_a_broken_or_forged_cursor_shows_the_first_page(staff_client, cursor):
     apps = _many(3)
     for key in ("after", "before"):
