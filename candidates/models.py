@@ -4,13 +4,15 @@ Every state change goes through ``candidates/services.py``; the models hold
 data and constraints only.
 """
 
+import datetime
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from standards.models import Qualification, RequiredDocument
@@ -165,6 +167,12 @@ class NotifyBy(models.TextChoices):
     PHONE = "phone", _("By phone")
 
 
+# The staff queue sorts applications without a review deadline last, whichever
+# the direction: these dates stand in for "none" in its sort keys and indexes.
+NO_DUE_LAST = datetime.date(9999, 12, 31)
+NO_DUE_FIRST = datetime.date(1, 1, 1)
+
+
 class Application(models.Model):
     """An application for the independent assessment of one qualification (Decree No. 1204, p. 1-2)."""
 
@@ -220,13 +228,26 @@ class Application(models.Model):
             )
         ]
         indexes = [
-            # Each matches an ORDER BY of selectors.SORTS, so a queue page reads 25
-            # index entries instead of sorting every application. (ASC puts NULLs
-            # last on PostgreSQL; "-due", DESC NULLS LAST, is in migration 0004
-            # because SQLite refuses NULLS in an index.)
-            models.Index(F("status"), F("review_due_on").asc(), F("id").desc(), name="application_queue_idx"),
-            models.Index(F("review_due_on").asc(), F("id").desc(), name="application_due_idx"),
+            # Each matches a sort key of selectors.SORTS, so a queue page seeks to
+            # its cursor and reads 26 index entries (keyset paging, qac.keyset).
+            # "No deadline" is a far date, so the keys have no NULLs to compare.
+            models.Index(Coalesce("review_due_on", Value(NO_DUE_LAST)), "id", name="application_due_key_idx"),
+            models.Index(
+                "status",
+                Coalesce("review_due_on", Value(NO_DUE_LAST)),
+                "id",
+                name="app_status_due_key_idx",
+            ),
+            models.Index(Coalesce("review_due_on", Value(NO_DUE_FIRST)), "id", name="app_due_desc_key_idx"),
+            models.Index(
+                "status",
+                Coalesce("review_due_on", Value(NO_DUE_FIRST)),
+                "id",
+                name="app_status_due_desc_key_idx",
+            ),
             models.Index(fields=["submitted_at", "id"], name="application_submitted_idx"),
+            # The staff home's deadline counts: status and deadline, read from the index alone.
+            models.Index(F("status"), F("review_due_on").asc(), F("id").desc(), name="application_queue_idx"),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,6 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -379,16 +378,21 @@ def staff_queue(request):
         date=filters.get("date") or "",
         sort=sort,
     )
-    page = Paginator(queue, 25).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    rows = []
-    for a in page.object_list:
-        left = selectors.days_left(a, today)
-        rows.append((a, left, -left if left is not None and left < 0 else None))
+    narrow = selectors.queue_is_narrow(
+        search=filters.get("q") or "",
+        submitted_from=filters.get("submitted_from"),
+        submitted_to=filters.get("submitted_to"),
+    )
+    page = selectors.application_queue_page(
+        queue, sort=sort, after=request.GET.get("after", ""), before=request.GET.get("before", ""), narrow=narrow
+    )
+    rows = selectors.queue_rows(page)
     params = request.GET.copy()
-    params.pop("page", None)
+    for key in ("page", "after", "before"):
+        params.pop(key, None)
     sort_params = params.copy()
     sort_params.pop("sort", None)
+    count = selectors.application_queue_count(queue, page, narrow=narrow)
     return render(
         request,
         "candidates/staff/queue.html",
@@ -397,9 +401,13 @@ def staff_queue(request):
             "page": page,
             "rows": rows,
             "sort": sort,
+            "count": count if count is None else min(count, selectors.QUEUE_COUNT_CAP),
+            "count_capped": count is not None and count > selectors.QUEUE_COUNT_CAP,
+            "paged": bool(request.GET.get("after") or request.GET.get("before")),
             "query": params.urlencode(),
             "sort_query": sort_params.urlencode(),
             "review_days": settings.QAC_APPLICATION_REVIEW_DAYS,
+            "qualifications": form.fields["qualification"].queryset,
         },
     )
 

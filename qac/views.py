@@ -35,7 +35,7 @@ def home(request):
     today = timezone.localdate()
     status = 200
     if is_qac_staff(user):
-        context["board"] = board.board(today=today)
+        context["board"], context["board_as_of"] = board.board_counted(today=today)
         if has_role(user, Role.HEAD):
             context.update(_head_figures(request, today))
             status = 400 if context["period_form"].errors else 200

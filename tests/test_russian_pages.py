@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import trans_real
 
-from tests.certificates.conftest import FAIL_THEORY, PASS, chair, commission, issue, make_exam, media, qualification  # noqa: F401
 from tests.factories import UserFactory
+from tests.helpers.certificates import FAIL_THEORY, PASS, issue
+from tests.helpers.exam_fixtures import chair, commission, make_exam, media, qualification  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

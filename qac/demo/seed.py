@@ -25,7 +25,6 @@ from candidates.models import (
     WorkExperience,
 )
 from candidates.services import identity_capture
-from candidates.validators import snils_checksum
 from qac.accounts.models import RoleChange
 from qac.accounts.roles import Role, assign_role
 from qac.accounts.services import role_grant
@@ -37,6 +36,15 @@ from qac.council import services as council
 from qac.council.models import CouncilDecision, PackageStatus
 from qac.council.selectors import VERDICT_CHOICES
 from qac.demo.bank import seed_demo_bank
+
+# The bulk data for benchmarks (seed_demo --volume) lives in its own module.
+from qac.demo.volume import (  # noqa: F401 (part of this module's interface)
+    VOLUME_EMAIL_DOMAIN,
+    DemoDataRefused,
+    seed_volume,
+    seed_volume_exams,
+    snils_with_checksum,
+)
 from qac.exams import selectors as xs
 from qac.exams import services as xsv
 from qac.exams.models import ExamSession, Question, SessionStatus
@@ -69,10 +77,6 @@ DEMO_ACCOUNTS = [
     DemoAccount("candidate4@qac.local", Role.CANDIDATE, "Лебедева", "Анна", ""),
     DemoAccount("candidate5@qac.local", Role.CANDIDATE, "Новиков", "Павел", "Олегович"),
 ]
-
-
-class DemoDataRefused(Exception):
-    """Raised where demo data must never be written (production)."""
 
 
 def demo_password() -> str:
@@ -154,13 +158,6 @@ DEMO_APPLICATIONS = {
         ("31.00700.01", ["draft", "submitted"], 1, ""),
     ],
 }
-
-
-def snils_with_checksum(nine_digits: int) -> str:
-    """A valid SNILS for demo and test data: nine digits plus their control number."""
-
-    base = f"{nine_digits:09d}"
-    return f"{base}{snils_checksum(base):02d}"
 
 
 def _demo_pdf() -> bytes:
@@ -310,161 +307,6 @@ def seed_applications() -> int:
                 now=now,
             )
             created += 1
-    return created
-
-
-VOLUME_EMAIL_DOMAIN = "volume.qac.local"
-
-
-def seed_volume(count: int, *, password: str, batch_size: int = 2000) -> int:
-    """Make sure ``count`` bulk candidates with one application each exist (for benchmarks).
-
-    Uses bulk inserts, one password hash for all, and no files, so 100,000
-    take well under a minute on PostgreSQL. Returns how many were created.
-    """
-    import datetime
-    import random
-
-    from django.contrib.auth.hashers import make_password
-    from django.contrib.auth.models import Group
-    from django.utils import timezone
-
-    from candidates.models import (
-        IDENTITY_PROFILE_FIELDS,
-        ApplicantIdentity,
-        Application,
-        ApplicationTransition,
-        CandidateProfile,
-    )
-    from standards.models import Qualification
-
-    if not settings.QAC_DEMO_DATA_ALLOWED:
-        raise DemoDataRefused("Demo data is never loaded under production settings.")
-    User = get_user_model()
-    existing = User.objects.filter(email__endswith=f"@{VOLUME_EMAIL_DOMAIN}").count()
-    missing = max(count - existing, 0)
-    if not missing:
-        return 0
-    hashed = make_password(password)
-    group = Group.objects.get(name=Role.CANDIDATE.value)
-    qualifications = list(Qualification.objects.filter(is_active=True))
-    staff = User.objects.filter(groups__name=Role.STAFF.value).first()
-    surnames = ["Иванов", "Петров", "Сидоров", "Кузнецов", "Смирнов", "Попов", "Васильев", "Соколов", "Михайлов"]
-    names = ["Алексей", "Иван", "Дмитрий", "Сергей", "Андрей", "Павел", "Никита", "Михаил", "Олег"]
-    statuses = ["submitted"] * 5 + ["resubmitted", "documents_requested", "accepted", "accepted", "rejected"]
-    rng = random.Random(20261126 + existing)  # noqa: S311 (reproducible fake data, not secrets)
-    now = timezone.now()
-    created = 0
-    for start in range(existing, existing + missing, batch_size):
-        stop = min(start + batch_size, existing + missing)
-        with transaction.atomic():
-            users = User.objects.bulk_create(
-                [
-                    User(
-                        email=f"candidate{i:06d}@{VOLUME_EMAIL_DOMAIN}",
-                        password=hashed,
-                        last_name=rng.choice(surnames),
-                        first_name=rng.choice(names),
-                        patronymic="",
-                    )
-                    for i in range(start, stop)
-                ],
-                batch_size=batch_size,
-            )
-            if any(u.pk is None for u in users):  # backends without RETURNING ids
-                users = list(
-                    User.objects.filter(email__endswith=f"@{VOLUME_EMAIL_DOMAIN}").order_by("-id")[: stop - start]
-                )
-            User.groups.through.objects.bulk_create(
-                [User.groups.through(user_id=u.pk, group_id=group.pk) for u in users], batch_size=batch_size
-            )
-            profiles = CandidateProfile.objects.bulk_create(
-                [
-                    CandidateProfile(
-                        user_id=u.pk,
-                        date_of_birth=datetime.date(
-                            1970 + rng.randrange(35), rng.randrange(1, 13), rng.randrange(1, 28)
-                        ),
-                        snils=snils_with_checksum(200000000 + u.pk),
-                        id_doc_type="passport_ru",
-                        id_doc_series=f"{4000 + rng.randrange(100):04d}",
-                        id_doc_number=f"{rng.randrange(10**6):06d}",
-                        id_doc_issued_by="ГУ МВД России",
-                        id_doc_issued_on=datetime.date(2016, 1, 1),
-                        phone="+7 900 000-00-00",
-                        address="г. Санкт-Петербург",
-                    )
-                    for u in users
-                ],
-                batch_size=batch_size,
-            )
-            applications = []
-            for u in users:
-                status = rng.choice(statuses)
-                registered = now - datetime.timedelta(days=rng.randrange(0, 60), minutes=rng.randrange(1440))
-                awaiting = status in ("submitted", "resubmitted")
-                applications.append(
-                    Application(
-                        candidate_id=u.pk,
-                        qualification=rng.choice(qualifications),
-                        status=status,
-                        submitted_at=registered,
-                        review_due_on=(
-                            timezone_localdate(registered)
-                            + datetime.timedelta(days=settings.QAC_APPLICATION_REVIEW_DAYS)
-                        )
-                        if awaiting
-                        else None,
-                        decided_at=None if awaiting else registered,
-                        consent_text_version=settings.QAC_CONSENT_TEXT_VERSION,
-                        consent_given_at=registered,
-                        rules_accepted_at=registered,
-                        rejection_reason="Не подтвержден опыт работы." if status == "rejected" else "",
-                        staff_message="Приложите копию диплома." if status == "documents_requested" else "",
-                    )
-                )
-            applications = Application.objects.bulk_create(applications, batch_size=batch_size)
-            if any(a.pk is None for a in applications):
-                applications = list(Application.objects.filter(candidate_id__in=[u.pk for u in users]))
-            for a in applications:
-                a.number = f"V{a.submitted_at.year}-{a.pk:07d}"
-            Application.objects.bulk_update(applications, ["number"], batch_size=batch_size)
-            # Each application keeps the personal data it was submitted with, as application_submit does.
-            by_user = {p.user_id: p for p in profiles}
-            people = {u.pk: u for u in users}
-            ApplicantIdentity.objects.bulk_create(
-                [
-                    ApplicantIdentity(
-                        application_id=a.pk,
-                        last_name=people[a.candidate_id].last_name,
-                        first_name=people[a.candidate_id].first_name,
-                        patronymic=people[a.candidate_id].patronymic,
-                        email=people[a.candidate_id].email,
-                        captured_at=a.submitted_at,
-                        **{f: getattr(by_user[a.candidate_id], f) for f in IDENTITY_PROFILE_FIELDS},
-                    )
-                    for a in applications
-                ],
-                batch_size=batch_size,
-            )
-            ApplicationTransition.objects.bulk_create(
-                [
-                    ApplicationTransition(
-                        application_id=a.pk,
-                        from_status="draft",
-                        to_status=a.status,
-                        by_id=(
-                            staff.pk
-                            if staff and a.status in ("accepted", "rejected", "documents_requested")
-                            else a.candidate_id
-                        ),
-                        notified_at=now,
-                    )
-                    for a in applications
-                ],
-                batch_size=batch_size,
-            )
-        created += len(users)
     return created
 
 
@@ -719,181 +561,3 @@ def _seed_council() -> int:
             recipient=first.holder_full_name,
         )
     return numbered.count()
-
-
-def seed_volume_exams(*, batch_size: int = 50) -> int:
-    """Approved sessions for the bulk candidates whose applications are accepted, each with its package
-    sent to the Council and the Council's decision recorded, and the documents that decision calls for,
-    awaiting their register numbers: numbering is left to export -> stand-in -> import, so benchmarks
-    and tests go through the real path.
-
-    Bulk inserts again: one session of up to ``batch_size`` candidates a day,
-    going back in time, with the demo experts as commission; 80% pass.
-    Returns how many candidates got results.
-    """
-    import datetime
-    import random
-
-    from django.utils import timezone
-
-    from candidates.models import Application, ApplicationTransition
-    from qac.certificates.models import DocumentEvent, IssuedDocument, Kind, NumberSource
-    from qac.council.models import (
-        CouncilDecision,
-        CouncilPackage,
-        CouncilVerdict,
-        DecisionStatus,
-        DecisionTransition,
-        PackageStatus,
-        PackageTransition,
-        Verdict,
-    )
-    from qac.exams.models import CommissionMember, Enrolment, ExamResult, ExamSession, SessionStatus
-
-    User = get_user_model()
-    experts = list(
-        User.objects.filter(email__in=["expert1@qac.local", "expert2@qac.local", "expert3@qac.local"]).order_by("email")
-    )
-    staff = User.objects.filter(email="staff@qac.local").first()
-    if len(experts) < 3 or staff is None:
-        return 0
-    rng = random.Random(78033)  # noqa: S311 (reproducible fake data)
-    pending = (
-        Application.objects.filter(status="accepted", candidate__email__endswith=f"@{VOLUME_EMAIL_DOMAIN}")
-        .order_by("qualification_id", "id")
-        .values_list("id", "qualification_id")
-    )
-    by_qualification: dict[int, list[int]] = {}
-    for app_id, qualification_id in pending:
-        by_qualification.setdefault(qualification_id, []).append(app_id)
-    oldest = ExamSession.objects.order_by("starts_at").values_list("starts_at", flat=True).first()
-    day = (oldest or timezone.now()).replace(hour=10, minute=0, second=0, microsecond=0) - datetime.timedelta(days=1)
-    done = 0
-    for qualification_id, app_ids in by_qualification.items():
-        for start in range(0, len(app_ids), batch_size):
-            chunk = app_ids[start : start + batch_size]
-            with transaction.atomic():
-                session = ExamSession.objects.create(
-                    qualification_id=qualification_id,
-                    starts_at=day,
-                    ends_at=day + datetime.timedelta(hours=6),
-                    venue_address="г. Санкт-Петербург, ул. Заводская, д. 1",
-                    venue_room="ауд. 101",
-                    capacity=batch_size,
-                    status=SessionStatus.RESULTS_APPROVED,
-                    created_by=staff,
-                    approved_at=day + datetime.timedelta(hours=7),
-                    approved_by=experts[0],
-                )
-                CommissionMember.objects.bulk_create(
-                    [CommissionMember(session=session, expert=e, is_chair=(i == 0)) for i, e in enumerate(experts)]
-                )
-                enrolments = Enrolment.objects.bulk_create(
-                    [Enrolment(session=session, application_id=a, present=True, enrolled_by=staff) for a in chunk]
-                )
-                if any(e.pk is None for e in enrolments):
-                    enrolments = list(Enrolment.objects.filter(session=session))
-                outcomes = {}
-                results = []
-                for e in enrolments:
-                    passed = rng.random() < 0.8
-                    outcomes[e.application_id] = "passed" if passed else "failed"
-                    results.append(
-                        ExamResult(
-                            enrolment=e,
-                            theory_percent=rng.randint(75, 98) if passed else rng.randint(40, 68),
-                            theory_passed=passed,
-                            practical_percent=rng.randint(72, 100) if passed else rng.randint(30, 90),
-                            practical_passed=passed,
-                            decision=outcomes[e.application_id],
-                            failed_topics=[] if passed else ["Электрооборудование"],
-                        )
-                    )
-                ExamResult.objects.bulk_create(results)
-                for outcome in ("passed", "failed"):
-                    ids = [a for a, o in outcomes.items() if o == outcome]
-                    Application.objects.filter(pk__in=ids).update(status=outcome, decided_at=day)
-                ApplicationTransition.objects.bulk_create(
-                    [
-                        ApplicationTransition(
-                            application_id=a, from_status="accepted", to_status=o, by=experts[0], notified_at=day
-                        )
-                        for a, o in outcomes.items()
-                    ]
-                )
-                # The package went to the Council within 7 days, and the Council decided within 14.
-                exam_day = timezone.localdate(day)
-                package = CouncilPackage.objects.create(
-                    session=session,
-                    status=PackageStatus.SENT,
-                    due_on=exam_day + datetime.timedelta(days=settings.QAC_COUNCIL_PACKAGE_DAYS),
-                    sent_on=min(exam_day + datetime.timedelta(days=3), timezone.localdate()),
-                    sent_via="email",
-                    sent_reference="bulk",
-                    sent_recorded_by=staff,
-                )
-                PackageTransition.objects.create(
-                    package=package, from_status="", to_status=PackageStatus.SENT, by=staff
-                )
-                decision = CouncilDecision.objects.create(
-                    session=session,
-                    status=DecisionStatus.RECORDED,
-                    number=f"V-{session.pk}",
-                    decided_on=min(exam_day + datetime.timedelta(days=10), timezone.localdate()),
-                    recorded_by=staff,
-                )
-                DecisionTransition.objects.create(
-                    decision=decision, from_status="", to_status=DecisionStatus.RECORDED, by=staff
-                )
-                by_app = {r.enrolment.application_id: r for r in results}
-                verdicts = CouncilVerdict.objects.bulk_create(
-                    [
-                        CouncilVerdict(
-                            decision=decision,
-                            result_id=by_app[a].pk,
-                            verdict=Verdict.CERTIFICATE if o == "passed" else Verdict.CONCLUSION,
-                        )
-                        for a, o in outcomes.items()
-                    ]
-                )
-                if any(v.pk is None for v in verdicts):
-                    verdicts = list(CouncilVerdict.objects.filter(decision=decision))
-                names = dict(Application.objects.filter(pk__in=chunk).values_list("pk", "candidate_id"))
-                people = {
-                    u["pk"]: u
-                    for u in User.objects.filter(pk__in=names.values()).values(
-                        "pk", "last_name", "first_name", "patronymic"
-                    )
-                }
-                result_app = {r.pk: r.enrolment.application_id for r in results}
-                documents = []
-                for verdict in verdicts:
-                    app_id = result_app[verdict.result_id]
-                    person = people[names[app_id]]
-                    passed = verdict.verdict == Verdict.CERTIFICATE
-                    documents.append(
-                        IssuedDocument(
-                            kind=Kind.CERTIFICATE if passed else Kind.CONCLUSION,
-                            result_id=verdict.result_id,
-                            verdict=verdict,
-                            qualification_id=qualification_id,
-                            holder_id=person["pk"],
-                            holder_last_name=person["last_name"],
-                            holder_first_name=person["first_name"],
-                            holder_patronymic=person["patronymic"],
-                            exam_date=exam_day,
-                            issue_due_on=exam_day + datetime.timedelta(days=settings.QAC_DOCUMENTS_ISSUE_DAYS),
-                            number_source=NumberSource.AWAITING,
-                            gaps=[] if passed else [{"kind": "topic", "text": "Электрооборудование"}],
-                            recommendations="" if passed else "Повторите тему «Электрооборудование».",
-                        )
-                    )
-                documents = IssuedDocument.objects.bulk_create(documents)
-                if any(d.pk is None for d in documents):
-                    documents = list(IssuedDocument.objects.filter(verdict__decision=decision))
-                DocumentEvent.objects.bulk_create(
-                    [DocumentEvent(document=d, action="issued", data={"decision": decision.number}) for d in documents]
-                )
-            done += len(chunk)
-            day -= datetime.timedelta(days=1)
-    return done

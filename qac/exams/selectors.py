@@ -214,15 +214,33 @@ def attempt_questions(*, attempt: TheoryAttempt) -> list[Question]:
     return ordered
 
 
+# A question's options and kind cannot change once it is in a test under way or answered (the bank
+# refuses such edits, bank._refuse_changes_to_questions_in_use), so each process keeps those it has
+# read for an autosave. Saving or deleting any question or option empties it (ExamsConfig.ready).
+_CHOICES: dict[int, tuple[str, list[int]]] = {}
+_CHOICES_MAX = 20_000
+
+
 def choices_by_question(*, attempt: TheoryAttempt, question_id: int) -> dict:
-    """(kind, valid choice ids) for one question of the attempt, in one query; empty if not in the variant."""
+    """(kind, valid choice ids) for one question of the attempt; empty if not in the variant.
+    One query the first time a process meets the question, none after."""
     if question_id not in attempt.question_ids:
         return {}
-    # order_by(): Choice's default ordering would join the question's own ordering fields.
-    rows = list(Choice.objects.filter(question_id=question_id).order_by().values_list("pk", "question__kind"))
-    if not rows:
-        return {}
-    return {question_id: (rows[0][1], [pk for pk, _kind in rows])}
+    known = _CHOICES.get(question_id)
+    if known is None:
+        # order_by(): Choice's default ordering would join the question's own ordering fields.
+        rows = list(Choice.objects.filter(question_id=question_id).order_by().values_list("pk", "question__kind"))
+        if not rows:
+            return {}
+        if len(_CHOICES) >= _CHOICES_MAX:
+            _CHOICES.clear()
+        known = _CHOICES[question_id] = (rows[0][1], [pk for pk, _kind in rows])
+    return {question_id: known}
+
+
+def forget_choices(**_kwargs) -> None:
+    """Receiver: a question or option was saved or deleted, so what this process keeps may be stale."""
+    _CHOICES.clear()
 
 
 def enrollable_applications(*, session: ExamSession) -> QuerySet[Application]:

@@ -1,7 +1,7 @@
 import json
 
 from django.contrib import messages
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -442,12 +442,19 @@ def theory(request, pk: int):
 @require_POST
 def theory_answer(request, pk: int):
     """Autosave one answer. JSON in, JSON out; the deadline is the server's, never the browser's."""
-    if not request.user.is_authenticated or not has_role(request.user, Role.CANDIDATE):
+    if not request.user.is_authenticated:
         return JsonResponse({"error": _("Log in as the candidate.")}, status=403)
     refusal = _outside_venue(request)
     if refusal:
         return JsonResponse({"error": refusal}, status=403)
-    attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk, light=True)
+    try:
+        # The attempt is looked up by its owner: finding it proves the caller is its candidate,
+        # so the role is read (one more query) only to say why someone else is refused.
+        attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk, light=True)
+    except Http404:
+        if not has_role(request.user, Role.CANDIDATE):
+            return JsonResponse({"error": _("Log in as the candidate.")}, status=403)
+        raise
     if request.content_type != "application/json":
         # A form post (a stale page, a script) is not an answer; its body is not ours to read as JSON.
         return JsonResponse({"error": _("The answer could not be read.")}, status=400)

@@ -6,8 +6,8 @@ from django.test import TestCase
 from django.urls import reverse
 
 from candidates.models import Application, ApplicationDocument
-from tests.candidates.conftest import attach_mandatory
 from tests.factories import CandidateProfileFactory
+from tests.helpers.candidates import attach_mandatory
 
 pytestmark = pytest.mark.django_db
 

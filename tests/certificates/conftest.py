@@ -15,28 +15,16 @@ import datetime
 import pytest
 from django.core.cache import cache
 
-from qac.accounts.roles import Role
 from qac.certificates.models import IssuedDocument
 from tests.helpers.certificates import (
     PASS,
-    exam,
     issue,
-)
-from tests.helpers.exams import (
-    make_qualification,
 )
 
 # --- Plain helpers (importable by the test modules) ---------------------------------------------
-
+from tests.helpers.exam_fixtures import chair, commission, make_exam, media, qualification  # noqa: F401
 
 # --- Fixtures ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    return settings.MEDIA_ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -47,32 +35,7 @@ def _clear_cache():
 
 
 @pytest.fixture
-def chair(expert):
-    """The ``expert`` persona chairs every session built here."""
-    return expert
-
-
-@pytest.fixture
-def commission(chair, make_user):
-    return [chair, make_user(Role.EXPERT), make_user(Role.EXPERT)]
-
-
-@pytest.fixture
-def qualification(db):
-    return make_qualification()
-
-
-@pytest.fixture
-def make_exam(staff, commission, qualification):
-    def make(outcomes, **kwargs):
-        kwargs.setdefault("qualification", qualification)
-        return exam(staff=staff, commission=commission, outcomes=outcomes, **kwargs)
-
-    return make
-
-
-@pytest.fixture
-def certificate(make_exam, candidate):
+def certificate(make_exam, candidate):  # noqa: F811 (the fixture imported above)
     """The ``candidate`` persona's issued (not rendered) certificate, issued a week ago
     (so revocation dates in the recent past are after its issue)."""
 
@@ -85,7 +48,7 @@ def certificate(make_exam, candidate):
 
 
 @pytest.fixture
-def rendered_certificate(make_exam, candidate):
+def rendered_certificate(make_exam, candidate):  # noqa: F811 (the fixture imported above)
     """The ``candidate`` persona's certificate with its PDF."""
     built = make_exam([PASS], holders=[candidate])
     (document,) = issue(built.results, render=True)

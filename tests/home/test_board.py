@@ -4,6 +4,7 @@ exactly the records counted, and a query count that does not grow with the data.
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -130,3 +131,30 @@ def test_session_todo_filters_list_what_the_board_counts(client, staff):
 def test_only_staff_see_the_board(persona, persona_client):
     client, _user = persona_client(persona)
     assert client.get(reverse("home")).context.get("board") is None
+
+
+def test_the_homes_counts_are_kept_a_minute_and_say_when(settings, staff_client, django_assert_num_queries):
+    """At 100k applications the sources count tens of thousands of rows: the home counts once a minute
+    (QAC_BOARD_CACHE_SECONDS) and says when; states are recomputed from the kept counts."""
+    settings.QAC_BOARD_CACHE_SECONDS = 60
+    settings.QAC_BOARD_SOURCES = ["tests.home.test_board.counting_source"]
+    today = timezone.localdate()
+    cache.delete(f"qac:board:{today.isoformat()}")
+    COUNTED.clear()
+    first, as_of = board.board_counted(today=today)
+    again, as_of_again = board.board_counted(today=today)
+    assert len(COUNTED) == 1, "within the minute the counts come from the cache"
+    assert (again, as_of_again) == (first, as_of)
+    later, _ = board.board_counted(today=today + datetime.timedelta(days=10))
+    assert later[0]["state"] == "overdue", "a new day counts afresh"
+    response = staff_client.get("/")
+    assert f"{timezone.localtime(as_of).strftime('%H:%M')}" in response.content.decode()
+    cache.delete(f"qac:board:{today.isoformat()}")
+
+
+COUNTED: list[datetime.date] = []
+
+
+def counting_source(*, today):
+    COUNTED.append(today)
+    return [item(2, timezone.localdate() + datetime.timedelta(days=5), key="counted")]

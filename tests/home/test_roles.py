@@ -12,9 +12,9 @@ from django.utils import timezone
 from qac import stats
 from qac.exams import services as exam_services
 from tests.builders import session_in_progress
-from tests.certificates.conftest import ABSENT, FAIL_PRACTICAL, FAIL_THEORY, PASS
-from tests.exams.conftest import accepted_application, criteria_of
 from tests.factories import ApplicationFactory, CandidateProfileFactory
+from tests.helpers.certificates import ABSENT, FAIL_PRACTICAL, FAIL_THEORY, PASS
+from tests.helpers.exams import accepted_application, criteria_of
 
 pytestmark = pytest.mark.django_db
 
