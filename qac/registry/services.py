@@ -14,7 +14,6 @@ stays flat however many records there are.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
 import logging
@@ -30,15 +29,14 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from lxml import etree
 
-from candidates.validators import format_snils
 from qac.accounts.roles import is_qac_staff
 from qac.certificates.models import IssuedDocument, Kind, NumberSource, Variant
-from qac.exports import spreadsheet_safe_row
 from standards.selectors import center_get
 
+from . import writer
 from .models import BatchStatus, ExportBatch, ExportLock, ExportRecord, RecordType
+from .xsd_check import check_chunks
 
 logger = logging.getLogger(__name__)
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "registry-export-2.0.xsd"
@@ -229,88 +227,87 @@ def _chair(row) -> str:
     return f"{row['chair_last']} {initials}".strip()
 
 
-def _element(record_type: str, row: dict):
-    E = etree.Element
-    rec = E("record", id=str(row["pk"]))
-
-    def sub(parent, name, text):
-        el = etree.SubElement(parent, name)
-        el.text = str(text)
-        return el
-
-    sub(rec, "type", record_type)
-    sub(rec, "examDate", row["exam_date"].isoformat())
-    q = etree.SubElement(rec, "qualification")
-    sub(q, "code", row["q_code"])
-    sub(q, "name", row["q_name"])
-    sub(q, "level", row["q_level"])
-    person = etree.SubElement(rec, "candidate")
-    sub(person, "surname", row["holder_last_name"])
-    sub(person, "name", row["holder_first_name"])
+def _record(record_type: str, row: dict, qac: str) -> tuple[str, list]:
+    """A document's record: the XML element as text (byte for byte what lxml wrote) and its CSV cells."""
+    chair, snils, number = _chair(row), writer.snils(row["snils"]), row["number"]
+    exam_date, birth_date = row["exam_date"], row["birth_date"]
+    issue_date, valid_until, decided_on = row["issue_date"], row["valid_until"], row["decision_date"]
+    duplicate, revocation = record_type == RecordType.DUPLICATE, record_type == RecordType.REVOCATION
+    original = row["original_number"] if duplicate else ""
+    t, a = writer.text, writer.attr
+    xml = [
+        f'<record id="{row["pk"]}"><type>{record_type}</type><examDate>{writer.iso(exam_date)}</examDate>'
+        f"<qualification><code>{t(row['q_code'])}</code><name>{t(row['q_name'])}</name>"
+        f"<level>{row['q_level']}</level></qualification>"
+        f"<candidate><surname>{t(row['holder_last_name'])}</surname><name>{t(row['holder_first_name'])}</name>"
+    ]
     if row["holder_patronymic"]:
-        sub(person, "patronymic", row["holder_patronymic"])
-    sub(person, "birthDate", row["birth_date"].isoformat())
-    sub(person, "snils", format_snils(row["snils"]))
-    sub(rec, "decision", row["decision"])
+        xml.append(f"<patronymic>{t(row['holder_patronymic'])}</patronymic>")
+    xml.append(f"<birthDate>{writer.iso(birth_date)}</birthDate><snils>{t(snils)}</snils></candidate>")
+    xml.append(f"<decision>{t(row['decision'])}</decision>")
     if row["decision_number"]:
-        etree.SubElement(rec, "councilDecision", number=row["decision_number"], date=row["decision_date"].isoformat())
-    if row["number"]:
-        sub(rec, "certificateNumber", row["number"])
-    if record_type == RecordType.DUPLICATE and row["original_number"]:
-        sub(rec, "originalNumber", row["original_number"])
-    if row["issue_date"]:
-        sub(rec, "issueDate", row["issue_date"].isoformat())
-    if row["valid_until"]:
-        sub(rec, "validUntil", row["valid_until"].isoformat())
-    if record_type == RecordType.REVOCATION:
-        sub(rec, "revocationDate", row["revoked_on"].isoformat())
-        sub(rec, "revocationReason", row["revoked_reason"] or "-")
-    sub(rec, "commissionChair", _chair(row))
-    return rec
+        xml.append(f'<councilDecision number="{a(row["decision_number"])}" date="{writer.iso(decided_on)}"/>')
+    if number:
+        xml.append(f"<certificateNumber>{t(number)}</certificateNumber>")
+    if original:
+        xml.append(f"<originalNumber>{t(original)}</originalNumber>")
+    if issue_date:
+        xml.append(f"<issueDate>{writer.iso(issue_date)}</issueDate>")
+    if valid_until:
+        xml.append(f"<validUntil>{writer.iso(valid_until)}</validUntil>")
+    if revocation:
+        xml.append(f"<revocationDate>{writer.iso(row['revoked_on'])}</revocationDate>")
+        xml.append(f"<revocationReason>{t(row['revoked_reason'] or '-')}</revocationReason>")
+    xml.append(f"<commissionChair>{t(chair)}</commissionChair></record>")
+    cells = [
+        qac,
+        record_type,
+        row["pk"],
+        writer.ru(exam_date),
+        row["q_code"],
+        row["q_name"],
+        row["q_level"],
+        row["holder_last_name"],
+        row["holder_first_name"],
+        row["holder_patronymic"],
+        writer.ru(birth_date),
+        snils,
+        row["decision"],
+        row["decision_number"] or "",
+        writer.ru(decided_on),
+        number,
+        original,
+        writer.ru(issue_date),
+        writer.ru(valid_until),
+        writer.ru(row["revoked_on"]) if revocation else "",
+        row["revoked_reason"] if revocation else "",
+        chair,
+    ]
+    return "".join(xml), cells
 
 
-def _csv_row(record_type, row, qac):
-    """One CSV row; names and reasons typed by people are kept from running as spreadsheet formulas."""
-    d = lambda value: value.strftime("%d.%m.%Y") if value else ""  # noqa: E731 (Russian spreadsheets read dd.mm.yyyy)
-    return spreadsheet_safe_row(
-        [
-            qac,
-            record_type,
-            row["pk"],
-            d(row["exam_date"]),
-            row["q_code"],
-            row["q_name"],
-            row["q_level"],
-            row["holder_last_name"],
-            row["holder_first_name"],
-            row["holder_patronymic"],
-            d(row["birth_date"]),
-            format_snils(row["snils"]),
-            row["decision"],
-            row["decision_number"] or "",
-            d(row["decision_date"]),
-            row["number"],
-            row["original_number"] if record_type == RecordType.DUPLICATE else "",
-            d(row["issue_date"]),
-            d(row["valid_until"]),
-            d(row["revoked_on"]) if record_type == RecordType.REVOCATION else "",
-            row["revoked_reason"] if record_type == RecordType.REVOCATION else "",
-            _chair(row),
-        ]
-    )
+def _document_sources():
+    return [(record_type, _rows(qs)) for record_type, qs in pending_querysets()]
+
+
+def sections() -> list[writer.Section]:
+    """The export's parts, in the order they are written (the appeals of 649n p.15 will be the next)."""
+    return [
+        writer.Section(
+            name="documents",
+            sources=_document_sources,
+            problems=lambda record_type, row: _problems(record_type, row),
+            record=lambda record_type, row, qac: _record(record_type, row, qac),
+        )
+    ]
 
 
 def validate_xml(path: Path) -> None:
-    """Validate the file against the XSD while streaming it (elements are dropped as they pass)."""
-    schema = etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
-    try:
-        for _event, element in etree.iterparse(str(path), events=("end",), schema=schema, huge_tree=True):
-            if element.tag == "record":
-                element.clear()
-                while element.getprevious() is not None:
-                    del element.getparent()[0]
-    except etree.XMLSyntaxError as exc:
-        raise ExportInvalid(str(exc)) from exc
+    """Validate a written file against the XSD, streaming it (for files read back; the export checks as it writes)."""
+    with open(path, "rb") as handle:
+        error = check_chunks(SCHEMA_PATH, iter(lambda: handle.read(1 << 20), b""))
+    if error:
+        raise ExportInvalid(error)
 
 
 def _acquire_lock() -> None:
@@ -324,36 +321,29 @@ def _acquire_lock() -> None:
 
 
 def _write(tmpdir: Path, batch_id: int, qac: str, center=None) -> tuple[Path, Path, dict, list, list]:
+    """Both files of the batch, the XML checked against the schema as it is written (ExportInvalid if not)."""
     xml_path, csv_path = tmpdir / "export.xml", tmpdir / "export.csv"
-    counts: dict[str, int] = {}
-    skipped: list[dict] = []
-    marks: list[tuple[int, str]] = []
-    now = timezone.now().replace(microsecond=0).isoformat()
-    with open(xml_path, "wb") as xml_out, open(csv_path, "w", encoding="utf-8-sig", newline="") as csv_out:
-        writer = csv.writer(csv_out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
-        with etree.xmlfile(xml_out, encoding="utf-8") as xf:
-            xf.write_declaration()
-            with xf.element(
-                "registryExport",
-                version="2.0",
-                qac=qac,
-                qacName=(center.name if center else qac) or qac,
-                council=(center.council_name if center else "-") or "-",
-                batch=str(batch_id),
-                created=now,
-            ):
-                for record_type, qs in pending_querysets():
-                    for row in _rows(qs):
-                        problems = _problems(record_type, row)
-                        if problems:
-                            skipped.append({"document": row["pk"], "type": record_type, "reason": "; ".join(problems)})
-                            continue
-                        xf.write(_element(record_type, row))
-                        writer.writerow(_csv_row(record_type, row, qac))
-                        counts[record_type] = counts.get(record_type, 0) + 1
-                        marks.append((row["pk"], record_type))
-    return xml_path, csv_path, counts, skipped, marks
+    root = {
+        "version": "2.0",
+        "qac": qac,
+        "qacName": (center.name if center else qac) or qac,
+        "council": (center.council_name if center else "-") or "-",
+        "batch": str(batch_id),
+        "created": timezone.now().replace(microsecond=0).isoformat(),
+    }
+    validator = writer.Validator(SCHEMA_PATH)
+    try:
+        done = writer.write_export(
+            xml_path, csv_path, root=root, columns=CSV_COLUMNS, sections=sections(), qac=qac, validator=validator
+        )
+    except BaseException:
+        validator.abort()
+        raise
+    if not done.marks:
+        validator.abort()  # nothing to report: no file goes anywhere, so nothing to check
+    elif error := validator.close():
+        raise ExportInvalid(error)
+    return xml_path, csv_path, done.counts, done.skipped, done.marks
 
 
 def registry_export(*, trigger: str, by=None, output_dir: str | None = None, dry_run: bool = False) -> ExportOutcome:
@@ -416,7 +406,6 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
             transaction.set_rollback(True)  # an empty night leaves no batch and no file
             outcome.batch = None
             return outcome
-        validate_xml(xml_path)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         base = f"registry-{qac}-{stamp}-batch{batch.pk}"
         if dry_run or output_dir:
