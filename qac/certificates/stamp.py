@@ -92,6 +92,7 @@ def _unhinted(path: str) -> bytes:
     font = fontTools.ttLib.TTFont(path)
     options = fontTools.subset.Options(hinting=False, notdef_outline=True, name_IDs=["*"], name_languages=["*"])
     options.layout_features = []
+    options.drop_tables += ["FFTM"]  # FontForge's timestamps, which the subsetter only warns about
     subsetter = fontTools.subset.Subsetter(options)
     subsetter.populate(unicodes=font.getBestCmap().keys())
     subsetter.subset(font)
@@ -197,6 +198,7 @@ def _read_line(line_box, block, plan: PagePlan) -> None:
     )
     for box in line_box.descendants():
         if isinstance(box, boxes.TextBox):
+            _drawable(box.style)
             element = box.element
             is_field = element is not None and PLACEHOLDER_CLASS in (element.get("class") or "").split()
             line.baseline = (box.position_y + box.baseline) * PT
@@ -215,6 +217,16 @@ def _read_line(line_box, block, plan: PagePlan) -> None:
             _read_image(box, plan)
     if line.pieces:
         plan.lines.append(line)
+
+
+def _drawable(style) -> None:
+    """Text the plan draws as plain black runs; anything else stays with WeasyPrint."""
+    if style["visibility"] != "visible" or tuple(style["color"])[:4] != (0, 0, 0, 1):
+        raise Unsupported("text that is not plain black")
+    if style["letter_spacing"] != "normal" or style["word_spacing"] or style["text_decoration_line"] != "none":
+        raise Unsupported("spaced or decorated text")
+    if style["text_align_all"] == "justify" or style["text_indent"].value:
+        raise Unsupported("justified or indented text")
 
 
 def _read_image(box, plan: PagePlan) -> None:
@@ -357,8 +369,10 @@ def stamp(plan: tuple[PagePlan, ...], values: dict[str, str], qr: str, *, title:
     buffer = io.BytesIO()
     # The form's first font as the canvas's initial one: no Helvetica resource in the file.
     first_font = next(piece.font for page in plan for line in page.lines for piece in line.pieces)
-    canvas = Canvas(buffer, pageCompression=1, invariant=1, initialFontName=first_font)
+    canvas = Canvas(buffer, pageCompression=1, initialFontName=first_font)
     canvas.setTitle(title)
+    canvas.setAuthor("")
+    canvas.setSubject("")
     canvas.setCreator("QAC")
     canvas.setProducer("QAC")
     for page in plan:
