@@ -346,12 +346,22 @@ def _field_text_lines(line: Line, piece: Piece, value: str) -> list[str]:
     return [value]
 
 
+_GRAY = bytes.maketrans(b"\x00\x01", b"\xff\x00")  # segno's light and dark modules as grey levels
+
+
 def _qr_image(payload: str):
+    """The QR code as a one-pixel-per-module grey image with a quiet zone of 2, as render.qr_data_uri makes it."""
     code = segno.make(payload, error="m", mode="byte", encoding="utf-8", mask=0)
-    rows = list(code.matrix_iter(scale=1, border=2))
-    image = Image.new("L", (len(rows[0]), len(rows)))
-    image.putdata([0 if dark else 255 for row in rows for dark in row])
-    return ImageReader(image)
+    size = len(code.matrix) + 4
+    blank = b"\xff" * size
+    rows = [
+        blank,
+        blank,
+        *(b"\xff\xff" + bytes(row).translate(_GRAY) + b"\xff\xff" for row in code.matrix),
+        blank,
+        blank,
+    ]
+    return ImageReader(Image.frombytes("L", (size, size), b"".join(rows)))
 
 
 def stamp(plan: tuple[PagePlan, ...], values: dict[str, str], qr: str, *, title: str) -> bytes:
