@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from candidates.validators import format_snils
-from qac.exports import spreadsheet_safe_row
+from qac.exports import spreadsheet_safe
 
 from .xsd_check import check_chunks
 
@@ -93,6 +93,8 @@ class Section:
     sources: Callable[[], Iterable[tuple[str, Iterable[dict]]]]
     problems: Callable[[str, dict], list[str]]
     record: Callable[[str, dict, str], tuple[str, list]]
+    # The CSV cells people type (names, reasons): the only ones a spreadsheet could take for a formula.
+    typed_cells: tuple[int, ...] = ()
     key: Callable[[dict], int] = lambda row: row["pk"]
 
 
@@ -143,7 +145,9 @@ def write_export(
                         continue
                     xml, cells = section.record(record_type, row, qac)
                     pending.append(xml)
-                    csv_rows.append(spreadsheet_safe_row(cells))
+                    for index in section.typed_cells:
+                        cells[index] = spreadsheet_safe(cells[index])
+                    csv_rows.append(cells)
                     done.marks.append((section.key(row), record_type))
                     if len(pending) >= FLUSH_EVERY:
                         writer.writerows(csv_rows)

@@ -24,7 +24,7 @@ from candidates.models import ApplicantIdentity
 from qac.certificates import services as certificate_services
 from qac.certificates.models import IssuedDocument, Variant
 from qac.exams.models import CommissionMember
-from qac.registry import services, writer
+from qac.registry import document_records, services, writer
 from qac.registry.models import BatchStatus, ExportBatch, ExportRecord
 from standards.selectors import center_get
 from tests.certificates.conftest import PASS, issue
@@ -354,13 +354,13 @@ def test_a_crash_between_writing_and_marking_marks_nothing_and_the_next_run_expo
 
 
 def test_a_file_that_fails_the_schema_raises_export_invalid_and_marks_nothing(issued, monkeypatch, media):
-    real = services._record
+    real = document_records._record
 
     def level_twelve(record_type, row, qac):
         xml, cells = real(record_type, row, qac)
         return re.sub("<level>[^<]*</level>", "<level>12</level>", xml), cells
 
-    monkeypatch.setattr(services, "_record", level_twelve)
+    monkeypatch.setattr(document_records, "_record", level_twelve)
 
     with pytest.raises(services.ExportInvalid) as exc:
         export()
@@ -632,10 +632,13 @@ def test_a_large_export_is_checked_in_a_second_process_and_a_schema_error_there_
     started = []
     real_popen = writer.subprocess.Popen
     monkeypatch.setattr(writer.subprocess, "Popen", lambda *a, **k: started.append(a) or real_popen(*a, **k))
-    real = services._record
-    monkeypatch.setattr(
-        services, "_record", lambda t, row, qac: (real(t, row, qac)[0].replace("<level>", "<level>1"), [])
-    )
+    real = document_records._record
+
+    def level_fifteen(record_type, row, qac):
+        xml, cells = real(record_type, row, qac)
+        return xml.replace("<level>", "<level>1"), cells
+
+    monkeypatch.setattr(document_records, "_record", level_fifteen)
 
     with pytest.raises(services.ExportInvalid) as exc:
         export()
@@ -643,6 +646,6 @@ def test_a_large_export_is_checked_in_a_second_process_and_a_schema_error_there_
     assert started and "level" in str(exc.value)
     assert ExportRecord.objects.count() == 0
     assert stored_registry_files(media) == []
-    monkeypatch.setattr(services, "_record", real)
+    monkeypatch.setattr(document_records, "_record", real)
     assert export().batch.counts == {"certificate": 2, "conclusion": 2}
     assert len(started) == 2
