@@ -18,12 +18,13 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.test import TestCase
 from django.utils import timezone
+from lxml import etree
 
 from candidates.models import ApplicantIdentity
 from qac.certificates import services as certificate_services
 from qac.certificates.models import IssuedDocument, Variant
 from qac.exams.models import CommissionMember
-from qac.registry import selectors, services
+from qac.registry import document_records, selectors, services, writer
 from qac.registry.models import BatchStatus, ExportBatch, ExportRecord
 from standards.selectors import center_get
 from tests.helpers.certificates import PASS, issue
@@ -353,14 +354,13 @@ def test_a_crash_between_writing_and_marking_marks_nothing_and_the_next_run_expo
 
 
 def test_a_file_that_fails_the_schema_raises_export_invalid_and_marks_nothing(issued, monkeypatch, media):
-    real = services._element
+    real = document_records._record
 
-    def level_twelve(record_type, row):
-        element = real(record_type, row)
-        element.find("qualification/level").text = "12"
-        return element
+    def level_twelve(record_type, row, qac):
+        xml, cells = real(record_type, row, qac)
+        return re.sub("<level>[^<]*</level>", "<level>12</level>", xml), cells
 
-    monkeypatch.setattr(services, "_element", level_twelve)
+    monkeypatch.setattr(document_records, "_record", level_twelve)
 
     with pytest.raises(services.ExportInvalid) as exc:
         export()
@@ -614,3 +614,51 @@ def test_allowed_batch_actions_follow_the_one_table(db, staff, candidate):
     assert services.allowed_batch_actions(batch, staff) == set()
     with pytest.raises(services.ExportBusy):
         services.batch_mark(batch=batch, by=staff, status=BatchStatus.SUBMITTED)
+
+
+def test_the_xml_is_byte_for_byte_what_libxml2_writes_for_the_same_records(issued, staff):
+    """The writer escapes text itself: the file must equal lxml's own serialisation of its content."""
+    (certificate,) = numbered(issued.documents[:1])
+    certificate_services.certificate_revoke(
+        document=certificate, by=staff, reason='Решение суда "A&B" <№ 5>\nстрока 2\tи табуляция'
+    )
+    other = issued.documents[1]
+    IssuedDocument.objects.filter(pk=other.pk).update(holder_last_name='О\'Брайен & <Ко> "Ltd"\r')
+    center = center_get()
+    center.name = 'Центр "Автопром" & <партнёры>'
+    center.save()
+
+    batch = export().batch
+    data = Path(batch.xml_file.path).read_bytes()
+
+    assert batch.counts["revocation"] == 1
+    assert etree.tostring(etree.parse(batch.xml_file.path), xml_declaration=True, encoding="utf-8") == data
+    assert 'О\'Брайен &amp; &lt;Ко&gt; "Ltd"&#13;'.encode() in data
+    assert 'Решение суда "A&amp;B" &lt;№ 5&gt;\nстрока 2\tи табуляция'.encode() in data
+    assert 'qacName="Центр &quot;Автопром&quot; &amp; &lt;партнёры&gt;"'.encode() in data
+
+
+def test_a_large_export_is_checked_in_a_second_process_and_a_schema_error_there_marks_nothing(
+    issued, monkeypatch, media
+):
+    monkeypatch.setattr(writer, "IN_PROCESS_BYTES", 100)  # every export here is "large"
+    started = []
+    real_popen = writer.subprocess.Popen
+    monkeypatch.setattr(writer.subprocess, "Popen", lambda *a, **k: started.append(a) or real_popen(*a, **k))
+    real = document_records._record
+
+    def level_fifteen(record_type, row, qac):
+        xml, cells = real(record_type, row, qac)
+        return xml.replace("<level>", "<level>1"), cells
+
+    monkeypatch.setattr(document_records, "_record", level_fifteen)
+
+    with pytest.raises(services.ExportInvalid) as exc:
+        export()
+
+    assert started and "level" in str(exc.value)
+    assert ExportRecord.objects.count() == 0
+    assert stored_registry_files(media) == []
+    monkeypatch.setattr(document_records, "_record", real)
+    assert export().batch.counts == {"certificate": 2, "conclusion": 2}
+    assert len(started) == 2
