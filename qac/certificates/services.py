@@ -595,9 +595,11 @@ def document_deliver(
 
 
 def _notify_soon(document_id: int) -> None:
-    from .tasks import notify_holder_task
+    from .tasks import notify_holder_task, notify_payer_task
 
     notify_holder_task.delay(document_id)
+    # Where the contract says so, the payer gets a copy too (Decree 1204 p.18).
+    notify_payer_task.delay(document_id)
 
 
 def holder_notified(*, document: IssuedDocument) -> bool:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "qac.accounts",
     "standards",
     "candidates",
+    "qac.contracts",
     "qac.exams",
     "qac.council",
     "qac.certificates",
@@ -152,6 +153,7 @@ CELERY_IMPORTS = ["qac.tasks"]
 # other short tasks: run `celery -A qac worker -Q documents` on render nodes.
 CELERY_TASK_ROUTES = {
     "qac.certificates.tasks.*": {"queue": "documents"},
+    "qac.contracts.tasks.*": {"queue": "documents"},
     "qac.exams.tasks.render_protocol_task": {"queue": "documents"},
     "qac.council.tasks.*": {"queue": "documents"},
 }
@@ -394,6 +396,10 @@ for _network in QAC_THEORY_NETWORKS:
         raise ImproperlyConfigured(f"QAC_THEORY_NETWORKS: {_network!r} is not a network ({_exc}).") from None
 # Records whose report deadline is this close are flagged on the staff pages.
 QAC_REGISTRY_WARN_DAYS = env.int("QAC_REGISTRY_WARN_DAYS", default=7)
+# An accepted application is enrolled in a session only once its contract is paid or the payment is
+# guaranteed (Decree 1204 p.6: the exam is held under a paid contract). Off only where the center
+# takes payment outside this system.
+QAC_ENROLMENT_REQUIRES_PAYMENT = env.bool("QAC_ENROLMENT_REQUIRES_PAYMENT", default=True)
 # Demo data may be loaded everywhere but production.
 QAC_DEMO_DATA_ALLOWED = True
 # Health checks must answer quickly even when a dependency hangs.

@@ -26,6 +26,11 @@ LANGUAGE_CODE = "ru"
 # throttle tests lower them and use an address of their own.
 AXES_ENABLED = True
 QAC_OTP_REQUIRED = False
+# Enrolment waits for payment in production and the demo. Most tests enrol to test something else
+# (sessions, scoring, the Council, documents) through many builders and browser journeys; they do
+# not make contracts. The contracts tests and the demo test set this to True themselves
+# (tests/contracts/), the same way the 2FA tests do above.
+QAC_ENROLMENT_REQUIRES_PAYMENT = False
 QAC_SIGNUP_RATE_PER_HOUR = 100_000
 QAC_PASSWORD_RESET_RATE_PER_HOUR = 100_000
 QAC_PASSWORD_RESET_EMAIL_RATE_PER_HOUR = 100_000

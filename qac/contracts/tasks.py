@@ -1,0 +1,38 @@
+"""Workers' side of contracts: the PDFs. Routed to the ``documents`` queue (settings.CELERY_TASK_ROUTES).
+
+Safe to deliver twice: only papers still pending are rendered, and storing skips a rendered one.
+"""
+
+import logging
+
+from celery import shared_task
+
+from . import services
+from .render import render_paper
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, soft_time_limit=300, time_limit=330)
+def render_contract_papers_task(self, contract_id: int) -> dict:
+    """Render the contract's papers that wait (the contract, the invoice) and store each PDF."""
+    todo = services.render_claim(contract_id=contract_id)
+    done = failed = 0
+    for paper in todo:
+        try:
+            pdf = render_paper(paper)
+        except OSError as exc:
+            # A disk or font hiccup: retry with backoff; when the retries are spent, say so on the paper.
+            if self.request.retries >= self.max_retries:
+                services.render_fail(paper=paper, error=exc)
+                failed += 1
+                continue
+            raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 300)) from exc
+        except Exception as exc:
+            logger.exception("rendering contract paper %s failed", paper.pk)
+            services.render_fail(paper=paper, error=exc)
+            failed += 1
+            continue
+        services.render_store(paper=paper, pdf=pdf)
+        done += 1
+    return {"rendered": done, "failed": failed}
