@@ -164,7 +164,8 @@ def contract_create(
             inform_payer=inform_payer,
             created_by=by,
         )
-        contract.number = f"{date.year}-{contract.pk:05d}"
+        # «2026/00012»: unlike an application's number (2026-000012), so neither is taken for the other.
+        contract.number = f"{date.year}/{contract.pk:05d}"
         contract.save(update_fields=["number"])
         ContractLine.objects.bulk_create(
             ContractLine(contract=contract, application=a, fee=prices[a.pk], price=prices[a.pk].amount) for a in locked
@@ -376,7 +377,7 @@ def render_fail(*, paper: ContractPaper, error: Exception) -> None:
 
 
 def paper_file_name(paper: ContractPaper) -> str:
-    return f"{paper.kind}-{paper.contract.number}.pdf"
+    return f"{paper.kind}-{paper.contract.number.replace('/', '-')}.pdf"
 
 
 def render_store(*, paper: ContractPaper, pdf: bytes) -> None:

@@ -28,7 +28,7 @@ def test_an_employer_sending_three_employees_gets_one_contract_for_the_sum(emplo
     assert contract.payer == employer
     assert contract.lines.count() == 3
     assert contract.amount == PRICE * 3
-    assert contract.number == f"{contract.date.year}-{contract.pk:05d}"
+    assert contract.number == f"{contract.date.year}/{contract.pk:05d}"
     assert list(contract.history.values_list("from_status", "to_status")) == [("", CS.DRAFT)]
 
 
