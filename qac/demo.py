@@ -15,6 +15,8 @@ from qac.accounts.models import RoleChange
 from qac.accounts.roles import Role, assign_role
 from qac.accounts.services import role_grant
 
+from . import demo_contracts
+
 DEFAULT_DEMO_PASSWORD = "qac-demo-2026"  # noqa: S105 (documented demo password)
 
 
@@ -86,6 +88,7 @@ def seed(*, password: str | None = None) -> list[tuple[DemoAccount, bool]]:
         raise DemoDataRefused("Demo data is never loaded under production settings.")
     accounts = seed_accounts(password=password or demo_password())
     seed_applications()
+    demo_contracts.seed_contracts()
     seed_exams()
     seed_council()
     return accounts
@@ -489,7 +492,9 @@ def _accepted_application(*, user, code, staff):
     app = cs.application_create(candidate=user, qualification=Qualification.objects.get(code=code))
     _add_demo_documents(app, user)
     app = cs.application_submit(application=app, by=user, consent=cs.Consent(True, True, "127.0.0.1"))
-    return cs.application_accept(application=app, by=staff, expected_version=app.version)
+    app = cs.application_accept(application=app, by=staff, expected_version=app.version)
+    demo_contracts.pay_for(application=app, staff=staff)  # enrolment waits for payment
+    return app
 
 
 def _archive_candidate(email, last, first, patronymic, index):
