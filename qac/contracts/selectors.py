@@ -14,7 +14,17 @@ from candidates.models import Application, ApplicationStatus
 from qac.accounts.roles import is_qac_staff
 from standards.models import Fee
 
-from .models import BankDetails, Contract, ContractLine, ContractPaper, ContractStatus, Payer, PayerKind, RenderStatus
+from .models import (
+    BankDetails,
+    Contract,
+    ContractLine,
+    ContractPaper,
+    ContractStatus,
+    PaperKind,
+    Payer,
+    PayerKind,
+    RenderStatus,
+)
 from .rules import CONTRACT_TRANSITIONS, CONTRACTABLE, PAYABLE, SETTLED
 
 CS = ContractStatus
@@ -151,7 +161,9 @@ def allowed_contract_actions(contract: Contract, user) -> set[str]:
     actions = {a for (frm, _to), a in CONTRACT_TRANSITIONS.items() if frm == contract.status and a != "pay"}
     if contract.status in PAYABLE:
         actions.add("payment")
-    if contract.status != CS.CANCELLED:
+    # Printed once; printed again while a draft (the center's details may have been corrected) or after a failure.
+    ready = {p.kind for p in contract.papers.all() if p.status == RenderStatus.RENDERED}
+    if contract.status != CS.CANCELLED and (contract.status == CS.DRAFT or len(ready) < len(PaperKind.values)):
         actions.add("papers")
     return actions
 
