@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from qac.pdf import font_config
 from qac.urls_util import site_url
 from standards.selectors import center_get
 
@@ -147,19 +148,6 @@ def batch_html(documents: list[IssuedDocument]) -> str:
             for d in documents
         ]
         return render_to_string("certificates/pdf/batch.html", {"bodies": bodies})
-
-
-_font_config = None
-
-
-def font_config():
-    """One WeasyPrint font configuration per worker process: building it per call costs time and leaks memory."""
-    global _font_config
-    if _font_config is None:
-        from weasyprint.text.fonts import FontConfiguration
-
-        _font_config = FontConfiguration()
-    return _font_config
 
 
 def render_batch(documents: list[IssuedDocument]) -> dict[int, bytes]:

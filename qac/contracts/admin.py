@@ -1,3 +1,6 @@
+"""Contracts in the admin: staff and the head hold view permissions only (qac/accounts/roles.py), so these
+are read there and changed through the contract pages, which keep the rules and the history."""
+
 from django.contrib import admin
 
 from .models import BankDetails, BankStatement, Contract, Payer, Payment
@@ -13,28 +16,15 @@ class BankDetailsAdmin(admin.ModelAdmin):
         return super().has_add_permission(request) and not BankDetails.objects.exists()
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Read in the admin; written only through the contract pages, which keep the rules and the history."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Payer)
-class PayerAdmin(ReadOnlyAdmin):
+class PayerAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "inn", "kpp", "email"]
     search_fields = ["name", "inn"]
     list_filter = ["kind"]
 
 
 @admin.register(Contract)
-class ContractAdmin(ReadOnlyAdmin):
+class ContractAdmin(admin.ModelAdmin):
     list_display = ["number", "date", "payer", "amount", "status"]
     list_filter = ["status"]
     search_fields = ["number", "payer__name", "payer__inn"]
@@ -42,11 +32,11 @@ class ContractAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(admin.ModelAdmin):
     list_display = ["contract", "paid_on", "amount", "document_number", "statement"]
     list_select_related = ["contract", "statement"]
 
 
 @admin.register(BankStatement)
-class BankStatementAdmin(ReadOnlyAdmin):
+class BankStatementAdmin(admin.ModelAdmin):
     list_display = ["file_name", "imported_at", "imported_by", "payments_recorded"]

@@ -4,24 +4,13 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from qac.pdf import font_config
 from standards.selectors import center_get
 
 from .models import Contract, ContractPaper, PaperKind
 from .selectors import bank_details
 
 TEMPLATES = {PaperKind.CONTRACT: "contracts/pdf/contract.html", PaperKind.INVOICE: "contracts/pdf/invoice.html"}
-
-_font_config = None
-
-
-def font_config():
-    """One WeasyPrint font configuration per worker process (built once: it is slow and holds memory)."""
-    global _font_config
-    if _font_config is None:
-        from weasyprint.text.fonts import FontConfiguration
-
-        _font_config = FontConfiguration()
-    return _font_config
 
 
 def paper_html(contract: Contract, kind: str) -> str:
