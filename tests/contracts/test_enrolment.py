@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from qac.accounts.roles import Role
 from qac.contracts import services
+from qac.exams import offers
 from qac.exams import services as exam_services
-from qac.exams.models import Enrolment
+from qac.exams.models import DateOffer, Enrolment
 from tests.contracts.conftest import PRICE, ru
 from tests.exams.conftest import slot
 
@@ -75,3 +76,16 @@ def test_a_cancelled_contract_does_not_count(session, own_contract, application,
 def test_the_rule_is_a_setting(session, application, staff, settings):
     settings.QAC_ENROLMENT_REQUIRES_PAYMENT = False
     assert len(exam_services.enrol(session=session, applications=[application], by=staff)) == 1
+
+
+def test_a_candidate_confirming_an_offered_date_waits_for_payment_too(session, own_contract, application, staff):
+    offer = offers.date_offer_make(application=application, sessions=[session], by=staff)
+    with pytest.raises(exam_services.ExamError) as exc:
+        offers.date_offer_confirm(offer=offer, session=session, by=application.candidate)
+    assert own_contract.number in str(exc.value)
+    assert DateOffer.objects.get(pk=offer.pk).status == "offered" and not Enrolment.objects.exists()
+    services.payment_record(
+        contract=own_contract, by=staff, paid_on=timezone.localdate(), amount=PRICE, document_number="1"
+    )
+    offers.date_offer_confirm(offer=offer, session=session, by=application.candidate)
+    assert Enrolment.objects.get().application == application

@@ -4,9 +4,12 @@ import subprocess
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from qac.contracts import services
 from qac.contracts.models import Contract, ContractPaper, ContractStatus, Payer, Payment
 from tests.contracts.conftest import EMPLOYER_INN, PRICE, payment_order, ru, statement_bytes
 
@@ -165,3 +168,22 @@ def test_another_candidates_contract_is_not_found_for_anyone_but_staff(persona_c
     for persona in ("other_candidate", "expert"):
         client, _ = persona_client(persona)
         assert client.get(reverse("contracts:my_paper", args=[own_contract.pk, "contract"])).status_code in (403, 404)
+
+
+def test_the_contract_list_costs_the_same_queries_for_one_contract_or_many(client, staff, employer, make_application):
+    client.force_login(staff)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("contracts:list")).status_code == 200
+        return len(ctx.captured_queries)
+
+    services.contract_create(
+        by=staff, payer=employer, applications=[make_application()], date=make_application().decided_at.date()
+    )
+    one = queries()
+    for _ in range(4):
+        services.contract_create(
+            by=staff, payer=employer, applications=[make_application()], date=Contract.objects.first().date
+        )
+    assert queries() == one
