@@ -165,6 +165,8 @@ def allowed_contract_actions(contract: Contract, user) -> set[str]:
     ready = {p.kind for p in contract.papers.all() if p.status == RenderStatus.RENDERED}
     if contract.status != CS.CANCELLED and (contract.status == CS.DRAFT or len(ready) < len(PaperKind.values)):
         actions.add("papers")
+    if contract.status in PAYABLE and contract.payer.email and len(ready) == len(PaperKind.values):
+        actions.add("email")
     return actions
 
 

@@ -356,6 +356,34 @@ def papers_request(*, contract: Contract, by) -> None:
         transaction.on_commit(lambda: _render_soon(pk))
 
 
+def papers_email(*, contract: Contract, by) -> Contract:
+    """E-mail the contract and the invoice to the payer (an organisation has no account here); a draft is then sent."""
+    _require_staff(by)
+    ready = {p.kind for p in contract.papers.all() if p.status == RenderStatus.RENDERED}
+    if ready != set(PaperKind.values):
+        raise ContractError(_("Prepare the contract and the invoice first."))
+    if not contract.payer.email:
+        raise ContractError(_("The payer has no e-mail: hand or post the papers and mark the contract as sent."))
+    if contract.status not in PAYABLE:
+        raise ContractError(
+            _("Contract № %(number)s is «%(status)s»: nothing is sent.")
+            % {"number": contract.number, "status": contract.get_status_display()}
+        )
+    with transaction.atomic():
+        if contract.status == CS.DRAFT:
+            note = _("E-mailed to %(email)s") % {"email": contract.payer.email}
+            contract = contract_move(contract=contract, to=CS.SENT, by=by, note=note)
+        pk = contract.pk
+        transaction.on_commit(lambda: _email_soon(pk))
+    return contract
+
+
+def _email_soon(contract_id: int) -> None:
+    from .tasks import email_contract_papers_task
+
+    email_contract_papers_task.delay(contract_id)
+
+
 def _render_soon(contract_id: int) -> None:
     from .tasks import render_contract_papers_task
 

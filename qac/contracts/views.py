@@ -92,6 +92,9 @@ def _do(action: str, contract, request) -> str:
     if action == "close":
         services.contract_close(contract=contract, by=request.user)
         return _("The contract is closed.")
+    if action == "email":
+        services.papers_email(contract=contract, by=request.user)
+        return _("The contract and the invoice are being sent to %(email)s.") % {"email": contract.payer.email}
     if action == "papers":
         services.papers_request(contract=contract, by=request.user)
         return _("The contract and the invoice are being prepared.")

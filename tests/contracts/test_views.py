@@ -187,3 +187,23 @@ def test_the_contract_list_costs_the_same_queries_for_one_contract_or_many(clien
             by=staff, payer=employer, applications=[make_application()], date=Contract.objects.first().date
         )
     assert queries() == one
+
+
+def test_staff_e_mail_the_papers_to_an_employer_and_the_draft_becomes_sent(
+    client, staff, employer_contract, mailoutbox
+):
+    client.force_login(staff)
+    url = reverse("contracts:action", args=[employer_contract.pk])
+    response = client.post(url, {"action": "email"}, follow=True)
+    assert ru("Prepare the contract and the invoice first.") in messages_of(response) and mailoutbox == []
+    generate(client, employer_contract)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(url, {"action": "email"})
+    (mail,) = mailoutbox
+    assert mail.to == ["buh@autoservice.test"] and employer_contract.number in mail.subject
+    assert sorted(name for name, _content, _type in mail.attachments) == [
+        f"contract-{employer_contract.number.replace('/', '-')}.pdf",
+        f"invoice-{employer_contract.number.replace('/', '-')}.pdf",
+    ]
+    employer_contract.refresh_from_db()
+    assert employer_contract.status == ContractStatus.SENT
