@@ -173,7 +173,8 @@ def allowed_contract_actions(contract: Contract, user) -> set[str]:
 def board_items(*, today: datetime.date) -> list[dict]:
     """What the staff board shows for contracts: drafts to send, invoices unpaid, enrolments blocked by payment.
 
-    ``due`` is the oldest item's date (how long the oldest has waited); these have no legal deadline.
+    ``due`` is the oldest item's date (how long the oldest has waited): these have no legal deadline, so the
+    counts do not depend on ``today``, which the board passes to every source alike.
     """
     base = reverse("contracts:list")
     drafts = Contract.objects.filter(status=CS.DRAFT)
