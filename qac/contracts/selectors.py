@@ -22,7 +22,6 @@ from .models import (
     ContractStatus,
     PaperKind,
     Payer,
-    PayerKind,
     RenderStatus,
 )
 from .rules import CONTRACT_TRANSITIONS, CONTRACTABLE, PAYABLE, SETTLED
@@ -95,7 +94,11 @@ def contract_received(contract: Contract) -> Decimal:
 
 
 def payers() -> QuerySet[Payer]:
-    return Payer.objects.filter(kind=PayerKind.ORGANISATION).order_by("name")
+    """Payers staff entered: organisations, and private persons paying for someone else (1204 p.5).
+
+    A candidate paying for themself is not listed: «The candidate themself» on the contract makes that one.
+    """
+    return Payer.objects.filter(person__isnull=True).order_by("name", "pk")
 
 
 def applications_without_contract() -> QuerySet[Application]:

@@ -5,8 +5,9 @@ import pytest
 from django.utils import timezone
 
 from qac.contracts import services
-from qac.contracts.models import Contract, ContractLine, ContractStatus, ContractTransition, Payment
+from qac.contracts.models import Contract, ContractLine, ContractStatus, ContractTransition, PayerKind, Payment
 from qac.contracts.rules import CONTRACT_TRANSITIONS
+from qac.contracts.selectors import payers
 from standards.models import Fee
 from tests.contracts.conftest import PRICE, ru
 
@@ -208,3 +209,14 @@ def test_a_cancelled_contract_moves_no_further(own_contract, staff):
             move(contract=own_contract, by=staff)
     with pytest.raises(services.ContractError):
         services.papers_request(contract=own_contract, by=staff)
+
+
+def test_a_private_person_may_pay_for_someone_else_but_has_no_kpp(application, staff):
+    fields = {"kind": PayerKind.PERSON, "name": "Сидоров Пётр Ильич", "inn": "500100732259", "address": "СПб"}
+    with pytest.raises(services.ContractError) as exc:
+        services.payer_create(by=staff, kpp="780101001", **fields)
+    assert str(exc.value) == ru("A person has no KPP.")
+    payer = services.payer_create(by=staff, **fields)
+    assert payer in payers()
+    contract = services.contract_create(by=staff, payer=payer, applications=[application], date=timezone.localdate())
+    assert contract.payer == payer and contract.amount == PRICE
