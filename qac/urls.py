@@ -42,6 +42,7 @@ urlpatterns = [
     path("schedule/", views.schedule, name="schedule"),
     path("accounts/", include(auth_patterns)),
     path("", include("candidates.urls")),
+    path("", include("qac.contracts.urls")),
     path("", include("qac.exams.urls")),
     path("staff/bank/", include("qac.exams.bank.urls")),
     path("staff/council/", include("qac.council.urls")),

@@ -24,6 +24,7 @@ PACKAGES = ("standards", "candidates", "qac")
 PIPELINE = [
     "standards",
     "candidates",
+    "qac.contracts",
     "qac.exams",
     "qac.council",
     "qac.certificates",

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from candidates.models import Application, ApplicationDocument, CallTask, IdentityChangeRequest
 from qac.certificates.models import DuplicateRequest, IssuedDocument
+from qac.contracts.models import Contract
 from qac.council.models import CouncilPackage
 from qac.exams.models import DateOffer, Enrolment, ExamResult, ExamSession, TheoryAttempt
 from qac.registry.models import AnswerImport, ExportBatch
@@ -98,12 +99,16 @@ PK_SOURCES = {
     "exams:my_date_offer_answer": DateOffer,
     "exams:staff_date_offer": Application,
     "exams:staff_date_offer_action": DateOffer,
+    "contracts:detail": Contract,
+    "contracts:action": Contract,
+    "contracts:paper": Contract,
+    "contracts:my_paper": Contract,
 }
 STRING_VALUES = {
     "uidb64": ["MQ", "!!"],
     "token": ["set-password", "bad-token"],
     "fmt": ["csv", "xlsx", "json", "pdf"],
-    "kind": ["xml", "csv", "zip"],
+    "kind": ["xml", "csv", "zip", "contract", "invoice"],
     "code": None,  # the qualification codes, filled below
 }
 # Views that end the visitor's session or serve nothing a form could be replayed against.

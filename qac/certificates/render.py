@@ -22,12 +22,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from weasyprint import HTML
 
+from qac.pdf import font_config
 from qac.urls_util import site_url
 from standards.selectors import center_get
 
 from . import stamp
 from .models import IssuedDocument, Kind, NumberSource, Variant
-from .stamp import font_config
 from .templatetags.documents import ru_long_date, ru_quoted_day
 from .verification import signed_token
 

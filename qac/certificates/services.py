@@ -601,6 +601,8 @@ def document_deliver(
             detail=f"{locked.get_delivery_method_display()}, {delivered_on:%d.%m.%Y}",
         )
         enqueue("qac.certificates.tasks.notify_holder_task", locked.pk)
+        # Where the contract says so, the payer gets a copy too (Decree 1204 p.18).
+        enqueue("qac.certificates.tasks.notify_payer_task", locked.pk)
     return locked
 
 

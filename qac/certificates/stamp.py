@@ -41,7 +41,8 @@ from reportlab.pdfgen.canvas import Canvas
 from weasyprint import HTML
 from weasyprint.draw import draw_collapsed_borders
 from weasyprint.formatting_structure import boxes
-from weasyprint.text.fonts import FontConfiguration
+
+from qac.pdf import font_config
 
 PT = 0.75  # PDF points per CSS pixel
 PLACEHOLDER_CLASS = "qac-field"
@@ -54,17 +55,6 @@ TOLERANCE = 0.5
 
 class Unsupported(Exception):
     """The blank holds something the plan cannot redraw exactly: such documents keep the WeasyPrint path."""
-
-
-_font_config = None
-
-
-def font_config():
-    """One WeasyPrint font configuration per worker process: building it per call costs time and leaks memory."""
-    global _font_config
-    if _font_config is None:
-        _font_config = FontConfiguration()
-    return _font_config
 
 
 # --- Fonts ----------------------------------------------------------------------------------------

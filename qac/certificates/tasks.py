@@ -9,10 +9,12 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from qac.contracts import selectors as contract_selectors
+from qac.contracts import services as contract_services
 from qac.mail import TRANSIENT_MAIL_ERRORS
 
 from . import render, selectors, services
@@ -114,3 +116,31 @@ def notify_holder_task(document_id: int) -> str:
 def duplicates_for_change_request_task(change_request_id: int) -> int:
     """Applications for duplicates on an approved change of name; safe twice (the service skips what it made)."""
     return len(services.duplicates_for_change_request(change_request_id=change_request_id))
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_MAIL_ERRORS, max_retries=8)
+def notify_payer_task(document_id: int) -> str:
+    """E-mail the payer a copy of the issued certificate or conclusion, where the contract says so (1204 p.18)."""
+    document = (
+        IssuedDocument.objects.select_related("qualification", "result__enrolment").filter(pk=document_id).first()
+    )
+    if document is None or not document.delivered_on or not document.file:
+        return "nothing to send"
+    payer = contract_selectors.payer_to_inform(application_id=document.result.enrolment.application_id)
+    if payer is None:
+        return "the contract does not ask for it"
+    if not contract_services.payer_notice_claim(document_id=document.pk, payer=payer):
+        return "already sent"
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            context = {"doc": document, "payer": payer}
+            subject = render_to_string("certificates/email/payer_copy_subject.txt", context).strip()
+            body = render_to_string("certificates/email/payer_copy_body.txt", context)
+        message = EmailMessage(subject, body, None, [payer.email])
+        with document.file.open("rb") as handle:
+            message.attach(services.document_file_name(document), handle.read(), "application/pdf")
+        message.send()
+    except TRANSIENT_MAIL_ERRORS:
+        contract_services.payer_notice_release(document_id=document.pk)
+        raise
+    return "sent"

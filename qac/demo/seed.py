@@ -53,6 +53,8 @@ from qac.registry.services import registry_export
 from qac.registry.stub import answer_bytes, stub_answer_rows
 from standards.models import AssessmentCenter, Qualification
 
+from . import contracts as demo_contracts
+
 DEFAULT_DEMO_PASSWORD = "qac-demo-2026"  # noqa: S105 (documented demo password)
 
 
@@ -119,6 +121,7 @@ def seed(*, password: str | None = None) -> list[tuple[DemoAccount, bool]]:
         raise DemoDataRefused("Demo data is never loaded under production settings.")
     accounts = seed_accounts(password=password or demo_password())
     seed_applications()
+    demo_contracts.seed_contracts()
     seed_exams()
     seed_council()
     return accounts
@@ -342,7 +345,9 @@ def _accepted_application(*, user, code, staff):
     app = candidate_services.application_submit(
         application=app, by=user, consent=candidate_services.Consent(True, True, "127.0.0.1")
     )
-    return candidate_services.application_accept(application=app, by=staff, expected_version=app.version)
+    app = candidate_services.application_accept(application=app, by=staff, expected_version=app.version)
+    demo_contracts.pay_for(application=app, staff=staff)  # enrolment waits for payment
+    return app
 
 
 def _archive_candidate(email, last, first, patronymic, index):

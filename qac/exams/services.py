@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from candidates import services as candidate_services
 from candidates.models import Application, ApplicationStatus, CallTask, IdDocumentType
 from qac.accounts.roles import Role, has_role, is_qac_staff
+from qac.contracts.selectors import payment_block_reason
 from qac.enqueue import enqueue
 from standards.models import ExamSpecification, PracticalCriterion
 
@@ -365,6 +366,7 @@ def _enrol(*, session: ExamSession, applications: list[Application], by) -> list
                     % {"number": application.number, "status": application.get_status_display()}
                 )
             _check_candidate_free(application, locked.starts_at, locked.ends_at)
+            _check_paid(application)
             try:
                 with transaction.atomic():
                     enrolment = Enrolment.objects.create(session=locked, application=application, enrolled_by=by)
@@ -382,6 +384,15 @@ def _enrol(*, session: ExamSession, applications: list[Application], by) -> list
         for enrolment in created:
             enqueue("qac.exams.tasks.send_invitation_task", enrolment.pk)
     return created
+
+
+def _check_paid(application: Application) -> None:
+    """The exam is held under a paid contract (Decree 1204 p.6): enrolment waits unless payment is guaranteed."""
+    if not settings.QAC_ENROLMENT_REQUIRES_PAYMENT:
+        return
+    reason = payment_block_reason(application=application)
+    if reason:
+        raise ExamError(reason)
 
 
 def _session_label(session) -> str:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "qac.accounts",
     "standards",
     "candidates",
+    "qac.contracts",
     "qac.exams",
     "qac.council",
     "qac.certificates",
@@ -166,6 +167,7 @@ CELERY_IMPORTS = ["qac.tasks"]
 # other short tasks: run `celery -A qac worker -Q documents` on render nodes.
 CELERY_TASK_ROUTES = {
     "qac.certificates.tasks.*": {"queue": "documents"},
+    "qac.contracts.tasks.*": {"queue": "documents"},
     "qac.exams.tasks.render_protocol_task": {"queue": "documents"},
     "qac.council.tasks.*": {"queue": "documents"},
 }
@@ -383,6 +385,7 @@ QAC_DEADLINE_WARN_DAYS = env.int("QAC_DEADLINE_WARN_DAYS", default=3)
 # The staff home's to-do board (qac/board.py): each a selector board_items(*, today) -> list of items.
 QAC_BOARD_SOURCES = [
     "candidates.selectors.board_items",
+    "qac.contracts.selectors.board_items",
     "qac.exams.selectors.board_items",
     "qac.council.selectors.board_items",
     "qac.certificates.selectors.board_items",
@@ -419,6 +422,10 @@ for _network in QAC_THEORY_NETWORKS:
         raise ImproperlyConfigured(f"QAC_THEORY_NETWORKS: {_network!r} is not a network ({_exc}).") from None
 # Records whose report deadline is this close are flagged on the staff pages.
 QAC_REGISTRY_WARN_DAYS = env.int("QAC_REGISTRY_WARN_DAYS", default=7)
+# An accepted application is enrolled in a session only once its contract is paid or the payment is
+# guaranteed (Decree 1204 p.6: the exam is held under a paid contract). Off only where the center
+# takes payment outside this system.
+QAC_ENROLMENT_REQUIRES_PAYMENT = env.bool("QAC_ENROLMENT_REQUIRES_PAYMENT", default=True)
 # Demo data may be loaded everywhere but production.
 QAC_DEMO_DATA_ALLOWED = True
 # Health checks must answer quickly even when a dependency hangs.

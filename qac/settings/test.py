@@ -28,6 +28,11 @@ AXES_ENABLED = True
 QAC_OTP_REQUIRED = False
 # Tests read the board right after changing what it counts; tests/home/test_board.py turns the cache on.
 QAC_BOARD_CACHE_SECONDS = 0
+# Enrolment waits for payment in production and the demo. Most tests enrol to test something else
+# (sessions, scoring, the Council, documents) through many builders and browser journeys; they do
+# not make contracts. The contracts tests and the demo test set this to True themselves
+# (tests/contracts/), the same way the 2FA tests do above.
+QAC_ENROLMENT_REQUIRES_PAYMENT = False
 QAC_SIGNUP_RATE_PER_HOUR = 100_000
 QAC_PASSWORD_RESET_RATE_PER_HOUR = 100_000
 QAC_PASSWORD_RESET_EMAIL_RATE_PER_HOUR = 100_000

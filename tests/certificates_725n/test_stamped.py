@@ -5,8 +5,7 @@ from django.utils import translation
 
 from qac.certificates import render, stamp
 from qac.certificates.models import Kind
-
-from .conftest import for_render, page_lines
+from tests.helpers.forms_725n import for_render, page_lines
 
 LONG_SURNAME = "Константинопольская-Преображенская-Римская-Корсакова"
 
