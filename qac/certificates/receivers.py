@@ -17,3 +17,10 @@ def move_documents_on_merge(sender, kept_id: int, duplicate_id: int, **kwargs) -
     from .services import holder_merge
 
     return holder_merge(kept_id=kept_id, duplicate_id=duplicate_id)
+
+
+def documents_on_verdict_correction(sender, verdict_id: int, reason: str, by_id=None, **kwargs) -> None:
+    """A verdict followed a corrected result (after its commit): the documents follow, in a worker."""
+    from .tasks import documents_follow_verdict_task
+
+    documents_follow_verdict_task.delay(verdict_id, reason, by_id)

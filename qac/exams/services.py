@@ -41,7 +41,7 @@ from .models import (
     SessionStatus,
     TheoryAttempt,
 )
-from .signals import results_approved
+from .signals import result_corrected, results_approved
 
 SS = SessionStatus
 MIN_COMMISSION = 3
@@ -963,7 +963,17 @@ def result_correct(*, result: ExamResult, by, reason: str, **changes) -> ExamRes
         ):
             result.practical_passed = result.practical_percent >= spec.practical_pass_percent
         result.save()
-        ResultCorrection.objects.create(
+        correction = ResultCorrection.objects.create(
             result=result, by=by, reason=reason, before=before, after={f: getattr(result, f) for f in RESULT_FIELDS}
         )
+        if before["decision"] != result.decision:
+            # The application's outcome follows the corrected result, and the candidate is told (its e-mail).
+            candidate_services.application_correct_outcome(
+                application=result.enrolment.application,
+                by=by,
+                outcome=result.decision,
+                note=_("The approved result was corrected: %(reason)s") % {"reason": reason},
+            )
+        ids = {"result_id": result.pk, "correction_id": correction.pk}
+        transaction.on_commit(lambda: result_corrected.send(sender=ExamResult, **ids))
     return result
