@@ -24,6 +24,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from candidates.models import Application, ApplicationDocument, CallTask, IdentityChangeRequest
+from qac.appeals.models import Appeal, AppealFile
 from qac.certificates.models import DuplicateRequest, IssuedDocument
 from qac.council.models import CouncilPackage
 from qac.exams.models import DateOffer, Enrolment, ExamResult, ExamSession, TheoryAttempt
@@ -97,12 +98,19 @@ PK_SOURCES = {
     "exams:my_date_offer_answer": DateOffer,
     "exams:staff_date_offer": Application,
     "exams:staff_date_offer_action": DateOffer,
+    "appeals:new": Application,
+    "appeals:staff_new": Application,
+    "appeals:withdraw": Appeal,
+    "appeals:file": AppealFile,
+    "appeals:staff_appeal": Appeal,
+    "appeals:staff_action": Appeal,
 }
 STRING_VALUES = {
     "uidb64": ["MQ", "!!"],
     "token": ["set-password", "bad-token"],
     "fmt": ["csv", "xlsx", "json", "pdf"],
     "kind": ["xml", "csv", "zip"],
+    "action": ["forward", "decide", "execute", "withdraw", "x"],
     "code": None,  # the qualification codes, filled below
 }
 # Views that end the visitor's session or serve nothing a form could be replayed against.
