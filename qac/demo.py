@@ -88,6 +88,9 @@ def seed(*, password: str | None = None) -> list[tuple[DemoAccount, bool]]:
     seed_applications()
     seed_exams()
     seed_council()
+    from qac.demo_appeals import seed_appeals  # the last app's demo: it imports this module
+
+    seed_appeals()
     return accounts
 
 
