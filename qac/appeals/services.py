@@ -319,6 +319,7 @@ def _reexam(appeal: Appeal, by) -> dict:
     candidate_services.application_reopen_for_reexam(
         application=application, by=by, note=_("A new exam, free of charge. %(reason)s") % {"reason": _reason(appeal)}
     )
+    exam_services.enrolments_supersede(application=application)
     return {}
 
 

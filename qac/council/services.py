@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from candidates import services as candidate_services
 from qac.accounts.roles import is_qac_staff
+from qac.exams import services as exam_services
 from qac.exams.models import ExamResult, ExamSession, ResultCorrection, SessionStatus
 
 from . import selectors
@@ -318,6 +319,7 @@ def _reexams(decision, clean, by, *, before=None) -> None:
                 note=_("The Council did not recognise the result (decision № %(number)s): %(reason)s")
                 % {"number": decision.number, "reason": reason},
             )
+            exam_services.enrolments_supersede(application=result.enrolment.application)
 
 
 def decision_correct(

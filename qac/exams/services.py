@@ -893,6 +893,13 @@ def result_set_special(*, enrolment: Enrolment, by, decision: str, note: str) ->
     return result
 
 
+def enrolments_supersede(*, application: Application) -> int:
+    """The application goes back for a new exam: its approved enrolments stay on record but no longer hold it."""
+    return Enrolment.objects.filter(
+        application=application, status=EnrolmentStatus.ENROLLED, session__status=SS.RESULTS_APPROVED
+    ).update(superseded=True)
+
+
 def session_approve(*, session: ExamSession, by) -> ExamSession:
     """The chair approves the results: they lock, the applications close, and downstream work starts after commit."""
     with transaction.atomic():

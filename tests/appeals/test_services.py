@@ -177,6 +177,23 @@ def test_a_satisfied_reexam_reopens_the_application_free_of_charge(application, 
     assert [t.to_status for t in appeal.history.all()] == [S.FILED, S.FORWARDED, S.SATISFIED, S.EXECUTED]
 
 
+def test_the_reopened_application_can_be_enrolled_for_the_new_exam(application, candidate, staff, commission):
+    from tests.builders import session_in_progress
+
+    appeal = satisfy(forward(file_appeal(application, candidate), staff), staff)
+    services.appeal_execute(appeal=appeal, by=staff)
+    application.refresh_from_db()
+    chair, *experts = commission
+
+    _session, (enrolment,) = session_in_progress(
+        qualification=application.qualification, staff=staff, chair=chair, experts=experts, applications=[application]
+    )
+
+    assert enrolment.application == application
+    old = application.enrolments.exclude(pk=enrolment.pk).get()
+    assert old.superseded and old.result.decision == Decision.FAILED
+
+
 def test_a_result_correction_on_appeal_needs_the_head_and_moves_everything_downstream(
     application, failed, candidate, staff, head
 ):
