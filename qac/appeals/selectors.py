@@ -236,5 +236,12 @@ def correction_fields(correction: ResultCorrection) -> list[dict]:
         if before != after:
             if name == "decision":
                 before, after = decisions.get(before, before), decisions.get(after, after)
+            before, after = _shown(before), _shown(after)
             rows.append({"field": labels.get(name, name), "before": before, "after": after})
     return rows
+
+
+def _shown(value):
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
