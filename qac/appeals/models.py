@@ -76,6 +76,8 @@ class Appeal(models.Model):
     execute_by = models.DateField(_("execute by"), null=True, blank=True)
     executed_on = models.DateField(_("executed on"), null=True, blank=True)
     execution_note = models.TextField(_("how it was executed"), blank=True)
+    # The registry export batch that reported the decided appeal (649n p.15); an id, the registry app is downstream.
+    register_batch_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
     correction = models.ForeignKey(ResultCorrection, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

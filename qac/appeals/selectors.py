@@ -245,3 +245,48 @@ def _shown(value):
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return value
+
+
+# --- The register (Order 649n p.11, p.15) --------------------------------------------------------------
+
+REPORTED_DECISIONS = {S.SATISFIED: "satisfied", S.EXECUTED: "satisfied", S.REJECTED: "rejected"}
+
+
+def register_appeal_rows() -> list[dict]:
+    """Decided appeals the registry export has not reported yet, as the 649n p.11 list holds them.
+
+    Kind of professional activity, qualification, the complaint's date, grounds and the
+    commission's decision; the Council's and the center's names are the export's own.
+    No personal data: the list is about the commission's work, not the person.
+    """
+    rows = (
+        Appeal.objects.filter(status__in=list(REPORTED_DECISIONS), register_batch_id__isnull=True)
+        .order_by("pk")
+        .values(
+            "pk",
+            "status",
+            "grounds",
+            "filed_on",
+            "decided_on",
+            "decision_number",
+            "application__qualification__code",
+            "application__qualification__name",
+            "application__qualification__level",
+            "application__qualification__activity_type",
+        )
+    )
+    return [
+        {
+            "pk": r["pk"],
+            "received": r["filed_on"],
+            "grounds": r["grounds"],
+            "decision": REPORTED_DECISIONS[r["status"]],
+            "decision_number": r["decision_number"],
+            "decided_on": r["decided_on"],
+            "q_code": r["application__qualification__code"],
+            "q_name": r["application__qualification__name"],
+            "q_level": r["application__qualification__level"],
+            "activity": r["application__qualification__activity_type"] or r["application__qualification__name"],
+        }
+        for r in rows
+    ]

@@ -108,6 +108,11 @@ def notification_release(*, transition_id: int) -> None:
     AppealTransition.objects.filter(pk=transition_id).update(notified_at=None)
 
 
+def appeals_mark_reported(*, appeal_ids: list[int], batch_id: int) -> int:
+    """The registry export reported these decided appeals (inside its own transaction): never again."""
+    return Appeal.objects.filter(pk__in=appeal_ids, register_batch_id__isnull=True).update(register_batch_id=batch_id)
+
+
 # --- Filing ----------------------------------------------------------------------------------------
 
 

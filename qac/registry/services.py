@@ -38,6 +38,8 @@ from qac.certificates.models import IssuedDocument, Kind, NumberSource, Variant
 from qac.exports import spreadsheet_safe_row
 from standards.selectors import center_get
 
+from .appeals_list import RECORD_TYPE as APPEAL
+from .appeals_list import mark_appeals, write_appeals
 from .models import BatchStatus, ExportBatch, ExportLock, ExportRecord, RecordType
 
 logger = logging.getLogger(__name__)
@@ -323,7 +325,7 @@ def _acquire_lock() -> None:
         raise ExportBusy(_("Another registry export is running; try again in a few minutes.")) from exc
 
 
-def _write(tmpdir: Path, batch_id: int, qac: str, center=None) -> tuple[Path, Path, dict, list, list]:
+def _write(tmpdir: Path, batch_id: int, qac: str, center=None) -> tuple[Path, Path, dict, list, list, list]:
     xml_path, csv_path = tmpdir / "export.xml", tmpdir / "export.csv"
     counts: dict[str, int] = {}
     skipped: list[dict] = []
@@ -353,7 +355,10 @@ def _write(tmpdir: Path, batch_id: int, qac: str, center=None) -> tuple[Path, Pa
                         writer.writerow(_csv_row(record_type, row, qac))
                         counts[record_type] = counts.get(record_type, 0) + 1
                         marks.append((row["pk"], record_type))
-    return xml_path, csv_path, counts, skipped, marks
+                appeal_ids = write_appeals(xf)
+                if appeal_ids:
+                    counts[APPEAL] = len(appeal_ids)
+    return xml_path, csv_path, counts, skipped, marks, appeal_ids
 
 
 def registry_export(*, trigger: str, by=None, output_dir: str | None = None, dry_run: bool = False) -> ExportOutcome:
@@ -407,11 +412,11 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
         batch = ExportBatch.objects.create(trigger=trigger, started_by=by, status=BatchStatus.EXPORTED)
-        xml_path, csv_path, counts, skipped, marks = _write(Path(tmp), batch.pk, qac, center)
+        xml_path, csv_path, counts, skipped, marks, appeal_ids = _write(Path(tmp), batch.pk, qac, center)
         outcome.counts, outcome.skipped = counts, skipped
         for item in skipped:
             logger.warning("registry export: held back %s %s: %s", item["type"], item["document"], item["reason"])
-        if not marks:
+        if not marks and not appeal_ids:
             logger.info("registry export: nothing to report (%s held back)", len(skipped))
             transaction.set_rollback(True)  # an empty night leaves no batch and no file
             outcome.batch = None
@@ -447,6 +452,7 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
                 batch.csv_file.save(f"{base}.csv", File(fh), save=False)
                 stored.append(batch.csv_file.name)
             _mark(batch, counts, skipped, digest, marks)
+            mark_appeals(appeal_ids, batch.pk)
         except BaseException:
             for name in stored:
                 batch.xml_file.storage.delete(name)
