@@ -94,10 +94,15 @@ def can_appeal(application: Application, *, today: datetime.date | None = None) 
     today = today or timezone.localdate()
     appeals = list(application.appeals.order_by("-pk"))
     if application.status not in APPEALABLE:
-        return {"open": False, "closes": None, "appeals": appeals}
+        return {"open": False, "appealable": False, "closes": None, "appeals": appeals}
     closes = appeal_deadline(application)
     live = live_appeal(application=application, result=appealed_result(application))
-    return {"open": live is None and (closes is None or today <= closes), "closes": closes, "appeals": appeals}
+    return {
+        "open": live is None and (closes is None or today <= closes),
+        "appealable": True,
+        "closes": closes,
+        "appeals": appeals,
+    }
 
 
 # --- Access ----------------------------------------------------------------------------------------
