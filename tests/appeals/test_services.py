@@ -246,3 +246,13 @@ def test_board_items_count_each_kind_of_work_with_its_earliest_deadline(make_exa
 def test_board_items_with_nothing_to_do(db):
     items = selectors.board_items(today=timezone.localdate())
     assert [(i["count"], i["due"]) for i in items] == [(0, None)] * 3
+
+
+def test_a_second_delivery_of_the_e_mail_task_sends_nothing(application, candidate):
+    from qac.appeals.tasks import appeal_notify_task
+
+    appeal = file_appeal(application, candidate)
+    sent = len(mail.outbox)
+
+    assert appeal_notify_task(appeal.history.get().pk) == "already sent"
+    assert len(mail.outbox) == sent
