@@ -142,6 +142,19 @@ def _check_files(files) -> list[tuple]:
     return checked
 
 
+def _store_files(appeal: Appeal, checked: list[tuple]) -> None:
+    for uploaded, content_type, digest in checked:
+        row = AppealFile(
+            appeal=appeal,
+            original_name=(uploaded.name or "")[:255],
+            content_type=content_type,
+            size=uploaded.size,
+            sha256=digest,
+        )
+        row.file.save(uploaded.name or "file", uploaded, save=False)
+        row.save()
+
+
 def _check_deadline(application: Application, filed_on: datetime.date) -> datetime.date | None:
     if filed_on > timezone.localdate():
         raise AppealError(_("An appeal cannot be received in the future."))
@@ -207,16 +220,7 @@ def appeal_file(
                 appeal.save()
         except IntegrityError as exc:
             raise AppealError(_("An appeal against this decision is already being handled.")) from exc
-        for uploaded, content_type, digest in checked:
-            row = AppealFile(
-                appeal=appeal,
-                original_name=(uploaded.name or "")[:255],
-                content_type=content_type,
-                size=uploaded.size,
-                sha256=digest,
-            )
-            row.file.save(uploaded.name or "file", uploaded, save=False)
-            row.save()
+        _store_files(appeal, checked)
         _history(appeal, frm="", to=S.FILED, by=by, note="", changes={"grounds": grounds, "filed_on": str(filed_on)})
     return appeal
 
