@@ -84,13 +84,15 @@ def _seed_appeals() -> int:
 
 def _file(result, staff) -> Appeal:
     application = Application.objects.get(pk=result.enrolment.application_id)
-    paper = ContentFile(demo._demo_pdf(), name="zhaloba.pdf")
+    # One file is enough to show: the first candidate's.
+    first = application.candidate.email == APPELLANTS[0][0]
+    files = [ContentFile(demo._demo_pdf(), name="zhaloba.pdf")] if first else []
     return appeals.appeal_file(
         application=application,
         by=staff or application.candidate,
         grounds=[Grounds.RESULT, Grounds.PROCEDURE] if staff else [Grounds.RESULT],
         statement=STATEMENT,
-        files=[paper],
+        files=files,
         received_on=timezone.localdate() if staff else None,
     )
 

@@ -110,7 +110,7 @@ STRING_VALUES = {
     "token": ["set-password", "bad-token"],
     "fmt": ["csv", "xlsx", "json", "pdf"],
     "kind": ["xml", "csv", "zip"],
-    "action": ["forward", "x"],  # the other actions are sent by the replayed forms of the appeal pages
+    "action": ["forward"],  # the other actions are sent by the replayed forms of the appeal pages
     "code": None,  # the qualification codes, filled below
 }
 # Views that end the visitor's session or serve nothing a form could be replayed against.

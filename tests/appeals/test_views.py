@@ -167,3 +167,13 @@ def test_two_browsers_recording_one_move_at_once_record_it_once(make_exam, candi
     assert sorted(type(o).__name__ for o in outcomes) == ["Appeal", "AppealError"], outcomes
     assert Appeal.objects.get().version == 2
     assert list(Appeal.objects.get().history.values_list("to_status", flat=True)) == [S.FILED, S.FORWARDED]
+
+
+def test_an_unknown_action_changes_nothing(client, staff, application, candidate):
+    appeal = file_appeal(application, candidate)
+    client.force_login(staff)
+
+    response = client.post(f"/staff/appeals/{appeal.pk}/destroy/", {"version": appeal.version})
+
+    assert response.status_code == 302
+    assert Appeal.objects.get().version == appeal.version and Appeal.objects.get().status == S.FILED
