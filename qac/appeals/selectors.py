@@ -226,9 +226,17 @@ def appeal_history(appeal: Appeal) -> list:
 
 
 def corrections() -> QuerySet[ResultCorrection]:
-    return ResultCorrection.objects.select_related(
-        "by", "result__enrolment__application__candidate", "result__enrolment__session__qualification"
-    ).order_by("-at", "-pk")
+    """Corrections of approved results, newest first, with what follows them now (application, verdict, documents)."""
+    return (
+        ResultCorrection.objects.select_related(
+            "by",
+            "result__enrolment__application__candidate",
+            "result__enrolment__session__qualification",
+            "result__council_verdict",
+        )
+        .prefetch_related("result__documents")
+        .order_by("-at", "-pk")
+    )
 
 
 def correction_fields(correction: ResultCorrection) -> list[dict]:

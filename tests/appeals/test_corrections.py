@@ -3,6 +3,7 @@ verdict (a correction of the decision with the reason), and the documents (old r
 unnumbered for the register). Also the head's page of corrections."""
 
 import pytest
+from django.conf import settings
 from django.test import TestCase
 from django.utils import timezone
 
@@ -117,3 +118,20 @@ def test_the_head_sees_each_correction_with_reason_and_before_after(make_exam, c
     assert "Ошибка подсчёта баллов" in html
     assert candidate.get_full_name() in html
     assert "→ <strong>10</strong>" in html
+
+
+def test_the_corrections_page_shows_what_followed_in_a_fixed_number_of_queries(
+    make_exam, candidate, chair, head, client, django_assert_max_num_queries
+):
+    built = make_exam([PASS, PASS, PASS])
+    issue(built.results)
+    for result in built.results:
+        correct(result, chair, decision=Decision.FAILED)
+    client.force_login(head)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    with django_assert_max_num_queries(20):
+        html = client.get("/staff/corrections/").content.decode()
+
+    assert html.count('data-testid="correction-now"') == 3
+    assert html.count("revoked") == 3
