@@ -177,3 +177,27 @@ def test_an_unknown_action_changes_nothing(client, staff, application, candidate
 
     assert response.status_code == 302
     assert Appeal.objects.get().version == appeal.version and Appeal.objects.get().status == S.FILED
+
+
+def test_the_staff_list_costs_the_same_queries_for_one_appeal_or_several(make_exam, staff, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.certificates.conftest import FAIL_PRACTICAL
+    from tests.helpers.legal import council_decide
+
+    built = make_exam([FAIL_PRACTICAL] * 4)
+    council_decide(built.session, staff)
+    applications = [r.enrolment.application for r in built.results]
+    for a in applications:
+        a.refresh_from_db()
+    client.force_login(staff)
+
+    def queries_after(n):
+        for a in applications[Appeal.objects.count() : n]:
+            file_appeal(a, a.candidate)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/staff/appeals/").status_code == 200
+        return len(ctx.captured_queries)
+
+    assert queries_after(1) == queries_after(4)
