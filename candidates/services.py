@@ -84,6 +84,15 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     # A move of its own actor, so the review page never offers it as "accept".
     (S.PASSED, S.ACCEPTED): COUNCIL,
     (S.FAILED, S.ACCEPTED): COUNCIL,
+    # The same for a satisfied appeal whose remedy is a new exam (Order 701n), also after an absence.
+    (S.ABSENT, S.ACCEPTED): COUNCIL,
+    # An approved result corrected later (by the chair or the head, or on appeal): the outcome follows it.
+    (S.PASSED, S.FAILED): EXAMS,
+    (S.PASSED, S.ABSENT): EXAMS,
+    (S.FAILED, S.PASSED): EXAMS,
+    (S.FAILED, S.ABSENT): EXAMS,
+    (S.ABSENT, S.PASSED): EXAMS,
+    (S.ABSENT, S.FAILED): EXAMS,
 }
 # Where the candidate may still add documents.
 UPLOAD_STATUSES = (S.DRAFT, S.DOCUMENTS_REQUESTED)
@@ -650,6 +659,18 @@ def application_record_outcome(*, application: Application, by, outcome: str, no
         note=note,
         changes={"decided_at": timezone.now()},
     )
+
+
+def application_correct_outcome(*, application: Application, by, outcome: str, note: str = "") -> Application:
+    """An approved result was corrected: a closed application takes the corrected outcome.
+
+    Nothing happens when the outcome is the same, or when the application has
+    moved on (re-opened for a new exam): the correction is then of an earlier result.
+    """
+    to = EXAM_OUTCOMES[outcome]
+    if application.status == to or application.status not in set(EXAM_OUTCOMES.values()):
+        return application
+    return _transition(application=application, to=to, by=by, actor=EXAMS, note=note)
 
 
 def application_reopen_for_reexam(*, application: Application, by, note: str = "") -> Application:

@@ -47,6 +47,7 @@ urlpatterns = [
     path("staff/bank/", include("qac.exams.bank.urls")),
     path("staff/council/", include("qac.council.urls")),
     path("", include("qac.certificates.urls")),
+    path("", include("qac.appeals.urls")),
     path("staff/registry/", include("qac.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),

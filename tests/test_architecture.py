@@ -28,6 +28,7 @@ PIPELINE = [
     "qac.exams",
     "qac.council",
     "qac.certificates",
+    "qac.appeals",
     "qac.registry",
 ]
 #: Pages that gather several apps for one person, beside the URLs: they may import every app.

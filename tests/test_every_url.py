@@ -24,6 +24,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from candidates.models import Application, ApplicationDocument, CallTask, IdentityChangeRequest
+from qac.appeals.models import Appeal, AppealFile
 from qac.certificates.models import DuplicateRequest, IssuedDocument
 from qac.contracts.models import Contract
 from qac.council.models import CouncilPackage
@@ -103,12 +104,19 @@ PK_SOURCES = {
     "contracts:action": Contract,
     "contracts:paper": Contract,
     "contracts:my_paper": Contract,
+    "appeals:new": Application,
+    "appeals:staff_new": Application,
+    "appeals:withdraw": Appeal,
+    "appeals:file": AppealFile,
+    "appeals:staff_appeal": Appeal,
+    "appeals:staff_action": Appeal,
 }
 STRING_VALUES = {
     "uidb64": ["MQ", "!!"],
     "token": ["set-password", "bad-token"],
     "fmt": ["csv", "xlsx", "json", "pdf"],
     "kind": ["xml", "csv", "zip", "contract", "invoice"],
+    "action": ["forward"],  # the other actions are sent by the replayed forms of the appeal pages
     "code": None,  # the qualification codes, filled below
 }
 # Views that end the visitor's session or serve nothing a form could be replayed against.

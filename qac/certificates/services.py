@@ -350,6 +350,13 @@ def _require(by, reason):
 
 def certificate_revoke(*, document: IssuedDocument, by, reason: str, revoked_on: datetime.date | None = None):
     reason = _require(by, reason)
+    _revoke(document=document, by=by, reason=reason, revoked_on=revoked_on)
+    document.refresh_from_db()
+    return document
+
+
+def _revoke(*, document: IssuedDocument, by, reason: str, revoked_on: datetime.date | None = None) -> None:
+    """Revoke a numbered certificate and every paper of it; the caller has checked who asks and why."""
     revoked_on = revoked_on or timezone.localdate()
     if revoked_on > timezone.localdate():
         raise DocumentError(_("A revocation date cannot be in the future."))
@@ -374,8 +381,31 @@ def certificate_revoke(*, document: IssuedDocument, by, reason: str, revoked_on:
         DocumentEvent.objects.create(
             document=locked, by=by, action="revoked", reason=reason, data={"on": revoked_on.isoformat()}
         )
-    document.refresh_from_db()
-    return document
+
+
+def documents_follow_verdict(*, verdict_id: int, reason: str, by=None) -> IssuedDocument | None:
+    """A verdict changed because its exam result was corrected after approval: the documents follow.
+
+    The old document is taken out of use: a numbered certificate is revoked
+    (every paper of it), a numbered conclusion withdrawn, an unnumbered one
+    cancelled. The document the new verdict calls for is made unnumbered and
+    then numbered through the register like every other. Safe to run twice.
+    """
+    verdict = CouncilVerdict.objects.select_related("decision").get(pk=verdict_id)
+    kind = _verdict_kind(verdict)
+    with transaction.atomic():
+        stale = IssuedDocument.objects.filter(result_id=verdict.result_id, variant=Variant.ORIGINAL, is_current=True)
+        for document in stale.exclude(kind=kind).exclude(number_source=NumberSource.AWAITING):
+            if document.kind == Kind.CERTIFICATE:
+                if not document.revoked_on:
+                    _revoke(document=document, by=by, reason=reason)
+            else:
+                IssuedDocument.objects.filter(pk=document.pk).update(
+                    is_current=False, withdrawn_on=timezone.localdate()
+                )
+                DocumentEvent.objects.create(document=document, by=by, action="withdrawn", reason=reason)
+        _cancel_superseded(verdict=verdict, by=by)
+        return document_issue(verdict=verdict, by=by)
 
 
 # --- Duplicates (Order 725n App. 3 II) --------------------------------------------------------------

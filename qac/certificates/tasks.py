@@ -9,6 +9,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -29,6 +30,17 @@ def issue_session_documents_task(session_id: int) -> int:
     pending = services.session_documents_issue(session_id=session_id)
     services.render_soon(pending)
     return len(pending)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=10, max_retries=5)
+def documents_follow_verdict_task(verdict_id: int, reason: str, by_id: int | None = None) -> int | None:
+    """A verdict corrected after its result was: revoke or withdraw the old document, make the new one."""
+    document = services.documents_follow_verdict(verdict_id=verdict_id, reason=reason, by=_user(by_id))
+    return document.pk if document else None
+
+
+def _user(pk):
+    return get_user_model().objects.filter(pk=pk).first() if pk else None
 
 
 @shared_task(

@@ -133,6 +133,9 @@ class Enrolment(models.Model):
         _("extra time on the theory test, %"), default=0, validators=[MaxValueValidator(100)]
     )
     extra_time_reason = models.TextField(_("reason for the extra time"), blank=True)
+    # A new exam under the same application replaces this one (the Council did not recognise the result, or an
+    # appeal was satisfied): the record stays with its session, and the application may be enrolled again.
+    superseded = models.BooleanField(_("replaced by a new exam"), default=False)
     extra_time_at = models.DateTimeField(null=True, blank=True, verbose_name=_("extra time granted"))
     extra_time_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -149,7 +152,9 @@ class Enrolment(models.Model):
         ordering = ["application__candidate__last_name", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["application"], condition=Q(status="enrolled"), name="one_live_enrolment_per_application"
+                fields=["application"],
+                condition=Q(status="enrolled", superseded=False),
+                name="one_live_enrolment_per_application",
             ),
             models.CheckConstraint(condition=Q(extra_time_percent__lte=100), name="enrolment_extra_time_at_most_100"),
         ]

@@ -45,7 +45,7 @@ from .models import (
     TheoryAttempt,
 )
 from .selectors import is_chair, is_commission_member, practical_evaluate, score_percent
-from .signals import results_approved
+from .signals import result_corrected, results_approved
 
 SS = SessionStatus
 MIN_COMMISSION = 3
@@ -837,6 +837,13 @@ def result_set_special(*, enrolment: Enrolment, by, decision: str, note: str) ->
     return result
 
 
+def enrolments_supersede(*, application: Application) -> int:
+    """The application goes back for a new exam: its approved enrolments stay on record but no longer hold it."""
+    return Enrolment.objects.filter(
+        application=application, status=EnrolmentStatus.ENROLLED, session__status=SS.RESULTS_APPROVED
+    ).update(superseded=True)
+
+
 def session_approve(*, session: ExamSession, by) -> ExamSession:
     """The chair approves the results: they lock, the applications close, and downstream work starts after commit."""
     with transaction.atomic():
@@ -924,7 +931,17 @@ def result_correct(*, result: ExamResult, by, reason: str, **changes) -> ExamRes
         ):
             result.practical_passed = result.practical_percent >= spec.practical_pass_percent
         result.save()
-        ResultCorrection.objects.create(
+        correction = ResultCorrection.objects.create(
             result=result, by=by, reason=reason, before=before, after={f: getattr(result, f) for f in RESULT_FIELDS}
         )
+        if before["decision"] != result.decision:
+            # The application's outcome follows the corrected result, and the candidate is told (its e-mail).
+            candidate_services.application_correct_outcome(
+                application=result.enrolment.application,
+                by=by,
+                outcome=result.decision,
+                note=_("The approved result was corrected: %(reason)s") % {"reason": reason},
+            )
+        ids = {"result_id": result.pk, "correction_id": correction.pk}
+        transaction.on_commit(lambda: result_corrected.send(sender=ExamResult, **ids))
     return result

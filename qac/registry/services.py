@@ -30,6 +30,9 @@ from qac.accounts.roles import is_qac_staff
 from standards.selectors import center_get
 
 from . import writer
+from .appeals_list import RECORD_TYPE as APPEAL
+from .appeals_list import mark_appeals
+from .appeals_list import section as appeals_section
 from .document_records import CHUNK, CSV_COLUMNS
 from .document_records import section as documents_section
 from .models import BatchStatus, ExportBatch, ExportLock, ExportRecord
@@ -61,8 +64,8 @@ class ExportOutcome:
 
 
 def sections() -> list[writer.Section]:
-    """The export's parts, in the order they are written (the appeals of 649n p.15 will be the next)."""
-    return [documents_section()]
+    """The export's parts, in the order they are written: the documents, then the appeals of 649n p.15."""
+    return [documents_section(), appeals_section()]
 
 
 def validate_xml(path: Path) -> None:
@@ -160,11 +163,12 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
         batch = ExportBatch.objects.create(trigger=trigger, started_by=by, status=BatchStatus.EXPORTED)
-        xml_path, csv_path, counts, skipped, marks = _write(Path(tmp), batch.pk, qac, center)
+        xml_path, csv_path, counts, skipped, written = _write(Path(tmp), batch.pk, qac, center)
+        marks, appeal_ids = _split_marks(written)
         outcome.counts, outcome.skipped = counts, skipped
         for item in skipped:
             logger.warning("registry export: held back %s %s: %s", item["type"], item["document"], item["reason"])
-        if not marks:
+        if not marks and not appeal_ids:
             logger.info("registry export: nothing to report (%s held back)", len(skipped))
             transaction.set_rollback(True)  # an empty night leaves no batch and no file
             outcome.batch = None
@@ -185,10 +189,7 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
             xml_source, csv_source = Path(outcome.paths[0]), Path(outcome.paths[1])
         else:
             xml_source, csv_source = xml_path, csv_path
-        digest = hashlib.sha256()
-        with open(xml_source, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+        digest = _sha256(xml_source)
         # If anything fails from here to the commit, the stored files go too.
         stored = []
         try:
@@ -199,6 +200,7 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
                 batch.csv_file.save(f"{base}.csv", File(fh), save=False)
                 stored.append(batch.csv_file.name)
             _mark(batch, counts, skipped, digest, marks)
+            mark_appeals(appeal_ids, batch.pk)
         except BaseException:
             for name in stored:
                 batch.xml_file.storage.delete(name)
@@ -206,8 +208,22 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
         if not outcome.paths:
             outcome.paths = [batch.xml_file.path, batch.csv_file.path]
         outcome.batch = batch
-        logger.info("registry export batch %s: %s records (%s held back)", batch.pk, len(marks), len(skipped))
+        logger.info("registry export batch %s: %s records (%s held back)", batch.pk, len(written), len(skipped))
     return outcome
+
+
+def _sha256(path: Path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest
+
+
+def _split_marks(written: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], list[int]]:
+    """Documents are marked by an ExportRecord each; the appeals' list by the appeal's own batch field."""
+    marks = [(pk, record_type) for pk, record_type in written if record_type != APPEAL]
+    return marks, [pk for pk, record_type in written if record_type == APPEAL]
 
 
 def _mark(batch, counts, skipped, digest, marks) -> None:

@@ -85,7 +85,7 @@ class Section:
 
     ``sources()`` gives (record type, rows) pairs in export order; ``problems(type, row)`` the
     reasons a record is held back (empty: written); ``record(type, row, qac)`` the record's XML
-    element as text and its CSV cells (each value formatted once for both); ``key(row)`` what
+    element as text and its CSV cells (each value formatted once for both; None: no CSV line); ``key(row)`` what
     marks it as reported.
     """
 
@@ -145,9 +145,10 @@ def write_export(
                         continue
                     xml, cells = section.record(record_type, row, qac)
                     pending.append(xml)
-                    for index in section.typed_cells:
-                        cells[index] = spreadsheet_safe(cells[index])
-                    csv_rows.append(cells)
+                    if cells is not None:  # a section with no CSV line (the appeals' list) gives None
+                        for index in section.typed_cells:
+                            cells[index] = spreadsheet_safe(cells[index])
+                        csv_rows.append(cells)
                     done.marks.append((section.key(row), record_type))
                     if len(pending) >= FLUSH_EVERY:
                         writer.writerows(csv_rows)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "qac.exams",
     "qac.council",
     "qac.certificates",
+    "qac.appeals",
     "qac.registry",
     # Demo data touches every app, so it comes last and may import any of them.
     "qac.demo",
@@ -374,6 +375,14 @@ QAC_APPLICATION_REVIEW_DAYS = env.int("QAC_APPLICATION_REVIEW_DAYS", default=10)
 QAC_DOCUMENTS_ISSUE_DAYS = env.int("QAC_DOCUMENTS_ISSUE_DAYS", default=30)
 QAC_REGISTRY_REPORT_DAYS = env.int("QAC_REGISTRY_REPORT_DAYS", default=30)
 QAC_APPEAL_DAYS = env.int("QAC_APPEAL_DAYS", default=30)
+# Order 701n: the center forwards an appeal to the Council's appeals commission at once (our own target,
+# so the commission can confirm its registration within 7 working days, p.6); the commission decides
+# within 60 calendar days of registering it (p.7); the center executes the decision within the time the
+# decision sets, at most 45 days (p.23).
+QAC_APPEAL_FORWARD_DAYS = env.int("QAC_APPEAL_FORWARD_DAYS", default=3)
+QAC_APPEAL_DECISION_DAYS = env.int("QAC_APPEAL_DECISION_DAYS", default=60)
+QAC_APPEAL_EXECUTION_MAX_DAYS = env.int("QAC_APPEAL_EXECUTION_MAX_DAYS", default=45)
+QAC_APPEAL_MAX_FILES = env.int("QAC_APPEAL_MAX_FILES", default=10)
 # Decree 1204 p.15-16: the exam materials go to the Council within 7 days of the
 # exam, and the Council decides within 14; Order 725n App. 3 p.23: a duplicate
 # within 15 days of the holder's application.
@@ -389,6 +398,7 @@ QAC_BOARD_SOURCES = [
     "qac.exams.selectors.board_items",
     "qac.council.selectors.board_items",
     "qac.certificates.selectors.board_items",
+    "qac.appeals.selectors.board_items",
     "qac.registry.selectors.board_items",
 ]
 # The board's counts are kept this long (seconds) and the page says when they were counted; 0 counts

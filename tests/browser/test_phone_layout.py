@@ -21,6 +21,7 @@ from django.db.models import Count
 from playwright.sync_api import expect
 
 from candidates.models import Application, IdentityChangeRequest
+from qac.appeals.models import Appeal
 from qac.certificates.models import IssuedDocument
 from qac.exams.models import ExamSession
 from standards.models import Qualification
@@ -109,6 +110,8 @@ def pages_by_role():
     document = IssuedDocument.objects.order_by("pk").first()
     qualification = Qualification.objects.order_by("code").first()
     change_request = IdentityChangeRequest.objects.order_by("pk").first()
+    appeal = Appeal.objects.order_by("pk").first()
+    appellant = appeal.application.candidate.email
     return {
         None: [
             "/",
@@ -132,8 +135,11 @@ def pages_by_role():
             "/staff/registry/",
             "/staff/change-requests/",
             *([f"/staff/change-requests/{change_request.pk}/"] if change_request else []),
+            "/staff/appeals/",
+            *[f"/staff/appeals/{pk}/" for pk in Appeal.objects.values_list("pk", flat=True)],
         ],
-        "head@qac.local": ["/"],
+        "head@qac.local": ["/", "/staff/corrections/"],
+        appellant: [f"/me/applications/{appeal.application_id}/", f"/me/applications/{appeal.application_id}/appeal/"],
     }
 
 

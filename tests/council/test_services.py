@@ -333,6 +333,23 @@ def test_recording_the_decision_issues_documents_and_sends_a_reexam_back(
     assert selectors.allowed_decision_actions(approved.session, staff, package=sent, decision=decision) == {"correct"}
 
 
+def test_the_application_sent_back_for_a_reexam_can_be_enrolled_again(approved, sent, staff, commission):
+    from tests.builders import session_in_progress
+
+    removed = approved.results[2]
+    record(approved.session, staff, verdicts=natural(approved.session) | {removed.pk: ("reexam", "Нарушение")})
+    application = Application.objects.get(pk=removed.enrolment.application_id)
+    chair, *experts = commission
+
+    _session, (enrolment,) = session_in_progress(
+        qualification=application.qualification, staff=staff, chair=chair, experts=experts, applications=[application]
+    )
+
+    assert enrolment.application_id == application.pk
+    # The first exam stays on its session's record.
+    assert application.enrolments.get(pk=removed.enrolment_id).superseded
+
+
 @pytest.mark.parametrize("persona", ["candidate", "expert"])
 def test_only_staff_record_the_decision(request, approved, sent, persona):
     before = council_state()

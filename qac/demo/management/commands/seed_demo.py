@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from qac.demo import appeals as demo_appeals
 from qac.demo import seed as demo
 
 
@@ -21,6 +22,8 @@ class Command(BaseCommand):
         password = demo.demo_password()
         try:
             results = demo.seed(password=password)
+            # The appeals' demo builds on the exams above (qac.demo.appeals uses seed's builders).
+            demo_appeals.seed_appeals()
             started = time.monotonic()
             bulk = demo.seed_volume(volume, password=password) if volume else 0
             examined = demo.seed_volume_exams() if volume else 0
