@@ -14,6 +14,7 @@ from django.db import transaction
 from qac.accounts.models import RoleChange
 from qac.accounts.roles import Role, assign_role
 from qac.accounts.services import role_grant
+from qac.demo_retention import seed_retention
 
 DEFAULT_DEMO_PASSWORD = "qac-demo-2026"  # noqa: S105 (documented demo password)
 
@@ -88,6 +89,7 @@ def seed(*, password: str | None = None) -> list[tuple[DemoAccount, bool]]:
     seed_applications()
     seed_exams()
     seed_council()
+    seed_retention(password=password or demo_password())  # a proposed destruction act (qac/demo_retention.py)
     return accounts
 
 

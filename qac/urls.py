@@ -46,6 +46,7 @@ urlpatterns = [
     path("staff/council/", include("qac.council.urls")),
     path("", include("qac.certificates.urls")),
     path("staff/registry/", include("qac.registry.urls")),
+    path("", include("qac.retention.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "qac.council",
     "qac.certificates",
     "qac.registry",
+    "qac.retention",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,7 @@ CELERY_TASK_ROUTES = {
     "qac.certificates.tasks.*": {"queue": "documents"},
     "qac.exams.tasks.render_protocol_task": {"queue": "documents"},
     "qac.council.tasks.*": {"queue": "documents"},
+    "qac.retention.tasks.act_execute_task": {"queue": "documents"},
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than the hard time limit, so Redis does not redeliver a task
@@ -190,6 +192,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qac.exams.tasks.expire_date_offers_task",
         "schedule": crontab(minute=15),
         "options": {"expires": 3000},
+    },
+    # Records past their retention period are listed in a proposed destruction act for the
+    # head; nothing is destroyed until the head approves it (qac/retention, docs/retention.md).
+    "retention-nightly-proposal": {
+        "task": "qac.retention.tasks.retention_propose_task",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 6 * 3600},
     },
     "certificates-expiry-reminders": {
         "task": "qac.certificates.tasks.expiry_reminders_task",
@@ -394,6 +403,20 @@ for _network in QAC_THEORY_NETWORKS:
         raise ImproperlyConfigured(f"QAC_THEORY_NETWORKS: {_network!r} is not a network ({_exc}).") from None
 # Records whose report deadline is this close are flagged on the staff pages.
 QAC_REGISTRY_WARN_DAYS = env.int("QAC_REGISTRY_WARN_DAYS", default=7)
+# Retention periods, in years (docs/retention.md). Order 759n p.3 «ж»: the application, the
+# protocol and the exam materials are kept for the certificate's validity (the qualification's
+# validity_years, or a document's own «valid until») and three years after. Records no law
+# keeps longer follow 152-FZ art. 5 p.7: no longer than their purpose needs.
+QAC_RETENTION = {
+    "after_validity_years": env.int("QAC_RETENTION_AFTER_VALIDITY_YEARS", default=3),
+    "unexamined_years": env.int("QAC_RETENTION_UNEXAMINED_YEARS", default=3),
+    "identity_change_years": env.int("QAC_RETENTION_IDENTITY_CHANGE_YEARS", default=3),
+    "inactive_account_years": env.int("QAC_RETENTION_INACTIVE_ACCOUNT_YEARS", default=3),
+}
+# 152-FZ art. 21 p.5: personal data destroyed within 30 days of a withdrawal of consent.
+QAC_CONSENT_WITHDRAWAL_DAYS = env.int("QAC_CONSENT_WITHDRAWAL_DAYS", default=30)
+# Records of a rejected act are not proposed again for this many days.
+QAC_RETENTION_REJECTED_HOLD_DAYS = env.int("QAC_RETENTION_REJECTED_HOLD_DAYS", default=30)
 # Demo data may be loaded everywhere but production.
 QAC_DEMO_DATA_ALLOWED = True
 # Health checks must answer quickly even when a dependency hangs.
