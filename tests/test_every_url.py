@@ -28,6 +28,7 @@ from qac.certificates.models import DuplicateRequest, IssuedDocument
 from qac.council.models import CouncilPackage
 from qac.exams.models import DateOffer, Enrolment, ExamResult, ExamSession, TheoryAttempt
 from qac.registry.models import AnswerImport, ExportBatch
+from qac.retention.models import DestructionAct
 from standards.models import Qualification
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +98,9 @@ PK_SOURCES = {
     "exams:my_date_offer_answer": DateOffer,
     "exams:staff_date_offer": Application,
     "exams:staff_date_offer_action": DateOffer,
+    "retention:act": DestructionAct,
+    "retention:act_action": DestructionAct,
+    "retention:act_pdf": DestructionAct,
 }
 STRING_VALUES = {
     "uidb64": ["MQ", "!!"],
