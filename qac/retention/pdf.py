@@ -6,7 +6,17 @@ from django.utils import timezone, translation
 
 from standards.models import AssessmentCenter
 
-from .models import ActTransition
+from .models import ActTransition, RecordKind
+
+# The act is a legal record in Russian whatever the reader's language: the kinds are named here.
+KIND_RU = {
+    RecordKind.APPLICATION_FILE: "Комплект документов соискателя и материалы экзамена",
+    RecordKind.APPLICATION_UNEXAMINED: "Заявление без экзамена (черновик, отказ, отзыв)",
+    RecordKind.SESSION_MATERIALS: "Протокол экспертной комиссии и пакет для Совета",
+    RecordKind.IDENTITY_CHANGE: "Заявка на изменение персональных данных",
+    RecordKind.CANDIDATE_ACCOUNT: "Учётная запись и анкета соискателя",
+    RecordKind.CONSENT_WITHDRAWAL: "Отзыв согласия на обработку персональных данных",
+}
 
 
 def act_pdf(act) -> bytes:
@@ -16,7 +26,7 @@ def act_pdf(act) -> bytes:
     context = {
         "act": act,
         "center": AssessmentCenter.objects.first(),
-        "items": act.items.order_by("kind", "object_id"),
+        "rows": [(item, KIND_RU[item.kind]) for item in act.items.order_by("kind", "object_id")],
         "approval": approval,
         "now": timezone.localtime(),
     }

@@ -208,7 +208,7 @@ def act_execute(*, act_id: int, today: datetime.date | None = None) -> Destructi
             except StillWithinPeriod as exc:
                 _refuse(item, str(exc))
     act_store_pdf(act=act)
-    return _act_move(act=act, to=A.EXECUTED, actor=SYSTEM, note=_("Carried out."), executed_at=timezone.now(), error="")
+    return _act_move(act=act, to=A.EXECUTED, actor=SYSTEM, executed_at=timezone.now(), error="")
 
 
 def act_store_pdf(*, act: DestructionAct) -> DestructionAct:
