@@ -7,15 +7,14 @@ candidates, whose records are dated back, make it: one withdrew an application f
 """
 
 import datetime
-import hashlib
 
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from candidates import services as candidate_services
-from candidates.models import Application, ApplicationDocument, ApplicationTransition
+from candidates.models import Application, ApplicationTransition
 from qac.accounts.roles import Role, assign_role
 from qac.retention import services
 from qac.retention.models import DestructionAct, WithdrawalVia
@@ -40,16 +39,12 @@ def _candidate(email, last, first, patronymic, *, password: str):
 def _old_withdrawn_application(user, *, years: int) -> Application:
     qualification = Qualification.objects.filter(is_active=True).order_by("code").first()
     application = candidate_services.application_create(candidate=user, qualification=qualification)
-    document = ApplicationDocument(
+    candidate_services.application_attach_document(
         application=application,
-        original_name="паспорт.pdf",
-        content_type="application/pdf",
-        size=len(DEMO_FILE),
-        sha256=hashlib.sha256(DEMO_FILE).hexdigest(),
-        uploaded_by=user,
+        required_document=None,
+        uploaded_file=SimpleUploadedFile("паспорт.pdf", DEMO_FILE, content_type="application/pdf"),
+        by=user,
     )
-    document.file.save("demo.pdf", ContentFile(DEMO_FILE), save=False)
-    document.save()
     candidate_services.application_withdraw(application=application, by=user)
     # Dated back: demo data only, so the act below has something genuinely due.
     then = timezone.now() - datetime.timedelta(days=365 * years + 30)

@@ -27,7 +27,7 @@ class ActStatus(models.TextChoices):
     PROPOSED = "proposed", _("Awaiting the head's approval")
     APPROVED = "approved", _("Approved, being carried out")
     EXECUTED = "executed", _("Carried out")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", _("Rejected by the head")
 
 
 class DestructionAct(models.Model):
@@ -87,7 +87,7 @@ class ActItem(models.Model):
     act = models.ForeignKey(DestructionAct, on_delete=models.CASCADE, related_name="items")
     kind = models.CharField(_("record"), max_length=32, choices=RecordKind.choices)
     object_id = models.PositiveBigIntegerField()
-    label = models.CharField(_("what"), max_length=300)
+    label = models.CharField(_("what it is"), max_length=300)
     kept_until = models.DateField(_("kept until"), null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=ItemOutcome.choices, default=ItemOutcome.PENDING)
     done_at = models.DateTimeField(null=True, blank=True)
@@ -118,7 +118,7 @@ class ConsentWithdrawal(models.Model):
     )
     received_at = models.DateTimeField(_("received"))
     due_on = models.DateField(_("destroy by"))
-    via = models.CharField(_("received"), max_length=16, choices=WithdrawalVia.choices)
+    via = models.CharField(_("how received"), max_length=16, choices=WithdrawalVia.choices)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(_("note"), blank=True)
     completed_at = models.DateTimeField(_("carried out"), null=True, blank=True)

@@ -54,10 +54,9 @@ def propose_now(request):
     return redirect("retention:act", act.pk)
 
 
+@head_required
 @require_safe
 def act_page(request, pk: int):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
     act = selectors.act_get_for_head(user=request.user, pk=pk)
     context = {
         "act": act,
@@ -70,10 +69,9 @@ def act_page(request, pk: int):
     return render(request, "retention/act.html", context)
 
 
+@head_required
 @require_POST
 def act_action(request, pk: int):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
     act = selectors.act_get_for_head(user=request.user, pk=pk)
     form = ActDecisionForm(request.POST)
     action = request.POST.get("action")
@@ -92,10 +90,9 @@ def act_action(request, pk: int):
     return redirect("retention:act", act.pk)
 
 
+@head_required
 @require_safe
 def act_pdf(request, pk: int):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
     act = selectors.act_get_for_head(user=request.user, pk=pk)
     return private_file_response(act.pdf, filename=f"act-{act.number}.pdf", content_type="application/pdf")
 
