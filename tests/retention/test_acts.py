@@ -6,7 +6,9 @@ import datetime
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -164,3 +166,21 @@ def test_the_candidates_profile_goes_when_the_account_is_due(candidate, old_appl
     assert not candidate.is_active and candidate.last_name == "" and candidate.email.endswith(".invalid")
     assert not CandidateProfile.objects.filter(user=candidate).exists()
     assert Application.objects.filter(candidate=candidate).count() == 1, "the application row is still counted"
+
+
+def _withdrawn_long_ago(count: int) -> None:
+    then = timezone.now() - datetime.timedelta(days=4 * 366)
+    applications = [ApplicationFactory(status="withdrawn") for _ in range(count)]
+    Application.objects.filter(pk__in=[a.pk for a in applications]).update(created_at=then, decided_at=then)
+
+
+def test_the_nightly_selection_costs_the_same_queries_for_one_due_record_or_many(django_assert_max_num_queries):
+    """Set-based: one query per kind (plus the qualifications), never one per record."""
+    _withdrawn_long_ago(1)
+    with CaptureQueriesContext(connection) as one:
+        services.act_propose(today=timezone.localdate(), trigger="test")
+    DestructionAct.objects.all().delete()
+    _withdrawn_long_ago(6)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        act = services.act_propose(today=timezone.localdate(), trigger="test")
+    assert act.items.count() == 7
