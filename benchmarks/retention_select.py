@@ -131,6 +131,7 @@ def main() -> None:
     os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qac.settings.dev")
     os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("QAC_RETENTION_ACT_MAX_ITEMS", "1000000")  # measure the whole first night
     if not args.skip_setup:
         _prepare_database(os.environ["DATABASE_URL"])
     import django

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import uuid
+from itertools import islice
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -47,6 +48,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 # Consent withdrawals last: the person's applications in the same act go first.
 EXECUTION_ORDER = [k for k in RecordKind.values if k != RecordKind.CONSENT_WITHDRAWAL] + [RecordKind.CONSENT_WITHDRAWAL]
+# Withdrawals of consent first when an act is listed: they have a 30-day term; the rest can wait a night.
+PROPOSAL_ORDER = [RecordKind.CONSENT_WITHDRAWAL] + [k for k in RecordKind.values if k != RecordKind.CONSENT_WITHDRAWAL]
 
 
 class RetentionError(Exception):
@@ -94,14 +97,19 @@ def act_propose(*, today: datetime.date, trigger: str = "nightly", by=None) -> D
     """List every record past its period (and every withdrawal of consent) in a new act; None if nothing is due."""
     with transaction.atomic():
         act = DestructionAct.objects.create(number=f"tmp-{uuid.uuid4().hex[:12]}", proposed_on=today, trigger=trigger)
-        for kind in EXECUTION_ORDER:
-            rows = LABELS[kind](selectors.DUE[kind](today=today))
-            ActItem.objects.bulk_create(
-                (
-                    ActItem(act=act, kind=kind, object_id=pk, label=label[:300], kept_until=until)
-                    for pk, label, until in rows
-                ),
-                batch_size=1000,
+        room = settings.QAC_RETENTION_ACT_MAX_ITEMS
+        for kind in PROPOSAL_ORDER:
+            # At most room records an act: the head can read it and its PDF stays printable; the rest
+            # is listed the next night.
+            rows = islice(LABELS[kind](selectors.DUE[kind](today=today)), max(room, 0))
+            room -= len(
+                ActItem.objects.bulk_create(
+                    (
+                        ActItem(act=act, kind=kind, object_id=pk, label=label[:300], kept_until=until)
+                        for pk, label, until in rows
+                    ),
+                    batch_size=1000,
+                )
             )
         if not act.items.exists():
             transaction.set_rollback(True)
@@ -154,10 +162,27 @@ def _execute_soon(act_id: int) -> None:
 # --- Carrying out ---------------------------------------------------------------------------
 
 
-def _destroy_consent(object_id: int) -> dict:
-    withdrawal = ConsentWithdrawal.objects.select_related("candidate").get(pk=object_id)
+def _destroy_consent(item: ActItem) -> dict:
+    """The account, and every application of the person closed without an exam that this act did not
+    list (an act has a size limit): each recorded in the act as destroyed, so none is proposed again."""
+    withdrawal = ConsentWithdrawal.objects.select_related("candidate").get(pk=item.object_id)
+    unexamined = selectors.due_applications_unexamined(today=timezone.localdate(), ignore_acts=True).filter(
+        candidate=withdrawal.candidate
+    )
+    for pk, label, _until in LABELS[RecordKind.APPLICATION_UNEXAMINED](unexamined):
+        ActItem.objects.update_or_create(
+            act=item.act,
+            kind=RecordKind.APPLICATION_UNEXAMINED,
+            object_id=pk,
+            defaults={
+                "label": label[:300],
+                "outcome": ItemOutcome.DESTROYED,
+                "done_at": timezone.now(),
+                "detail": DESTROY[RecordKind.APPLICATION_UNEXAMINED](pk),
+            },
+        )
     detail = anonymise_account(withdrawal.candidate)
-    ConsentWithdrawal.objects.filter(pk=object_id).update(completed_at=timezone.now())
+    ConsentWithdrawal.objects.filter(pk=item.object_id).update(completed_at=timezone.now())
     return detail
 
 
@@ -178,8 +203,10 @@ def record_destroy(*, item: ActItem, today: datetime.date) -> ActItem:
                 _("%(what)s is still within its retention period on %(today)s; it is not destroyed.")
                 % {"what": item.label, "today": today.strftime("%d.%m.%Y")}
             )
-        destroy = _destroy_consent if item.kind == RecordKind.CONSENT_WITHDRAWAL else DESTROY[item.kind]
-        item.detail = destroy(item.object_id)
+        if item.kind == RecordKind.CONSENT_WITHDRAWAL:
+            item.detail = _destroy_consent(item)
+        else:
+            item.detail = DESTROY[item.kind](item.object_id)
         item.outcome = ItemOutcome.DESTROYED
         item.done_at = timezone.now()
         item.save(update_fields=["detail", "outcome", "done_at"])

@@ -415,6 +415,8 @@ QAC_RETENTION = {
 }
 # 152-FZ art. 21 p.5: personal data destroyed within 30 days of a withdrawal of consent.
 QAC_CONSENT_WITHDRAWAL_DAYS = env.int("QAC_CONSENT_WITHDRAWAL_DAYS", default=30)
+# At most this many records in one act (the head reads it, its PDF lists each); the rest comes next night.
+QAC_RETENTION_ACT_MAX_ITEMS = env.int("QAC_RETENTION_ACT_MAX_ITEMS", default=2000)
 # Records of a rejected act are not proposed again for this many days.
 QAC_RETENTION_REJECTED_HOLD_DAYS = env.int("QAC_RETENTION_REJECTED_HOLD_DAYS", default=30)
 # Demo data may be loaded everywhere but production.

@@ -12,6 +12,7 @@ from qac.exams.models import Enrolment
 from qac.retention import services
 from qac.retention.models import ActItem, ConsentWithdrawal, RecordKind, WithdrawalVia
 from qac.retention.selectors import board_items
+from standards.models import Qualification
 from tests.factories import ApplicationFactory, CandidateProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +122,26 @@ def test_board_items_count_acts_awaiting_approval_and_withdrawals_due_within_30_
     # A withdrawal due beyond the window is not on the board yet.
     ConsentWithdrawal.objects.update(due_on=today + datetime.timedelta(days=45))
     assert {i["key"]: i["count"] for i in board_items(today=today)}["consent_withdrawals"] == 0
+
+
+def test_an_act_holds_at_most_the_set_number_of_records_withdrawals_first_and_the_rest_comes_next(
+    applicant, head, settings
+):
+    """A withdrawal's own applications are destroyed with it even when the act's size cut them off."""
+    settings.QAC_RETENTION_ACT_MAX_ITEMS = 2
+    then = timezone.now() - datetime.timedelta(days=4 * 366)
+    others = [ApplicationFactory(status="withdrawn") for _ in range(3)]
+    Application.objects.filter(pk__in=[a.pk for a in others]).update(created_at=then, decided_at=then)
+    own = [ApplicationFactory(candidate=applicant, qualification=q) for q in Qualification.objects.all()[:2]]
+    withdrawal = services.consent_withdraw(candidate=applicant, by=applicant)
+    act = services.act_propose(today=timezone.localdate())
+    assert act.items.count() == 2
+    assert act.items.filter(kind=RecordKind.CONSENT_WITHDRAWAL, object_id=withdrawal.pk).exists()
+    services.act_approve(act=act, by=head)
+    services.act_execute(act_id=act.pk)
+    destroyed = set(act.items.filter(outcome="destroyed").values_list("kind", "object_id"))
+    assert {(RecordKind.APPLICATION_UNEXAMINED, a.pk) for a in own} <= destroyed
+    following = services.act_propose(today=timezone.localdate())
+    listed = set(following.items.values_list("object_id", flat=True))
+    assert listed and listed <= {a.pk for a in others}
+    assert not listed & {a.pk for a in own}
