@@ -35,6 +35,7 @@ from .models import (
     RecordKind,
     WithdrawalVia,
 )
+from .pdf import act_pdf
 
 A = ActStatus
 SYSTEM, HEAD = "system", "head"
@@ -154,6 +155,8 @@ def act_reject(*, act: DestructionAct, by, note: str) -> DestructionAct:
 
 
 def _execute_soon(act_id: int) -> None:
+    # The tasks module imports this one (tasks call services), so the task is looked up here, as the
+    # council app does for its package.
     from .tasks import act_execute_task
 
     transaction.on_commit(lambda: act_execute_task.delay(act_id))
@@ -239,8 +242,6 @@ def act_execute(*, act_id: int, today: datetime.date | None = None) -> Destructi
 
 
 def act_store_pdf(*, act: DestructionAct) -> DestructionAct:
-    from .pdf import act_pdf
-
     act.refresh_from_db()
     pdf = act_pdf(act)
     old = act.pdf.name if act.pdf else None
