@@ -222,8 +222,10 @@ def act_get_for_head(*, user, pk: int) -> DestructionAct:
 
 
 def acts_for_head() -> QuerySet[DestructionAct]:
-    return DestructionAct.objects.select_related("decided_by").annotate(
-        total=Count("items"), destroyed=Count("items", filter=Q(items__outcome=ItemOutcome.DESTROYED))
+    return (
+        DestructionAct.objects.select_related("decided_by")
+        .annotate(total=Count("items"), destroyed=Count("items", filter=Q(items__outcome=ItemOutcome.DESTROYED)))
+        .order_by("-created_at", "-id")
     )
 
 

@@ -14,6 +14,7 @@ import uuid
 from itertools import islice
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -51,6 +52,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 EXECUTION_ORDER = [k for k in RecordKind.values if k != RecordKind.CONSENT_WITHDRAWAL] + [RecordKind.CONSENT_WITHDRAWAL]
 # Withdrawals of consent first when an act is listed: they have a 30-day term; the rest can wait a night.
 PROPOSAL_ORDER = [RecordKind.CONSENT_WITHDRAWAL] + [k for k in RecordKind.values if k != RecordKind.CONSENT_WITHDRAWAL]
+
+
+PROPOSE_LOCK = "qac.retention.propose"
 
 
 class RetentionError(Exception):
@@ -95,7 +99,19 @@ def _act_move(*, act: DestructionAct, to: str, by=None, actor: str, note: str = 
 
 
 def act_propose(*, today: datetime.date, trigger: str = "nightly", by=None) -> DestructionAct | None:
-    """List every record past its period (and every withdrawal of consent) in a new act; None if nothing is due."""
+    """List every record past its period (and every withdrawal of consent) in a new act; None if nothing is due.
+
+    One listing at a time (the nightly job and the head's button): two at once would list a record twice.
+    """
+    if not cache.add(PROPOSE_LOCK, "1", timeout=3600):
+        raise RetentionError(_("The records are being listed right now; try again in a minute."))
+    try:
+        return _propose(today=today, trigger=trigger, by=by)
+    finally:
+        cache.delete(PROPOSE_LOCK)
+
+
+def _propose(*, today: datetime.date, trigger: str, by) -> DestructionAct | None:
     with transaction.atomic():
         act = DestructionAct.objects.create(number=f"tmp-{uuid.uuid4().hex[:12]}", proposed_on=today, trigger=trigger)
         room = settings.QAC_RETENTION_ACT_MAX_ITEMS

@@ -3,24 +3,20 @@
 import logging
 
 from celery import shared_task
-from django.core.cache import cache
 from django.utils import timezone
 
 from . import services
 
 logger = logging.getLogger(__name__)
-LOCK = "qac.retention.propose"
 
 
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
 def retention_propose_task() -> str:
-    """List what has passed its period in a proposed act. One run at a time (a cache lock)."""
-    if not cache.add(LOCK, "1", timeout=3600):
-        return "locked"
+    """List what has passed its period in a proposed act (one listing at a time: the service's lock)."""
     try:
         act = services.act_propose(today=timezone.localdate(), trigger="nightly")
-    finally:
-        cache.delete(LOCK)
+    except services.RetentionError:
+        return "locked"
     return act.number if act else "nothing due"
 
 

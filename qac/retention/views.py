@@ -46,7 +46,11 @@ def acts(request):
 @head_required
 @require_POST
 def propose_now(request):
-    act = services.act_propose(today=timezone.localdate(), trigger="head", by=request.user)
+    try:
+        act = services.act_propose(today=timezone.localdate(), trigger="head", by=request.user)
+    except services.RetentionError as exc:
+        messages.error(request, str(exc))
+        return redirect("retention:acts")
     if act is None:
         messages.info(request, _("Nothing has passed its retention period: no act is needed."))
         return redirect("retention:acts")

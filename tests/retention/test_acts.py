@@ -4,6 +4,7 @@ approved act; a record within its period is refused; the worker may run twice.""
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -14,7 +15,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from candidates.models import Application, ApplicationDocument, CandidateProfile
-from qac.retention import services
+from qac.retention import services, tasks
 from qac.retention.models import ActItem, ActStatus, DestructionAct, ItemOutcome, RecordKind
 from tests.factories import ApplicationFactory, CandidateProfileFactory
 
@@ -184,3 +185,17 @@ def test_the_nightly_selection_costs_the_same_queries_for_one_due_record_or_many
     with django_assert_max_num_queries(len(one.captured_queries)):
         act = services.act_propose(today=timezone.localdate(), trigger="test")
     assert act.items.count() == 7
+
+
+def test_the_nightly_task_lists_the_act_and_one_listing_runs_at_a_time(old_application, head, client):
+    assert tasks.retention_propose_task() == DestructionAct.objects.get().number
+    assert tasks.retention_propose_task() == "nothing due"
+    cache.add(services.PROPOSE_LOCK, "1")
+    try:
+        assert tasks.retention_propose_task() == "locked"
+        client.force_login(head)
+        response = client.post(reverse("retention:propose"), follow=True)
+        assert "being listed right now" in response.content.decode()
+    finally:
+        cache.delete(services.PROPOSE_LOCK)
+    assert DestructionAct.objects.count() == 1
