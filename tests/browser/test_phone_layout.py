@@ -23,6 +23,7 @@ from playwright.sync_api import expect
 from candidates.models import Application, IdentityChangeRequest
 from qac.certificates.models import IssuedDocument
 from qac.exams.models import ExamSession
+from qac.retention.models import DestructionAct
 from standards.models import Qualification
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers.browser import log_in, new_page
@@ -109,6 +110,7 @@ def pages_by_role():
     document = IssuedDocument.objects.order_by("pk").first()
     qualification = Qualification.objects.order_by("code").first()
     change_request = IdentityChangeRequest.objects.order_by("pk").first()
+    act = DestructionAct.objects.order_by("pk").first()
     return {
         None: [
             "/",
@@ -118,7 +120,13 @@ def pages_by_role():
             "/accounts/login/",
             "/signup/",
         ],
-        candidate: ["/", "/me/profile/", "/me/applications/", f"/me/applications/{application.pk}/"],
+        candidate: [
+            "/",
+            "/me/profile/",
+            "/me/applications/",
+            f"/me/applications/{application.pk}/",
+            "/me/consent/withdraw/",
+        ],
         "expert1@qac.local": ["/", "/expert/sessions/", f"/expert/sessions/{expert_session.pk}/"],
         "staff@qac.local": [
             "/",
@@ -132,8 +140,9 @@ def pages_by_role():
             "/staff/registry/",
             "/staff/change-requests/",
             *([f"/staff/change-requests/{change_request.pk}/"] if change_request else []),
+            "/staff/retention/withdrawals/",
         ],
-        "head@qac.local": ["/"],
+        "head@qac.local": ["/", "/staff/retention/", f"/staff/retention/acts/{act.pk}/"],
     }
 
 
