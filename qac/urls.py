@@ -49,6 +49,7 @@ urlpatterns = [
     path("", include("qac.certificates.urls")),
     path("", include("qac.appeals.urls")),
     path("staff/registry/", include("qac.registry.urls")),
+    path("", include("qac.retention.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health.healthz, name="healthz"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),

@@ -30,6 +30,7 @@ PIPELINE = [
     "qac.certificates",
     "qac.appeals",
     "qac.registry",
+    "qac.retention",
 ]
 #: Pages that gather several apps for one person, beside the URLs: they may import every app.
 TOP = ["qac.urls", "qac.views", "qac.board", "qac.stats", "qac.journey", "qac.context_processors"]

@@ -30,6 +30,7 @@ from qac.contracts.models import Contract
 from qac.council.models import CouncilPackage
 from qac.exams.models import DateOffer, Enrolment, ExamResult, ExamSession, TheoryAttempt
 from qac.registry.models import AnswerImport, ExportBatch
+from qac.retention.models import DestructionAct
 from standards.models import Qualification
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +111,9 @@ PK_SOURCES = {
     "appeals:file": AppealFile,
     "appeals:staff_appeal": Appeal,
     "appeals:staff_action": Appeal,
+    "retention:act": DestructionAct,
+    "retention:act_action": DestructionAct,
+    "retention:act_pdf": DestructionAct,
 }
 STRING_VALUES = {
     "uidb64": ["MQ", "!!"],

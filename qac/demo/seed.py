@@ -54,6 +54,7 @@ from qac.registry.stub import answer_bytes, stub_answer_rows
 from standards.models import AssessmentCenter, Qualification
 
 from . import contracts as demo_contracts
+from . import retention as demo_retention
 
 DEFAULT_DEMO_PASSWORD = "qac-demo-2026"  # noqa: S105 (documented demo password)
 
@@ -124,6 +125,7 @@ def seed(*, password: str | None = None) -> list[tuple[DemoAccount, bool]]:
     demo_contracts.seed_contracts()
     seed_exams()
     seed_council()
+    demo_retention.seed_retention(password=password or demo_password())  # a proposed destruction act
     return accounts
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "qac.certificates",
     "qac.appeals",
     "qac.registry",
+    "qac.retention",
     # Demo data touches every app, so it comes last and may import any of them.
     "qac.demo",
 ]
@@ -171,6 +172,7 @@ CELERY_TASK_ROUTES = {
     "qac.contracts.tasks.*": {"queue": "documents"},
     "qac.exams.tasks.render_protocol_task": {"queue": "documents"},
     "qac.council.tasks.*": {"queue": "documents"},
+    "qac.retention.tasks.act_execute_task": {"queue": "documents"},
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than the hard time limit, so Redis does not redeliver a task
@@ -207,6 +209,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qac.exams.tasks.expire_date_offers_task",
         "schedule": crontab(minute=15),
         "options": {"expires": 3000},
+    },
+    # Records past their retention period are listed in a proposed destruction act for the
+    # head; nothing is destroyed until the head approves it (qac/retention, docs/retention.md).
+    "retention-nightly-proposal": {
+        "task": "qac.retention.tasks.retention_propose_task",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 6 * 3600},
     },
     "certificates-expiry-reminders": {
         "task": "qac.certificates.tasks.expiry_reminders_task",
@@ -400,6 +409,7 @@ QAC_BOARD_SOURCES = [
     "qac.certificates.selectors.board_items",
     "qac.appeals.selectors.board_items",
     "qac.registry.selectors.board_items",
+    "qac.retention.selectors.board_items",
 ]
 # The board's counts are kept this long (seconds) and the page says when they were counted; 0 counts
 # on every request.
@@ -436,6 +446,22 @@ QAC_REGISTRY_WARN_DAYS = env.int("QAC_REGISTRY_WARN_DAYS", default=7)
 # guaranteed (Decree 1204 p.6: the exam is held under a paid contract). Off only where the center
 # takes payment outside this system.
 QAC_ENROLMENT_REQUIRES_PAYMENT = env.bool("QAC_ENROLMENT_REQUIRES_PAYMENT", default=True)
+# Retention periods, in years (docs/retention.md). Order 759n p.3 «ж»: the application, the
+# protocol and the exam materials are kept for the certificate's validity (the qualification's
+# validity_years, or a document's own «valid until») and three years after. Records no law
+# keeps longer follow 152-FZ art. 5 p.7: no longer than their purpose needs.
+QAC_RETENTION = {
+    "after_validity_years": env.int("QAC_RETENTION_AFTER_VALIDITY_YEARS", default=3),
+    "unexamined_years": env.int("QAC_RETENTION_UNEXAMINED_YEARS", default=3),
+    "identity_change_years": env.int("QAC_RETENTION_IDENTITY_CHANGE_YEARS", default=3),
+    "inactive_account_years": env.int("QAC_RETENTION_INACTIVE_ACCOUNT_YEARS", default=3),
+}
+# 152-FZ art. 21 p.5: personal data destroyed within 30 days of a withdrawal of consent.
+QAC_CONSENT_WITHDRAWAL_DAYS = env.int("QAC_CONSENT_WITHDRAWAL_DAYS", default=30)
+# At most this many records in one act (the head reads it, its PDF lists each); the rest comes next night.
+QAC_RETENTION_ACT_MAX_ITEMS = env.int("QAC_RETENTION_ACT_MAX_ITEMS", default=2000)
+# Records of a rejected act are not proposed again for this many days.
+QAC_RETENTION_REJECTED_HOLD_DAYS = env.int("QAC_RETENTION_REJECTED_HOLD_DAYS", default=30)
 # Demo data may be loaded everywhere but production.
 QAC_DEMO_DATA_ALLOWED = True
 # Health checks must answer quickly even when a dependency hangs.

@@ -24,6 +24,7 @@ from candidates.models import Application, IdentityChangeRequest
 from qac.appeals.models import Appeal
 from qac.certificates.models import IssuedDocument
 from qac.exams.models import ExamSession
+from qac.retention.models import DestructionAct
 from standards.models import Qualification
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers.browser import log_in, new_page
@@ -112,6 +113,7 @@ def pages_by_role():
     change_request = IdentityChangeRequest.objects.order_by("pk").first()
     appeal = Appeal.objects.order_by("pk").first()
     appellant = appeal.application.candidate.email
+    act = DestructionAct.objects.order_by("pk").first()
     return {
         None: [
             "/",
@@ -121,7 +123,13 @@ def pages_by_role():
             "/accounts/login/",
             "/signup/",
         ],
-        candidate: ["/", "/me/profile/", "/me/applications/", f"/me/applications/{application.pk}/"],
+        candidate: [
+            "/",
+            "/me/profile/",
+            "/me/applications/",
+            f"/me/applications/{application.pk}/",
+            "/me/consent/withdraw/",
+        ],
         "expert1@qac.local": ["/", "/expert/sessions/", f"/expert/sessions/{expert_session.pk}/"],
         "staff@qac.local": [
             "/",
@@ -137,8 +145,9 @@ def pages_by_role():
             *([f"/staff/change-requests/{change_request.pk}/"] if change_request else []),
             "/staff/appeals/",
             *[f"/staff/appeals/{pk}/" for pk in Appeal.objects.values_list("pk", flat=True)],
+            "/staff/retention/withdrawals/",
         ],
-        "head@qac.local": ["/", "/staff/corrections/"],
+        "head@qac.local": ["/", "/staff/corrections/", "/staff/retention/", f"/staff/retention/acts/{act.pk}/"],
         appellant: [f"/me/applications/{appeal.application_id}/", f"/me/applications/{appeal.application_id}/appeal/"],
     }
 
