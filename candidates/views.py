@@ -86,6 +86,10 @@ def profile(request):
     form = ProfileForm(data, files, instance=instance, user=request.user)
     education = EducationFormSet(data, instance=instance, prefix="education")
     experience = ExperienceFormSet(data, instance=instance, prefix="experience")
+    # A blank block only where there is nothing yet; «Add another» (static/js/formset.js) adds more.
+    for formset in (education, experience):
+        if formset.get_queryset().exists():
+            formset.extra = 0
     if request.method == "POST" and all([form.is_valid(), education.is_valid(), experience.is_valid()]):
         pending = selectors.change_request_pending(user=request.user)
         try:

@@ -417,7 +417,7 @@ QAC_BOARD_CACHE_SECONDS = env.int("QAC_BOARD_CACHE_SECONDS", default=60)
 # The version of the personal-data consent and exam-rules text shown to
 # candidates (templates/candidates/consent.html); recorded with each consent.
 # Change it whenever that text changes.
-QAC_CONSENT_TEXT_VERSION = "2026-11-26"
+QAC_CONSENT_TEXT_VERSION = "2026-12-01"
 # Registration numbers come from the register (Order 725n App. 3 p.5); the
 # answer file's numbers must match this pattern (examples seen:
 # 08.00800.01.00000003.27: qualification code, 8-digit sequence, 2 digits).
