@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from candidates.models import Application, IdentityChangeRequest
 from qac.certificates.models import IssuedDocument
+from qac.contracts.models import Contract
 from qac.exams.models import ExamSession
 from standards.models import Qualification
 from tests.factories import DEFAULT_PASSWORD
@@ -109,6 +110,7 @@ def pages_by_role():
     document = IssuedDocument.objects.order_by("pk").first()
     qualification = Qualification.objects.order_by("code").first()
     change_request = IdentityChangeRequest.objects.order_by("pk").first()
+    contract = Contract.objects.annotate(n=Count("lines")).order_by("-n", "pk").first()
     return {
         None: [
             "/",
@@ -118,7 +120,7 @@ def pages_by_role():
             "/accounts/login/",
             "/signup/",
         ],
-        candidate: ["/", "/me/profile/", "/me/applications/", f"/me/applications/{application.pk}/"],
+        candidate: ["/", "/me/profile/", "/me/applications/", f"/me/applications/{application.pk}/", "/my/payment/"],
         "expert1@qac.local": ["/", "/expert/sessions/", f"/expert/sessions/{expert_session.pk}/"],
         "staff@qac.local": [
             "/",
@@ -132,6 +134,10 @@ def pages_by_role():
             "/staff/registry/",
             "/staff/change-requests/",
             *([f"/staff/change-requests/{change_request.pk}/"] if change_request else []),
+            "/staff/contracts/",
+            f"/staff/contracts/{contract.pk}/",
+            "/staff/contracts/payers/",
+            "/staff/contracts/statement/",
         ],
         "head@qac.local": ["/"],
     }
