@@ -4,12 +4,16 @@ invoice is unpaid, and the archive candidates' own paid contracts so the demo's 
 Called from ``qac.demo``; each step is idempotent like the rest of the demo.
 """
 
+import datetime
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from candidates.models import Application
 from qac.contracts import render, selectors, services
 from qac.contracts.models import BankDetails, Contract, Payer, PayerKind
+from standards.models import Fee, Qualification
 
 PAID_EMPLOYER = {
     "kind": PayerKind.ORGANISATION,
@@ -41,6 +45,20 @@ BANK = {
     "correspondent_account": "30101810100000000001",
     "vat_note": "Без НДС (упрощённая система налогообложения)",
 }
+
+
+# An example price where the catalogue has none in force (the shipped examples are loaded by a migration,
+# which a test database flushed between tests no longer has).
+DEMO_PRICE = Decimal("14500.00")
+
+
+def _ensure_prices() -> None:
+    since = datetime.date(timezone.localdate().year, 1, 1)
+    for qualification in Qualification.objects.filter(is_active=True):
+        if selectors.fee_on(qualification_id=qualification.pk, on=timezone.localdate()) is None:
+            Fee.objects.get_or_create(
+                qualification=qualification, valid_from=since, defaults={"amount": DEMO_PRICE, "is_example": True}
+            )
 
 
 def _staff():
@@ -94,6 +112,7 @@ def _employer_contract(fields: dict, applications: list, *, staff) -> Contract |
 def seed_contracts() -> int:
     """Before the exams: candidate1 (enrolled later) and candidate4 sent by a paying employer; two others unpaid."""
     staff = _staff()
+    _ensure_prices()
     if not BankDetails.objects.exists():
         BankDetails.objects.create(**BANK)
     paid = _employer_contract(

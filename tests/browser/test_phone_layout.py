@@ -23,6 +23,7 @@ from playwright.sync_api import expect
 from candidates.models import Application, IdentityChangeRequest
 from qac.appeals.models import Appeal
 from qac.certificates.models import IssuedDocument
+from qac.contracts.models import Contract
 from qac.exams.models import ExamSession
 from qac.retention.models import DestructionAct
 from standards.models import Qualification
@@ -114,6 +115,7 @@ def pages_by_role():
     appeal = Appeal.objects.order_by("pk").first()
     appellant = appeal.application.candidate.email
     act = DestructionAct.objects.order_by("pk").first()
+    contract = Contract.objects.annotate(n=Count("lines")).order_by("-n", "pk").first()
     return {
         None: [
             "/",
@@ -129,6 +131,7 @@ def pages_by_role():
             "/me/applications/",
             f"/me/applications/{application.pk}/",
             "/me/consent/withdraw/",
+            "/my/payment/",
         ],
         "expert1@qac.local": ["/", "/expert/sessions/", f"/expert/sessions/{expert_session.pk}/"],
         "staff@qac.local": [
@@ -146,6 +149,10 @@ def pages_by_role():
             "/staff/appeals/",
             *[f"/staff/appeals/{pk}/" for pk in Appeal.objects.values_list("pk", flat=True)],
             "/staff/retention/withdrawals/",
+            "/staff/contracts/",
+            f"/staff/contracts/{contract.pk}/",
+            "/staff/contracts/payers/",
+            "/staff/contracts/statement/",
         ],
         "head@qac.local": ["/", "/staff/corrections/", "/staff/retention/", f"/staff/retention/acts/{act.pk}/"],
         appellant: [f"/me/applications/{appeal.application_id}/", f"/me/applications/{appeal.application_id}/appeal/"],
