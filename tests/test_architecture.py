@@ -86,7 +86,6 @@ LONG_FUNCTIONS = {
     ("qac/certificates/services.py", "document_register"),
     ("qac/certificates/services.py", "duplicate_request_receive"),
     ("qac/certificates/services.py", "document_deliver"),
-    ("qac/registry/answers.py", "_check_rows"),
     ("qac/demo/seed.py", "_seed_exams"),
     ("qac/demo/seed.py", "_seed_council"),
     ("qac/council/package.py", "write_package"),
