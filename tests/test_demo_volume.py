@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 
 from candidates.models import ApplicantIdentity, Application, ApplicationTransition, CandidateProfile
 from candidates.validators import validate_snils
-from qac import demo
+from qac.demo import seed as demo
 from qac.accounts.roles import Role, has_role
 from qac.certificates.models import DocumentEvent, IssuedDocument, NumberSource
 from qac.council.models import CouncilDecision, CouncilPackage, CouncilVerdict, Verdict
