@@ -262,6 +262,32 @@ def queue_rows(page: KeysetPage, *, today: datetime.date | None = None) -> list[
     return rows
 
 
+def queue_view(filters: dict, *, sort: str, after: str = "", before: str = "") -> dict:
+    """What the queue page shows for the filter form's valid values: the page, its rows, and the count
+    (``count`` None: not counted; ``count_capped``: more than ``QUEUE_COUNT_CAP``)."""
+    search = filters.get("q") or ""
+    queue = application_queue(
+        status=filters.get("status") or "",
+        qualification_id=filters["qualification"].pk if filters.get("qualification") else None,
+        submitted_from=filters.get("submitted_from"),
+        submitted_to=filters.get("submitted_to"),
+        search=search,
+        date=filters.get("date") or "",
+        sort=sort,
+    )
+    narrow = queue_is_narrow(
+        search=search, submitted_from=filters.get("submitted_from"), submitted_to=filters.get("submitted_to")
+    )
+    page = application_queue_page(queue, sort=sort, after=after, before=before, narrow=narrow)
+    count = application_queue_count(queue, page, narrow=narrow)
+    return {
+        "page": page,
+        "rows": queue_rows(page),
+        "count": count if count is None else min(count, QUEUE_COUNT_CAP),
+        "count_capped": count is not None and count > QUEUE_COUNT_CAP,
+    }
+
+
 def application_queue_count(queue: QuerySet[Application], page: KeysetPage, *, narrow: bool = False) -> int | None:
     """How many applications the queue lists, up to ``QUEUE_COUNT_CAP + 1`` (more shows as "over the cap").
 

@@ -373,40 +373,21 @@ def staff_queue(request):
     sort = filters.get("sort") or selectors.DEFAULT_SORT
     if sort not in selectors.SORTS:
         sort = selectors.DEFAULT_SORT
-    queue = selectors.application_queue(
-        status=filters.get("status") or "",
-        qualification_id=filters["qualification"].pk if filters.get("qualification") else None,
-        submitted_from=filters.get("submitted_from"),
-        submitted_to=filters.get("submitted_to"),
-        search=filters.get("q") or "",
-        date=filters.get("date") or "",
-        sort=sort,
+    view = selectors.queue_view(
+        filters, sort=sort, after=request.GET.get("after", ""), before=request.GET.get("before", "")
     )
-    narrow = selectors.queue_is_narrow(
-        search=filters.get("q") or "",
-        submitted_from=filters.get("submitted_from"),
-        submitted_to=filters.get("submitted_to"),
-    )
-    page = selectors.application_queue_page(
-        queue, sort=sort, after=request.GET.get("after", ""), before=request.GET.get("before", ""), narrow=narrow
-    )
-    rows = selectors.queue_rows(page)
     params = request.GET.copy()
     for key in ("page", "after", "before"):
         params.pop(key, None)
     sort_params = params.copy()
     sort_params.pop("sort", None)
-    count = selectors.application_queue_count(queue, page, narrow=narrow)
     return render(
         request,
         "candidates/staff/queue.html",
         {
+            **view,
             "form": form,
-            "page": page,
-            "rows": rows,
             "sort": sort,
-            "count": count if count is None else min(count, selectors.QUEUE_COUNT_CAP),
-            "count_capped": count is not None and count > selectors.QUEUE_COUNT_CAP,
             "paged": bool(request.GET.get("after") or request.GET.get("before")),
             "query": params.urlencode(),
             "sort_query": sort_params.urlencode(),

@@ -11,10 +11,10 @@ from django.contrib.auth import get_user_model
 
 from candidates.models import ApplicantIdentity, Application, ApplicationTransition, CandidateProfile
 from candidates.validators import validate_snils
-from qac.demo import seed as demo
 from qac.accounts.roles import Role, has_role
 from qac.certificates.models import DocumentEvent, IssuedDocument, NumberSource
 from qac.council.models import CouncilDecision, CouncilPackage, CouncilVerdict, Verdict
+from qac.demo import seed as demo
 from qac.exams.models import CommissionMember, ExamResult, ExamSession
 
 pytestmark = pytest.mark.django_db

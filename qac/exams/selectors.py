@@ -221,20 +221,23 @@ _CHOICES: dict[int, tuple[str, list[int]]] = {}
 _CHOICES_MAX = 20_000
 
 
-def choices_by_question(*, attempt: TheoryAttempt, question_id: int) -> dict:
+def choices_by_question(*, attempt: TheoryAttempt, question_id: int, chosen: list[int] | None = None) -> dict:
     """(kind, valid choice ids) for one question of the attempt; empty if not in the variant.
-    One query the first time a process meets the question, none after."""
+    One query the first time a process meets the question, none after (``QAC_THEORY_KEEP_CHOICES``);
+    read again when ``chosen`` holds an id the kept options do not."""
     if question_id not in attempt.question_ids:
         return {}
-    known = _CHOICES.get(question_id)
-    if known is None:
+    known = _CHOICES.get(question_id) if settings.QAC_THEORY_KEEP_CHOICES else None
+    if known is None or (chosen and not set(chosen) <= set(known[1])):
         # order_by(): Choice's default ordering would join the question's own ordering fields.
         rows = list(Choice.objects.filter(question_id=question_id).order_by().values_list("pk", "question__kind"))
         if not rows:
             return {}
-        if len(_CHOICES) >= _CHOICES_MAX:
-            _CHOICES.clear()
-        known = _CHOICES[question_id] = (rows[0][1], [pk for pk, _kind in rows])
+        known = (rows[0][1], [pk for pk, _kind in rows])
+        if settings.QAC_THEORY_KEEP_CHOICES:
+            if len(_CHOICES) >= _CHOICES_MAX:
+                _CHOICES.clear()
+            _CHOICES[question_id] = known
     return {question_id: known}
 
 

@@ -466,7 +466,7 @@ def theory_answer(request, pk: int):
             raise ValueError
     except (ValueError, TypeError, KeyError, json.JSONDecodeError):
         return JsonResponse({"error": _("The answer could not be read.")}, status=400)
-    valid = selectors.choices_by_question(attempt=attempt, question_id=question_id)
+    valid = selectors.choices_by_question(attempt=attempt, question_id=question_id, chosen=choice_ids)
     try:
         if not valid:
             raise services.ExamError(_("This question is not in your variant."))

@@ -434,6 +434,9 @@ QAC_EXPIRY_REMINDER_DAYS = env.int("QAC_EXPIRY_REMINDER_DAYS", default=60)
 QAC_VERIFY_RATE_PER_MINUTE = env.int("QAC_VERIFY_RATE_PER_MINUTE", default=20)
 # The online theory test opens, and takes answers, only from these client networks (comma-separated CIDR
 # ranges, e.g. the venue's "192.0.2.0/24,2001:db8::/64"); empty = from anywhere. Checked against REMOTE_ADDR.
+# Each web process keeps the options of the questions it has seen in an autosave (they cannot change
+# while a test uses them). The test suite turns it off: its rolled-back rows give ids out again.
+QAC_THEORY_KEEP_CHOICES = env.bool("QAC_THEORY_KEEP_CHOICES", default=True)
 QAC_THEORY_NETWORKS = env.list("QAC_THEORY_NETWORKS", default=[])
 for _network in QAC_THEORY_NETWORKS:
     try:
