@@ -209,7 +209,7 @@ def board_items(*, today: datetime.date) -> list[dict]:
         items.append(
             {
                 "key": key,
-                "label": label,
+                "label": str(label),
                 "count": found["count"],
                 "due": found["first"] + gap if found["first"] else None,
                 "url": reverse("appeals:staff_list") + f"?state={status}",
