@@ -362,7 +362,9 @@ def appeal_execute(
     """Carry out a satisfied appeal, all or nothing: the remedy through its own service, then the move."""
     note = (note or "").strip()
     with transaction.atomic():
-        locked = Appeal.objects.select_for_update().select_related("application", "result").get(pk=appeal.pk)
+        locked = (
+            Appeal.objects.select_for_update(of=("self",)).select_related("application", "result").get(pk=appeal.pk)
+        )
         _check(locked, to=S.EXECUTED, by=by, expected_version=expected_version)
         if locked.remedy == Remedy.REEXAM:
             extra = _reexam(locked, by)

@@ -147,7 +147,9 @@ def contract_create(
         raise ContractError(_("A contract cannot be dated in the future."))
     with transaction.atomic():
         ids = sorted(a.pk for a in applications)
-        locked = list(Application.objects.select_for_update().filter(pk__in=ids).select_related("qualification"))
+        locked = list(
+            Application.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("qualification")
+        )
         if payer is None:
             if len({a.candidate_id for a in locked}) != 1:
                 raise ContractError(_("Applications of several candidates need an organisation as the payer."))
@@ -400,7 +402,7 @@ def paper_file_name(paper: ContractPaper) -> str:
 def render_store(*, paper: ContractPaper, pdf: bytes) -> None:
     """pending -> rendered with the PDF stored; a second delivery finds it rendered and stops."""
     with transaction.atomic():
-        locked = ContractPaper.objects.select_for_update().select_related("contract").get(pk=paper.pk)
+        locked = ContractPaper.objects.select_for_update(of=("self",)).select_related("contract").get(pk=paper.pk)
         if locked.status != RenderStatus.PENDING:
             return
         old = locked.file.name if locked.file else None

@@ -83,7 +83,7 @@ def _refusal(act: DestructionAct, to: str) -> str:
 def _act_move(*, act: DestructionAct, to: str, by=None, actor: str, note: str = "", **changes) -> DestructionAct:
     """The one door for an act's status: checks the table, writes the row and its history in one transaction."""
     with transaction.atomic():
-        locked = DestructionAct.objects.select_for_update().select_related("decided_by").get(pk=act.pk)
+        locked = DestructionAct.objects.select_for_update(of=("self",)).select_related("decided_by").get(pk=act.pk)
         if TRANSITIONS.get((locked.status, to)) != actor:
             raise RetentionError(_refusal(locked, to))
         frm = locked.status
@@ -205,7 +205,7 @@ def record_destroy(*, item: ActItem, today: datetime.date) -> ActItem:
     a record already destroyed is left as it is (a second run of the task).
     """
     with transaction.atomic():
-        item = ActItem.objects.select_for_update().select_related("act").get(pk=item.pk)
+        item = ActItem.objects.select_for_update(of=("self",)).select_related("act").get(pk=item.pk)
         if item.act.status != A.APPROVED:
             raise RetentionError(_("Nothing is destroyed without an approved act."))
         if item.outcome != ItemOutcome.PENDING:
