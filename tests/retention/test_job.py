@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db.models import Count
+from django.utils import timezone
 
 from candidates.models import ApplicantIdentity, Application, ApplicationDocument, ApplicationStatus
 from qac.certificates.models import IssuedDocument
@@ -13,10 +14,12 @@ from qac.exams.models import ExamResult, ExamSession
 from qac.retention import services
 from qac.retention.models import ActStatus, ConsentWithdrawal, DestructionAct, ItemOutcome, RecordKind
 from qac.retention.selectors import EXAMINED_STATUSES, UNEXAMINED_STATUSES
+from tests.helpers.exams import ru
 from tests.helpers.retention import shifted
 
 pytestmark = pytest.mark.django_db
 S = ApplicationStatus
+STILL_WITHIN = "%(what)s is still within its retention period on %(today)s; it is not destroyed."
 
 
 def _head():
@@ -136,6 +139,8 @@ def test_an_act_executed_on_an_earlier_clock_refuses_what_is_not_yet_due(demo):
     assert destroyed == due_today
     refused = act.items.exclude(outcome=ItemOutcome.DESTROYED)
     assert refused.count() >= 5 and set(refused.values_list("outcome", flat=True)) == {ItemOutcome.REFUSED}
-    assert "still within its retention period" in refused.first().detail["reason"]
+    first = refused.first()
+    today = timezone.localdate().strftime("%d.%m.%Y")
+    assert first.detail["reason"] == ru(STILL_WITHIN, what=first.label, today=today)
     assert all(default_storage.exists(n) for n in keep_files)
     assert _statistics() == before
