@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from candidates.models import Application, ApplicationStatus, ChangeRequestStatus, IdentityChangeRequest
 from qac.accounts.models import User
 from qac.accounts.roles import Role, has_role, is_qac_staff
+from qac.appeals.models import Appeal
+from qac.appeals.selectors import LIVE as LIVE_APPEALS
 from qac.certificates.models import IssuedDocument
 from qac.council.models import CouncilPackage
 from qac.exams.models import Enrolment, ExamResult, ExamSession, SessionStatus
@@ -76,6 +78,12 @@ def _not_in_an_act(kind: str, today: datetime.date) -> Q:
     return ~Q(pk__in=busy.values("object_id"))
 
 
+def _appeal_open(application: str) -> Exists:
+    """An appeal not yet closed: the commission and a re-exam need the file and the exam's materials
+    (701n), so nothing it concerns is destroyed until it is rejected, executed or withdrawn."""
+    return Exists(Appeal.objects.filter(status__in=LIVE_APPEALS, **{application: OuterRef("pk")}))
+
+
 def _destroyed(kinds) -> Q:
     return Q(pk__in=ActItem.objects.filter(kind__in=kinds, outcome=ItemOutcome.DESTROYED).values("object_id"))
 
@@ -100,6 +108,7 @@ def due_application_files(*, today: datetime.date, ignore_acts: bool = False) ->
         Application.objects.filter(status__in=EXAMINED_STATUSES)
         .filter(by_qualification)
         .exclude(Exists(documents_valid))
+        .exclude(_appeal_open("application"))
     )
     rows = rows.exclude(_destroyed(APPLICATION_KINDS))
     return rows if ignore_acts else rows.filter(_not_in_an_act(K.APPLICATION_FILE, today))
@@ -118,6 +127,7 @@ def due_applications_unexamined(*, today: datetime.date, ignore_acts: bool = Fal
         .alias(closed=Coalesce("decided_at", "created_at"))
         .filter(Q(closed__lt=cutoff) | Exists(withdrawn_consent))
         .exclude(Exists(examined))
+        .exclude(_appeal_open("application"))
         .exclude(_destroyed(APPLICATION_KINDS))
     )
     return rows if ignore_acts else rows.filter(_not_in_an_act(K.APPLICATION_UNEXAMINED, today))
@@ -138,6 +148,7 @@ def due_session_materials(*, today: datetime.date, ignore_acts: bool = False) ->
         .filter(status__in=(SessionStatus.RESULTS_APPROVED, SessionStatus.COMPLETED))
         .filter(~Q(protocol="") | Exists(CouncilPackage.objects.filter(session=OuterRef("pk")).exclude(file="")))
         .exclude(Exists(documents_valid))
+        .exclude(_appeal_open("result__enrolment__session"))
         .exclude(_destroyed([K.SESSION_MATERIALS]))
     )
     return rows if ignore_acts else rows.filter(_not_in_an_act(K.SESSION_MATERIALS, today))

@@ -2,6 +2,8 @@
 approved act; a record within its period is refused; the worker may run twice."""
 
 import datetime
+import re
+from html import escape
 
 import pytest
 from django.core.cache import cache
@@ -18,9 +20,12 @@ from candidates.models import Application, ApplicationDocument, CandidateProfile
 from qac.retention import services, tasks
 from qac.retention.models import ActItem, ActStatus, DestructionAct, ItemOutcome, RecordKind
 from tests.factories import ApplicationFactory, CandidateProfileFactory
+from tests.helpers.exams import ru
 from tests.helpers.retention import shifted
 
 pytestmark = pytest.mark.django_db
+STILL_WITHIN = "%(what)s is still within its retention period on %(today)s; it is not destroyed."
+APPROVED_TWICE = "Act %(number)s is already approved (%(who)s, %(at)s); it cannot be approved again."
 
 
 @pytest.fixture
@@ -53,7 +58,7 @@ def test_the_job_lists_the_due_application_and_destroys_nothing_until_approved(a
     assert services.act_execute(act_id=act.pk).status == ActStatus.PROPOSED, "a proposed act is not carried out"
     name = old_application.documents.get().file.name
     assert default_storage.exists(name)
-    with pytest.raises(services.RetentionError, match="approved act"):
+    with pytest.raises(services.RetentionError, match=re.escape(ru("Nothing is destroyed without an approved act."))):
         services.record_destroy(item=act.items.get(), today=timezone.localdate())
     assert default_storage.exists(name)
 
@@ -64,15 +69,24 @@ def test_destroying_a_record_still_within_its_period_is_refused(head, candidate)
     act = services.act_propose(today=shifted(4), trigger="test")
     services.act_approve(act=act, by=head)
     item = act.items.get()
-    with pytest.raises(services.StillWithinPeriod, match="still within its retention period"):
-        services.record_destroy(item=item, today=timezone.localdate())
+    today = timezone.localdate()
+    refusal = ru(STILL_WITHIN, what=item.label, today=today.strftime("%d.%m.%Y"))
+    with pytest.raises(services.StillWithinPeriod, match=re.escape(refusal)):
+        services.record_destroy(item=item, today=today)
     item.refresh_from_db()
     assert item.outcome == ItemOutcome.PENDING
 
 
+def _approved_twice(act) -> str:
+    """What the head is told on approving ``act`` again: its number, who approved it and when."""
+    act.refresh_from_db()
+    at = timezone.localtime(act.decided_at).strftime("%d.%m.%Y %H:%M")
+    return ru(APPROVED_TWICE, number=act.number, who=act.decided_by.get_full_name(), at=at)
+
+
 def test_an_act_approved_twice_is_refused_with_a_clear_message(act, head):
     services.act_approve(act=act, by=head)
-    with pytest.raises(services.RetentionError, match="already approved"):
+    with pytest.raises(services.RetentionError, match=re.escape(_approved_twice(act))):
         services.act_approve(act=act, by=head)
     assert act.history.filter(to_status=ActStatus.APPROVED).count() == 1
 
@@ -84,7 +98,7 @@ def test_the_second_approval_through_the_page_says_so_and_changes_nothing(act, h
     act.refresh_from_db()
     decided = (act.status, act.decided_at, act.version)
     response = client.post(url, {"action": "approve"}, follow=True)
-    assert "already approved" in response.content.decode()
+    assert escape(_approved_twice(act)) in response.content.decode()
     act.refresh_from_db()
     assert (act.status, act.decided_at, act.version) == decided
 
@@ -115,7 +129,7 @@ def test_rejecting_needs_a_reason_and_keeps_the_records_out_of_the_next_act_for_
     client.force_login(head)
     url = reverse("retention:act_action", args=[act.pk])
     response = client.post(url, {"action": "reject", "note": ""}, follow=True)
-    assert "Say why" in response.content.decode()
+    assert escape(ru("Say why the act is rejected.")) in response.content.decode()
     client.post(url, {"action": "reject", "note": "Проверим с юристом"})
     act.refresh_from_db()
     assert act.status == ActStatus.REJECTED and act.decision_note == "Проверим с юристом"
@@ -194,7 +208,7 @@ def test_the_nightly_task_lists_the_act_and_one_listing_runs_at_a_time(old_appli
         assert tasks.retention_propose_task() == "locked"
         client.force_login(head)
         response = client.post(reverse("retention:propose"), follow=True)
-        assert "being listed right now" in response.content.decode()
+        assert escape(ru("The records are being listed right now; try again in a minute.")) in response.content.decode()
     finally:
         cache.delete(services.PROPOSE_LOCK)
     assert DestructionAct.objects.count() == 1

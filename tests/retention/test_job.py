@@ -4,19 +4,24 @@ due and nothing else. The clock moves by passing ``today`` to the job and to the
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from candidates.models import ApplicantIdentity, Application, ApplicationDocument, ApplicationStatus
+from qac.appeals.models import Appeal
+from qac.appeals.selectors import LIVE as LIVE_APPEALS
 from qac.certificates.models import IssuedDocument
 from qac.council.models import CouncilPackage
 from qac.exams.models import ExamResult, ExamSession
 from qac.retention import services
 from qac.retention.models import ActStatus, ConsentWithdrawal, DestructionAct, ItemOutcome, RecordKind
 from qac.retention.selectors import EXAMINED_STATUSES, UNEXAMINED_STATUSES
+from tests.helpers.exams import ru
 from tests.helpers.retention import shifted
 
 pytestmark = pytest.mark.django_db
 S = ApplicationStatus
+STILL_WITHIN = "%(what)s is still within its retention period on %(today)s; it is not destroyed."
 
 
 def _head():
@@ -90,16 +95,23 @@ def test_seven_years_on_the_exam_files_and_materials_go_and_the_register_records
     DestructionAct.objects.all().delete()
     _run(shifted(4))
     before = _statistics()
-    examined = Application.objects.filter(status__in=EXAMINED_STATUSES)
+    appealed = Appeal.objects.filter(status__in=LIVE_APPEALS)
+    examined = Application.objects.filter(status__in=EXAMINED_STATUSES).exclude(appeals__in=appealed)
     examined_ids = set(examined.values_list("pk", flat=True))
+    held_files = _files_of(Application.objects.filter(appeals__in=appealed))
     documents = IssuedDocument.objects.filter(result__enrolment__application__in=examined_ids)
     document_files = {d.file.name for d in documents if d.file}
+    # A session's materials are its protocol and its Council package: a session with neither (the demo's
+    # appealed one, whose appeals are still open) has nothing to destroy and is not listed.
     approved = ExamSession.objects.filter(status="results_approved")
-    session_files = {s.protocol.name for s in approved if s.protocol} | {
-        p.file.name for p in CouncilPackage.objects.filter(session__in=approved) if p.file
-    }
+    packages = CouncilPackage.objects.filter(session__in=approved).exclude(file="")
+    with_materials = set(
+        approved.filter(Q(pk__in=packages.values("session")) | ~Q(protocol="")).values_list("pk", flat=True)
+    )
+    session_files = {s.protocol.name for s in approved if s.protocol} | {p.file.name for p in packages}
     open_files = _files_of(Application.objects.exclude(status__in=(*EXAMINED_STATUSES, *UNEXAMINED_STATUSES)))
     assert examined_ids and document_files and session_files and open_files
+    assert approved.exclude(pk__in=with_materials).exists(), "the demo has an approved session with no materials"
 
     act = _run(shifted(7))
 
@@ -108,7 +120,8 @@ def test_seven_years_on_the_exam_files_and_materials_go_and_the_register_records
         by_kind.setdefault(item.kind, set()).add(item.object_id)
         assert item.outcome == ItemOutcome.DESTROYED, item.detail
     assert by_kind[RecordKind.APPLICATION_FILE] == examined_ids
-    assert by_kind[RecordKind.SESSION_MATERIALS] == set(approved.values_list("pk", flat=True))
+    assert by_kind[RecordKind.SESSION_MATERIALS] == with_materials
+    assert held_files and all(default_storage.exists(n) for n in held_files), "an open appeal keeps its file"
     assert not any(default_storage.exists(n) for n in document_files | session_files)
     assert all(default_storage.exists(n) for n in open_files), "open applications are never due"
     for document in documents.all():
@@ -136,6 +149,8 @@ def test_an_act_executed_on_an_earlier_clock_refuses_what_is_not_yet_due(demo):
     assert destroyed == due_today
     refused = act.items.exclude(outcome=ItemOutcome.DESTROYED)
     assert refused.count() >= 5 and set(refused.values_list("outcome", flat=True)) == {ItemOutcome.REFUSED}
-    assert "still within its retention period" in refused.first().detail["reason"]
+    first = refused.first()
+    today = timezone.localdate().strftime("%d.%m.%Y")
+    assert first.detail["reason"] == ru(STILL_WITHIN, what=first.label, today=today)
     assert all(default_storage.exists(n) for n in keep_files)
     assert _statistics() == before
