@@ -13,7 +13,6 @@ Any 5xx, or an exception escaping a view, is collected and reported with its URL
 
 import html.parser
 import re
-import time
 
 import pytest
 from django.contrib import admin
@@ -228,7 +227,6 @@ def demo(settings, tmp_path):
 
 
 def test_no_url_answers_a_server_error_to_anyone_on_get_empty_post_or_a_repeated_form(demo):
-    started = time.monotonic()
     failures = []
     clients = {persona: Client(raise_request_exception=True) for persona in PERSONAS}
 
@@ -289,4 +287,3 @@ def test_no_url_answers_a_server_error_to_anyone_on_get_empty_post_or_a_repeated
 
     assert failures == [], "\n".join(failures)
     assert len(sent) > 30, "the pages' forms were found and replayed"
-    assert time.monotonic() - started < 120

@@ -11,7 +11,6 @@ there as a full-page PNG.
 
 import os
 import re
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -160,7 +159,6 @@ def pages_by_role():
 
 
 def test_every_roles_main_pages_fit_a_390px_phone(demo, live_server, browser):
-    started = time.monotonic()
     base = live_server.url
     problems = []
     for email, paths in pages_by_role().items():
@@ -180,4 +178,3 @@ def test_every_roles_main_pages_fit_a_390px_phone(demo, live_server, browser):
         measure(page, f"{who} home, menu open", problems)
         page.context.close()
     assert problems == [], "\n".join(problems)
-    assert time.monotonic() - started < 60
