@@ -16,7 +16,7 @@ PORT   ?= 8000
 # metric-compatible with Times New Roman, which Order 725n names), Pango for
 # WeasyPrint; poppler-utils and zbar-tools let the tests read a PDF's page and
 # its QR code back as a person's scanner would.
-SYSTEM_PACKAGES := chromium gettext fonts-dejavu-core fonts-liberation zbar-tools libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+SYSTEM_PACKAGES := chromium gettext fontconfig fonts-dejavu-core fonts-liberation zbar-tools libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install system-deps messages makemessages lint format lock worker beat clean

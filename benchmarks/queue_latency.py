@@ -1,92 +1,70 @@
-"""Latency of the staff review queue under concurrent load, against PostgreSQL and gunicorn.
+"""Latency of the staff pages under concurrent load: the queue, an application's page, the staff home.
 
 Run by hand (never by the test suite) from the project root::
 
-    .venv/bin/python benchmarks/queue_latency.py                       # 100,000 applications, 2,000 requests
-    .venv/bin/python benchmarks/queue_latency.py --applications 20000 --requests 500
+    .venv/bin/python benchmarks/queue_latency.py                       # 100,000 applications, 3,000 requests
     .venv/bin/python benchmarks/queue_latency.py --skip-setup          # data already there: no migrate/seed
+    .venv/bin/python benchmarks/queue_latency.py --single             # one request at a time: server CPU per page
 
 What it does:
 
-1. Uses the PostgreSQL database at ``$DATABASE_URL`` (default
-   ``postgres://postgres@127.0.0.1:5432/qac_bench``), creating it if it is
-   missing, then runs ``manage.py migrate`` and ``manage.py seed_demo --volume N``
-   (idempotent) with ``DJANGO_SETTINGS_MODULE=qac.settings.dev`` and ``DEBUG=false``,
-   then ``VACUUM ANALYZE`` so the planner has statistics even where autovacuum is off.
-   Demo uploads go to ``$MEDIA_ROOT`` (default ``/tmp/qac-bench-media``), not the repository.
-2. Starts ``gunicorn qac.wsgi --workers 4 --bind 127.0.0.1:PORT`` with the same
-   environment and waits for ``/healthz``.
-3. Logs in as ``staff@qac.local`` and drives the server with ``--concurrency``
-   threads, each a closed loop with no think time over its own ``http.client``
-   connection (gunicorn's sync workers close it after each answer, so it
-   reconnects), through a fixed, seeded mix of queue pages (status filter,
-   surname search, SNILS-prefix search, page > 1, each sort order) and
-   application detail pages, until ``--requests`` are done or ``--max-seconds``
-   have passed. A few warm-up requests are sent first and not counted.
-4. Prints count, errors (anything but 200), p50/p95/p99 latency and throughput
-   per request kind and overall, then stops gunicorn. Exit status 0 when the
-   overall p95 is under 200 ms, 1 when it is not.
+1. Seeds ``$DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/qac_bench``) with
+   ``seed_demo --volume N`` (idempotent) and runs ``VACUUM ANALYZE``.
+2. Reads, in-process and through the project's own selectors, what the mix refers to: application
+   ids, surnames, SNILS prefixes, numbers, qualifications, and the queue's keyset cursors of page 2
+   and of a deep page (row 50,000, or the middle) for every sort.
+3. Starts gunicorn (4 workers) under ``qac.settings.production`` with Redis, logs in as
+   ``staff@qac.local`` and drives it with ``--concurrency`` closed-loop clients, no think time,
+   through a fixed, seeded mix covering every sort, every filter, page 2 and a deep page, searches
+   by surname, SNILS and number, application pages and the staff home.
+4. Prints count, errors, p50/p95/p99 and throughput per kind, CPU per request of gunicorn and
+   PostgreSQL, and the overall p95 beside the target. Exit status 0 when met, 1 when not.
 
-Only 127.0.0.1 is ever contacted. Any other environment variable (``CONN_MAX_AGE``,
-``REDIS_URL``...) is passed through to the management commands and gunicorn.
-The client shares the machine with the server; the script prints how busy the
-CPUs were before it started, because another process's load skews every figure.
+``--single`` sends each kind's requests one at a time instead: the latency is then the server's
+time for one page with nothing queued, the figure to develop against on a shared machine.
 """
 
 import argparse
 import http.client
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 from collections import defaultdict
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
-from pathlib import Path
 
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+import _common as bench
 
-PROJECT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-HOST = "127.0.0.1"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/qac_bench"
-STAFF_EMAIL = "staff@qac.local"
-DEFAULT_PASSWORD = "qac-demo-2026"  # noqa: S105 (documented demo password)
 TARGET_P95_MS = 200.0
-
 QUEUE = "/staff/applications/"
-STATUSES = ["submitted", "resubmitted", "documents_requested", "accepted", "rejected"]
-SURNAMES = ["Иванов", "Петров", "Сидоров", "Кузнецов", "Смирнов", "Попов", "Васильев", "Соколов", "Михайлов"]
-SORTS = ["due", "-due", "submitted", "-submitted", "number", "-number", "name", "-name"]
 # Relative weight of each request kind in the mix.
 MIX = {
-    "queue_status": 20,
-    "queue_search_name": 10,
-    "queue_search_snils": 10,
-    "queue_page": 10,
-    "queue_sort": 15,
-    "detail": 35,
+    "queue_sort": 12,
+    "queue_filter": 14,
+    "queue_search_name": 8,
+    "queue_search_snils": 6,
+    "queue_search_number": 4,
+    "queue_page_2": 8,
+    "queue_deep_page": 8,
+    "detail": 32,
+    "home": 8,
 }
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--applications", type=int, default=100_000, help="bulk applications to seed (%(default)s)")
-    parser.add_argument("--requests", type=int, default=2000, help="measured requests (%(default)s)")
+    parser.add_argument("--requests", type=int, default=3000, help="measured requests (%(default)s)")
     parser.add_argument("--concurrency", type=int, default=20, help="concurrent clients (%(default)s)")
     parser.add_argument("--max-seconds", type=float, default=300.0, help="time cap of the run, s (%(default)s)")
-    parser.add_argument("--warmup", type=int, default=40, help="uncounted warm-up requests (%(default)s)")
+    parser.add_argument("--warmup", type=int, default=100, help="uncounted warm-up requests (%(default)s)")
     parser.add_argument("--port", type=int, default=8077, help="gunicorn port on 127.0.0.1 (%(default)s)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (%(default)s)")
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the request mix (%(default)s)")
+    parser.add_argument("--single", action="store_true", help="one request at a time (server time per page)")
     parser.add_argument("--skip-setup", action="store_true", help="skip migrate, seed_demo and VACUUM ANALYZE")
     parser.add_argument(
         "--database-url",
@@ -96,193 +74,102 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def environment(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="qac.settings.dev", DEBUG="false")
-    env.setdefault("MEDIA_ROOT", str(Path(tempfile.gettempdir()) / "qac-bench-media"))
-    return env
-
-
-# --- Database and data ---------------------------------------------------------------------
-
-
-def ensure_database(database_url: str) -> None:
-    params = conninfo_to_dict(database_url)
-    name = params.get("dbname")
-    if not name:
-        raise SystemExit("DATABASE_URL must name a database")
-    with psycopg.connect(make_conninfo(database_url, dbname="postgres"), autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            print(f"creating database {name}")
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def vacuum_analyze(database_url: str) -> None:
-    """Fresh planner statistics and visibility map after the bulk load, as autovacuum would leave them."""
-    print("$ VACUUM ANALYZE", flush=True)
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    print("$ manage.py", " ".join(args), flush=True)
-    done = subprocess.run([sys.executable, str(PROJECT / "manage.py"), *args], cwd=PROJECT, env=env, check=False)
-    if done.returncode:
-        raise SystemExit(f"manage.py {args[0]} failed (exit code {done.returncode}); see its output above")
+# --- What the mix refers to ------------------------------------------------------------------------
 
 
 @dataclass
 class Samples:
-    """Existing rows that the request mix refers to."""
-
     application_ids: list[int]
+    surnames: list[str]
     snils_prefixes: list[str]
-    listed: int  # applications in the queue (every status but draft)
+    numbers: list[str]
+    qualification_ids: list[int]
+    statuses: list[str]
+    sorts: list[str]
+    page_2: dict[str, str]  # sort -> cursor after the first page
+    deep: dict[str, str]  # sort -> cursor after row 50,000 (or the middle)
+    listed: int
 
 
-def sample_data(database_url: str, rng: random.Random) -> Samples:
-    with psycopg.connect(database_url) as conn:
-        ids = [
-            row[0]
-            for row in conn.execute(
-                "SELECT id FROM candidates_application WHERE status <> 'draft' ORDER BY random() LIMIT 1000"
-            )
-        ]
-        snils = [row[0] for row in conn.execute("SELECT snils FROM candidates_candidateprofile LIMIT 5000")]
-        (listed,) = conn.execute("SELECT count(*) FROM candidates_application WHERE status <> 'draft'").fetchone()
-    if not ids or not snils:
-        raise SystemExit("no applications or profiles in the database: run without --skip-setup")
-    # Six digits narrow 100,000 generated SNILS down to about a thousand.
-    prefixes = sorted({s[:6] for s in rng.sample(snils, min(len(snils), 200))})
-    return Samples(application_ids=ids, snils_prefixes=prefixes, listed=listed)
+def sample_data(rng: random.Random) -> Samples:
+    """Read in-process with the project's selectors, so the cursors are the ones its pages link to."""
+    from django.db import connections
+
+    from candidates import selectors
+    from candidates.models import Application, ApplicationStatus, CandidateProfile
+    from standards.models import Qualification
+
+    listed_qs = Application.objects.exclude(status=ApplicationStatus.DRAFT)
+    listed = listed_qs.count()
+    if not listed:
+        raise SystemExit("no applications in the database: run without --skip-setup")
+    ids = list(listed_qs.order_by("?").values_list("pk", flat=True)[:1000])
+    snils = list(CandidateProfile.objects.exclude(snils="").values_list("snils", flat=True)[:5000])
+    page_2, deep = {}, {}
+    for sort, keyset in selectors.SORTS.items():
+        ordered = keyset.annotate(selectors.application_queue(sort=sort)).order_by(*keyset.ordering(annotated=True))
+        page_2[sort] = keyset.encode(ordered[24])
+        deep[sort] = keyset.encode(ordered[min(50_000, listed // 2)])
+    samples = Samples(
+        application_ids=ids,
+        surnames=sorted(set(listed_qs.order_by("?").values_list("candidate__last_name", flat=True)[:200])),
+        snils_prefixes=sorted({s[:6] for s in rng.sample(snils, min(len(snils), 200))}),
+        numbers=list(listed_qs.order_by("?").values_list("number", flat=True)[:200]),
+        qualification_ids=list(Qualification.objects.values_list("pk", flat=True)),
+        statuses=[s for s in ApplicationStatus.values if s != ApplicationStatus.DRAFT],
+        sorts=list(selectors.SORTS),
+        page_2=page_2,
+        deep=deep,
+        listed=listed,
+    )
+    connections.close_all()
+    return samples
 
 
-def make_plan(count: int, samples: Samples, rng: random.Random) -> list[tuple[str, str]]:
-    """``count`` (kind, path) pairs, drawn from MIX with a fixed seed."""
-    kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=count)
+def _filter(rng: random.Random, s: Samples) -> dict:
+    kind = rng.choice(["status", "qualification", "date", "registered"])
+    if kind == "status":
+        return {"status": rng.choice(s.statuses), "sort": rng.choice(s.sorts)}
+    if kind == "qualification":
+        return {"qualification": rng.choice(s.qualification_ids), "sort": rng.choice(s.sorts)}
+    if kind == "date":
+        return {"date": rng.choice(["to_agree", "awaiting_answer"])}
+    day = 1 + rng.randrange(55)
+    start = time.strftime("%Y-%m-%d", time.localtime(time.time() - day * 86400))
+    end = time.strftime("%Y-%m-%d", time.localtime(time.time() - (day - 2) * 86400))
+    return {"submitted_from": start, "submitted_to": end}
+
+
+def make_plan(count: int, s: Samples, rng: random.Random) -> list[tuple[str, str]]:
+    """``count`` (kind, path) pairs drawn from MIX with a fixed seed."""
     plan = []
-    for kind in kinds:
-        if kind == "queue_status":
-            query = {"status": rng.choice(STATUSES)}
-        elif kind == "queue_search_name":
-            query = {"q": rng.choice(SURNAMES)}
-        elif kind == "queue_search_snils":
-            query = {"q": rng.choice(samples.snils_prefixes)}
-        elif kind == "queue_page":
-            query = {"page": rng.randint(2, max(2, min(20, samples.listed // 25)))}
-        elif kind == "queue_sort":
-            query = {"sort": rng.choice(SORTS)}
+    for kind in rng.choices(list(MIX), weights=list(MIX.values()), k=count):
+        sort = rng.choice(s.sorts)
+        query = {
+            "queue_sort": lambda: {"sort": sort},  # noqa: B023 (called at once)
+            "queue_filter": lambda: _filter(rng, s),
+            "queue_search_name": lambda: {"q": rng.choice(s.surnames)},
+            "queue_search_snils": lambda: {"q": rng.choice(s.snils_prefixes)},
+            "queue_search_number": lambda: {"q": rng.choice(s.numbers)},
+            "queue_page_2": lambda: {"sort": sort, "after": s.page_2[sort]},  # noqa: B023
+            "queue_deep_page": lambda: {"sort": sort, "after": s.deep[sort]},  # noqa: B023
+        }.get(kind)
+        if query is not None:
+            plan.append((kind, f"{QUEUE}?{urllib.parse.urlencode(query())}"))
+        elif kind == "detail":
+            plan.append((kind, f"{QUEUE}{rng.choice(s.application_ids)}/"))
         else:
-            plan.append((kind, f"{QUEUE}{rng.choice(samples.application_ids)}/"))
-            continue
-        plan.append((kind, f"{QUEUE}?{urllib.parse.urlencode(query)}"))
+            plan.append((kind, "/"))
     return plan
 
 
-def cpu_busy_fraction(seconds: float = 2.0) -> float | None:
-    """Share of all CPUs busy over ``seconds`` (Linux /proc/stat), to spot other load before measuring."""
-
-    def ticks() -> tuple[int, int]:
-        with open("/proc/stat") as stat:
-            values = [int(v) for v in stat.readline().split()[1:]]
-        idle = values[3] + values[4]  # idle + iowait
-        return sum(values) - idle, sum(values)
-
-    try:
-        busy0, total0 = ticks()
-        time.sleep(seconds)
-        busy1, total1 = ticks()
-    except (OSError, ValueError, IndexError):
-        return None
-    return (busy1 - busy0) / max(total1 - total0, 1)
-
-
-# --- Server --------------------------------------------------------------------------------
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex((HOST, port)) != 0
-
-
-def start_gunicorn(env: dict[str, str], port: int, workers: int, log_path: Path) -> subprocess.Popen:
-    if not port_is_free(port):
-        raise SystemExit(f"{HOST}:{port} is already in use; choose another --port")
-    log = log_path.open("wb")
-    command = [str(BIN / "gunicorn"), "qac.wsgi", "--workers", str(workers), "--bind", f"{HOST}:{port}"]
-    print("$", " ".join(command), f"(log: {log_path})", flush=True)
-    return subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_healthy(server: subprocess.Popen, port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with code {server.returncode}")
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return
-            conn.close()
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"/healthz did not answer 200 within {timeout:.0f} s")
-
-
-def stop_gunicorn(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    server.send_signal(signal.SIGTERM)  # graceful: the master waits for its workers
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-    print(f"gunicorn stopped (exit code {server.returncode})")
-
-
-# --- Client --------------------------------------------------------------------------------
-
-
-def cookies_from(response: http.client.HTTPResponse) -> dict[str, str]:
-    jar = SimpleCookie()
-    for header in response.headers.get_all("Set-Cookie") or []:
-        jar.load(header)
-    return {name: morsel.value for name, morsel in jar.items()}
-
-
-def log_in(port: int, email: str, password: str) -> str:
-    """The Cookie header of a staff session."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=30)
-    conn.request("GET", "/accounts/login/")
-    response = conn.getresponse()
-    response.read()
-    csrf = cookies_from(response).get("csrftoken")
-    if response.status != 200 or not csrf:
-        raise SystemExit(f"GET /accounts/login/ answered {response.status} without a csrftoken cookie")
-    body = urllib.parse.urlencode({"username": email, "password": password, "csrfmiddlewaretoken": csrf})
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Cookie": f"csrftoken={csrf}",
-        "Referer": f"http://{HOST}:{port}/accounts/login/",
-    }
-    conn.request("POST", "/accounts/login/", body=body, headers=headers)
-    response = conn.getresponse()
-    response.read()
-    conn.close()
-    session = cookies_from(response).get("sessionid")
-    if response.status != 302 or not session:
-        raise SystemExit(f"login as {email} failed: {response.status}, check the password (DEMO_PASSWORD)")
-    return f"csrftoken={csrf}; sessionid={session}"
+# --- Driving the server ------------------------------------------------------------------------------
 
 
 @dataclass
 class Result:
     kind: str
-    status: int  # 0: the request failed without an HTTP answer
+    status: int  # 0: no HTTP answer
     seconds: float
 
 
@@ -290,19 +177,20 @@ class Result:
 class Run:
     results: list[Result] = field(default_factory=list)
     wall_seconds: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)
 
 
 def drive(port: int, cookie: str, plan: list[tuple[str, str]], concurrency: int, max_seconds: float) -> Run:
-    """Send ``plan`` with ``concurrency`` clients; stop taking new requests after ``max_seconds``."""
+    """Send ``plan`` with ``concurrency`` closed-loop clients; stop taking new requests after ``max_seconds``."""
     lock = threading.Lock()
     position = 0
     results: list[Result] = []
     deadline = time.monotonic() + max_seconds
-    headers = {"Cookie": cookie, "Connection": "keep-alive"}
+    headers = {**bench.PROXY_HEADERS, "Cookie": cookie, "Connection": "keep-alive"}
 
     def client() -> None:
         nonlocal position
-        conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        conn = http.client.HTTPConnection(bench.HOST, port, timeout=60)
         try:
             while time.monotonic() < deadline:
                 with lock:
@@ -319,9 +207,8 @@ def drive(port: int, cookie: str, plan: list[tuple[str, str]], concurrency: int,
                 except (OSError, http.client.HTTPException):
                     conn.close()  # reconnects on the next request
                     status = 0
-                elapsed = time.perf_counter() - started
                 with lock:
-                    results.append(Result(kind, status, elapsed))
+                    results.append(Result(kind, status, time.perf_counter() - started))
         finally:
             conn.close()
 
@@ -334,28 +221,17 @@ def drive(port: int, cookie: str, plan: list[tuple[str, str]], concurrency: int,
     return Run(results=results, wall_seconds=time.perf_counter() - started)
 
 
-# --- Report --------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: list[float], pct: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, -(-len(sorted_values) * pct // 100))
-    return sorted_values[int(rank) - 1]
-
-
 def report(run: Run, args: argparse.Namespace, listed: int) -> bool:
-    """Print the table; return whether overall p95 met the target."""
+    """Print the table; return whether the overall p95 met the target."""
     by_kind: dict[str, list[Result]] = defaultdict(list)
     for result in run.results:
         by_kind[result.kind].append(result)
     rows = [(kind, by_kind[kind]) for kind in MIX if kind in by_kind] + [("overall", run.results)]
     wall = run.wall_seconds or float("nan")
-    print()
+    clients = 1 if args.single else args.concurrency
     print(
-        f"{len(run.results)} requests, {args.concurrency} clients, {args.workers} gunicorn workers, "
-        f"{listed} applications in the queue, {wall:.1f} s"
+        f"\n{len(run.results)} requests, {clients} client(s), {args.workers} gunicorn workers "
+        f"(qac.settings.production, Redis), {listed} applications in the queue, {wall:.1f} s"
     )
     header = f"{'kind':<20}{'count':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}"
     print(header)
@@ -364,53 +240,66 @@ def report(run: Run, args: argparse.Namespace, listed: int) -> bool:
         latencies = sorted(r.seconds * 1000 for r in results)
         errors = sum(1 for r in results if r.status != 200)
         print(
-            f"{kind:<20}{len(results):>7}{errors:>8}{percentile(latencies, 50):>9.1f}"
-            f"{percentile(latencies, 95):>9.1f}{percentile(latencies, 99):>9.1f}{len(results) / wall:>8.1f}"
+            f"{kind:<20}{len(results):>7}{errors:>8}{bench.percentile(latencies, 50):>9.1f}"
+            f"{bench.percentile(latencies, 95):>9.1f}{bench.percentile(latencies, 99):>9.1f}"
+            f"{len(results) / wall:>8.1f}"
         )
-    statuses = defaultdict(int)
-    for result in run.results:
-        if result.status != 200:
-            statuses[result.status] += 1
-    if statuses:
-        print("non-200 answers:", ", ".join(f"{s or 'no answer'}: {n}" for s, n in sorted(statuses.items())))
-    overall_p95 = percentile(sorted(r.seconds * 1000 for r in run.results), 95)
-    met = overall_p95 < TARGET_P95_MS
-    print(f"target p95 < {TARGET_P95_MS:.0f} ms overall: {'met' if met else 'MISSED'} ({overall_p95:.1f} ms)")
+    errors = [r for r in run.results if r.status != 200]
+    if errors:
+        print("non-200 answers:", ", ".join(f"{r.kind} {r.status or 'no answer'}" for r in errors[:10]))
+    if run.results and run.cpu:
+        n = len(run.results)
+        print(
+            f"CPU ms per request: gunicorn {run.cpu['gunicorn'] * 1000 / n:.1f}, "
+            f"PostgreSQL {run.cpu['postgres'] * 1000 / n:.1f} (from /proc, other work on the machine excluded)"
+        )
+    p95 = bench.percentile(sorted(r.seconds * 1000 for r in run.results), 95)
+    met = bench.verdict(f"p95 with {clients} client(s), no errors", p95, TARGET_P95_MS, "ms") and not errors
     return met
+
+
+def cpu_reading(server_pid: int, database_url: str) -> dict[str, float]:
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        backends = [
+            pid
+            for (pid,) in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            )
+        ]
+    return {
+        "gunicorn": sum(bench.process_cpu(pid) for pid in bench.children_of(server_pid)),
+        "postgres": sum(bench.process_cpu(pid) for pid in backends),
+    }
 
 
 def main() -> int:
     args = parse_args()
-    if urllib.parse.urlsplit(args.database_url).hostname not in (HOST, "localhost"):
-        raise SystemExit("this benchmark only uses a local PostgreSQL (127.0.0.1)")
-    env = environment(args.database_url)
+    bench.require_local(args.database_url)
+    env = bench.environment(args.database_url)
     if not args.skip_setup:
-        ensure_database(args.database_url)
-        manage(env, "migrate", "--verbosity", "0")
-        manage(env, "seed_demo", "--volume", str(args.applications))
-        vacuum_analyze(args.database_url)
+        bench.seed_volume(env, args.database_url, args.applications)
+    bench.django_setup(env)
     rng = random.Random(args.seed)
-    samples = sample_data(args.database_url, rng)
+    samples = sample_data(rng)
     warmup = make_plan(args.warmup, samples, rng)
     plan = make_plan(args.requests, samples, rng)
 
-    log_path = Path(tempfile.gettempdir()) / f"qac-bench-gunicorn-{args.port}.log"
-    server = start_gunicorn(env, args.port, args.workers, log_path)
+    server = bench.start_gunicorn(env, args.port, args.workers)
     try:
-        wait_healthy(server, args.port)
-        busy = cpu_busy_fraction()
-        if busy is not None:
-            print(f"machine CPU busy before the run: {busy:.0%} of {os.cpu_count()} CPUs (idle server)")
-            if busy > 0.15:
-                print("warning: something else is using the CPU; the figures will be pessimistic")
-        cookie = log_in(args.port, STAFF_EMAIL, os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD)
-        if warmup:
-            drive(args.port, cookie, warmup, args.concurrency, args.max_seconds)
-        run = drive(args.port, cookie, plan, args.concurrency, args.max_seconds)
+        bench.warn_if_busy()
+        cookie = bench.log_in(args.port)
+        concurrency = 1 if args.single else args.concurrency
+        drive(args.port, cookie, warmup, concurrency, args.max_seconds)
+        before = cpu_reading(server.pid, args.database_url)
+        run = drive(args.port, cookie, plan, concurrency, args.max_seconds)
+        after = cpu_reading(server.pid, args.database_url)
+        run.cpu = {k: after[k] - before[k] for k in after}
     finally:
-        stop_gunicorn(server)
-    met = report(run, args, samples.listed)
-    return 0 if met else 1
+        bench.stop_gunicorn(server)
+    return 0 if report(run, args, samples.listed) else 1
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from .models import (
 )
 from .services import snils_taken_message
 from .uploads import ACCEPT_ATTRIBUTE, inspect_upload
-from .validators import normalize_snils, validate_id_document, validate_snils
+from .validators import format_snils, normalize_snils, validate_id_document, validate_snils
 
 
 class SignupForm(NoFormTag, forms.Form):
@@ -111,6 +111,10 @@ class ProfileForm(NoFormTag, forms.ModelForm):
         if not self.is_bound:
             for name in ("last_name", "first_name", "patronymic"):
                 self.initial.setdefault(name, getattr(user, name))
+            # Shown as people write it, 123-456-789 01; typed with or without the dashes.
+            if self.instance.snils:
+                self.initial["snils"] = format_snils(self.instance.snils)
+        self.fields["snils"].widget.attrs.update({"placeholder": "123-456-789 01", "inputmode": "numeric"})
         # Only where a change would need the staff's approval is the proof asked for.
         if not selectors.profile_identity_bound(user=user):
             del self.fields["supporting_document"]
@@ -355,9 +359,10 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("All statuses"))] + [
-            c for c in ApplicationStatus.choices if c[0] != ApplicationStatus.DRAFT
-        ]
+        self.fields["status"].choices = [
+            ("", _("All statuses")),
+            (selectors.AWAITING_REVIEW_FILTER, _("Awaiting review (submitted or resubmitted)")),
+        ] + [c for c in ApplicationStatus.choices if c[0] != ApplicationStatus.DRAFT]
         self.fields["qualification"].label_from_instance = lambda q: q.code
 
 

@@ -4,13 +4,15 @@ Every state change goes through ``candidates/services.py``; the models hold
 data and constraints only.
 """
 
+import datetime
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from standards.models import Qualification, RequiredDocument
@@ -87,7 +89,9 @@ class EducationRecord(models.Model):
         HIGHER = "higher", _("Higher")
         ADDITIONAL = "additional", _("Additional professional programme")
 
-    profile = models.ForeignKey(CandidateProfile, on_delete=models.CASCADE, related_name="education")
+    profile = models.ForeignKey(
+        CandidateProfile, on_delete=models.CASCADE, related_name="education", verbose_name=_("profile")
+    )
     level = models.CharField(_("level of education"), max_length=32, choices=Level.choices)
     institution = models.CharField(_("educational institution"), max_length=255)
     specialty = models.CharField(_("specialty or programme"), max_length=255, blank=True)
@@ -104,7 +108,9 @@ class EducationRecord(models.Model):
 
 
 class WorkExperience(models.Model):
-    profile = models.ForeignKey(CandidateProfile, on_delete=models.CASCADE, related_name="experience")
+    profile = models.ForeignKey(
+        CandidateProfile, on_delete=models.CASCADE, related_name="experience", verbose_name=_("profile")
+    )
     employer = models.CharField(_("employer"), max_length=255)
     position = models.CharField(_("position"), max_length=255)
     started_on = models.DateField(_("from"), validators=[validate_plausible_past_date])
@@ -161,6 +167,12 @@ class NotifyBy(models.TextChoices):
     PHONE = "phone", _("By phone")
 
 
+# The staff queue sorts applications without a review deadline last, whichever
+# the direction: these dates stand in for "none" in its sort keys and indexes.
+NO_DUE_LAST = datetime.date(9999, 12, 31)
+NO_DUE_FIRST = datetime.date(1, 1, 1)
+
+
 class Application(models.Model):
     """An application for the independent assessment of one qualification (Decree No. 1204, p. 1-2)."""
 
@@ -175,7 +187,7 @@ class Application(models.Model):
         _("status"), max_length=32, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
     )
     # Bumped by every transition: a form that carries an older version lost a race.
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("registered"), null=True, blank=True)
     review_due_on = models.DateField(
@@ -216,13 +228,26 @@ class Application(models.Model):
             )
         ]
         indexes = [
-            # Each matches an ORDER BY of selectors.SORTS, so a queue page reads 25
-            # index entries instead of sorting every application. (ASC puts NULLs
-            # last on PostgreSQL; "-due", DESC NULLS LAST, is in migration 0004
-            # because SQLite refuses NULLS in an index.)
-            models.Index(F("status"), F("review_due_on").asc(), F("id").desc(), name="application_queue_idx"),
-            models.Index(F("review_due_on").asc(), F("id").desc(), name="application_due_idx"),
+            # Each matches a sort key of selectors.SORTS, so a queue page seeks to
+            # its cursor and reads 26 index entries (keyset paging, qac.keyset).
+            # "No deadline" is a far date, so the keys have no NULLs to compare.
+            models.Index(Coalesce("review_due_on", Value(NO_DUE_LAST)), "id", name="application_due_key_idx"),
+            models.Index(
+                "status",
+                Coalesce("review_due_on", Value(NO_DUE_LAST)),
+                "id",
+                name="app_status_due_key_idx",
+            ),
+            models.Index(Coalesce("review_due_on", Value(NO_DUE_FIRST)), "id", name="app_due_desc_key_idx"),
+            models.Index(
+                "status",
+                Coalesce("review_due_on", Value(NO_DUE_FIRST)),
+                "id",
+                name="app_status_due_desc_key_idx",
+            ),
             models.Index(fields=["submitted_at", "id"], name="application_submitted_idx"),
+            # The staff home's deadline counts: status and deadline, read from the index alone.
+            models.Index(F("status"), F("review_due_on").asc(), F("id").desc(), name="application_queue_idx"),
         ]
 
     def __str__(self) -> str:
@@ -317,7 +342,9 @@ IDENTITY_USER_FIELDS = ("last_name", "first_name", "patronymic", "email")
 class ApplicationTransition(models.Model):
     """One row per status change: who, when, from, to, and the note shown to the candidate."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="history")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="history", verbose_name=_("application")
+    )
     from_status = models.CharField(_("from"), max_length=32, choices=ApplicationStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=32, choices=ApplicationStatus.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
@@ -347,16 +374,28 @@ class CallTask(models.Model):
         EXAM = "exam", _("The exam session changed")
         DOCUMENT = "document", _("The document is issued")
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="calls")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="calls", verbose_name=_("application")
+    )
     event = models.CharField(_("what to tell"), max_length=16, choices=Event.choices)
     transition = models.ForeignKey(
-        ApplicationTransition, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        ApplicationTransition,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("status change"),
     )
     detail = models.CharField(_("details"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     called_at = models.DateTimeField(_("called"), null=True, blank=True)
     called_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("called by"),
     )
     note = models.CharField(_("note of the call"), max_length=500, blank=True)
 
@@ -386,7 +425,9 @@ def _document_path(instance: "ApplicationDocument", filename: str) -> str:
 class ApplicationDocument(models.Model):
     """An uploaded file: stored privately, served only through a view that checks access."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="documents", verbose_name=_("application")
+    )
     required_document = models.ForeignKey(
         RequiredDocument,
         on_delete=models.PROTECT,
@@ -400,7 +441,9 @@ class ApplicationDocument(models.Model):
     content_type = models.CharField(_("content type"), max_length=64)
     size = models.PositiveIntegerField(_("size, bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     class Meta:
@@ -430,9 +473,16 @@ class PersonalDataAccess(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("candidate")
     )
     what = models.CharField(_("what"), max_length=16, choices=What.choices)
-    application = models.ForeignKey(Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    application = models.ForeignKey(
+        Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("application")
+    )
     document = models.ForeignKey(
-        ApplicationDocument, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApplicationDocument,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
     )
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
@@ -520,10 +570,15 @@ class IdentityChangeRequest(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decision_note = models.TextField(_("reason"), blank=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
 
     class Meta:
         verbose_name = _("identity change request")
@@ -551,15 +606,19 @@ class IdentityChangeRequest(models.Model):
 class IdentityChangeTransition(models.Model):
     """History of a change request: who, when, from, to, why, and what the change was at that moment."""
 
-    request = models.ForeignKey(IdentityChangeRequest, on_delete=models.CASCADE, related_name="history")
+    request = models.ForeignKey(
+        IdentityChangeRequest, on_delete=models.CASCADE, related_name="history", verbose_name=_("request")
+    )
     from_status = models.CharField(_("from"), max_length=16, choices=ChangeRequestStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=ChangeRequestStatus.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("at"), auto_now_add=True)
     note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
 
     class Meta:
+        verbose_name = _("identity change request history entry")
+        verbose_name_plural = _("identity change request history")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:

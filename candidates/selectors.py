@@ -2,21 +2,28 @@
 
 import datetime
 import re
+from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, Q, QuerySet
-from django.db.models.functions import Upper
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Upper
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qac.accounts.roles import Role, has_role, is_qac_staff
+from qac.keyset import Keyset, KeysetPage, keyset_page
 
 from .models import (
+    AWAITING_REVIEW,
     CERTIFICATE_STATUSES,
     CHANGE_REQUEST_FIELDS,
     IDENTITY_OPEN_STATUSES,
     IDENTITY_PROFILE_FIELDS,
     IDENTITY_USER_FIELDS,
     NAME_FIELDS,
+    NO_DUE_FIRST,
+    NO_DUE_LAST,
     REGISTER_STATUSES,
     AccountMerge,
     ApplicantIdentity,
@@ -30,6 +37,7 @@ from .models import (
     IdentityChangeRequest,
     IdentityChangeTransition,
 )
+from .templatetags.application_status import status_badge
 from .validators import normalize_snils
 
 
@@ -96,20 +104,37 @@ def document_get_for_user(*, user, pk: int) -> ApplicationDocument:
     return document
 
 
+# Far dates stand in for "no deadline" so that rows without one sort last in
+# both directions and the sort key has no NULLs for keyset paging to compare;
+# Application's expression indexes hold exactly these expressions.
+DUE_ASC = Coalesce("review_due_on", Value(NO_DUE_LAST))
+DUE_DESC = Coalesce("review_due_on", Value(NO_DUE_FIRST))
+_DUE = ((DUE_ASC, datetime.date), ("id", int))
+_SUBMITTED = (("submitted_at", datetime.datetime), ("id", int))
+# The candidate's id before the application's keeps each name's rows in the
+# order of user_name_idx, so no page sorts more than one person's applications.
+_NAME = (
+    ("candidate__last_name", str),
+    ("candidate__first_name", str),
+    ("candidate_id", int),
+    ("id", int),
+)
 SORTS = {
-    "due": (F("review_due_on").asc(nulls_last=True), "-id"),
-    "-due": (F("review_due_on").desc(nulls_last=True), "-id"),
-    "submitted": (F("submitted_at").asc(nulls_last=True), "id"),
-    # Listed applications all have submitted_at (drafts are never listed), so plain
-    # DESC orders the same and reads application_submitted_idx backwards.
-    "-submitted": ("-submitted_at", "-id"),
-    "number": ("number", "id"),
-    "-number": ("-number", "-id"),
-    "name": ("candidate__last_name", "candidate__first_name", "id"),
-    "-name": ("-candidate__last_name", "-candidate__first_name", "-id"),
+    "due": Keyset(_DUE),
+    "-due": Keyset(((DUE_DESC, datetime.date), ("id", int)), descending=True),
+    "submitted": Keyset(_SUBMITTED),
+    # Listed applications all have submitted_at and a number (drafts are never listed).
+    "-submitted": Keyset(_SUBMITTED, descending=True),
+    "number": Keyset((("number", str),)),
+    "-number": Keyset((("number", str),), descending=True),
+    # The seek compares the users table's columns only: user_name_idx serves it.
+    "name": Keyset(_NAME, seek_keys=2),
+    "-name": Keyset(_NAME, descending=True, seek_keys=2),
 }
 DEFAULT_SORT = "due"
 DATE_FILTERS = ("to_agree", "awaiting_answer")
+# The status filter's "submitted or resubmitted": what the review deadline runs for.
+AWAITING_REVIEW_FILTER = "awaiting_review"
 
 
 def application_queue(
@@ -130,16 +155,19 @@ def application_queue(
     qs = Application.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
         "qualification", "candidate", "candidate__candidate_profile"
     )
-    if status:
+    if status == AWAITING_REVIEW_FILTER:
+        qs = qs.filter(status__in=AWAITING_REVIEW)
+    elif status:
         qs = qs.filter(status=status)
     if qualification_id:
         qs = qs.filter(qualification_id=qualification_id)
     if date in DATE_FILTERS:
         qs = qs.filter(status=ApplicationStatus.ACCEPTED, date_offered_at__isnull=date == "to_agree")
+    # Bounds on the column itself (local midnights), not on its date: the index on submitted_at serves them.
     if submitted_from:
-        qs = qs.filter(submitted_at__date__gte=submitted_from)
+        qs = qs.filter(submitted_at__gte=_local_midnight(submitted_from))
     if submitted_to:
-        qs = qs.filter(submitted_at__date__lte=submitted_to)
+        qs = qs.filter(submitted_at__lt=_local_midnight(submitted_to + datetime.timedelta(days=1)))
     search = search.strip()
     if search:
         # The aliases join the users table: only a search may pay for it, or the
@@ -148,7 +176,127 @@ def application_queue(
             candidate_last_name_upper=Upper("candidate__last_name"),
             candidate_first_name_upper=Upper("candidate__first_name"),
         ).filter(_search_condition(search))
-    return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+    return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]).ordering())
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+# The queue's caption counts at most this many rows: an exact COUNT(*) of
+# 100,000 applications on every page costs more than the page itself.
+QUEUE_COUNT_CAP = 1000
+
+
+# A registration window at most this long is narrow: its rows are read by date and sorted.
+NARROW_DAYS = 14
+
+
+def queue_is_narrow(
+    *, search: str = "", submitted_from: datetime.date | None = None, submitted_to: datetime.date | None = None
+) -> bool:
+    """Whether the filters leave few rows that the sort index cannot find quickly: a search, or a short
+    registration window (registration and deadline go together, so such rows bunch in the index)."""
+    if search.strip():
+        return True
+    if submitted_from is None:
+        return False
+    return ((submitted_to or timezone.localdate()) - submitted_from).days <= NARROW_DAYS
+
+
+def application_queue_page(
+    queue: QuerySet[Application],
+    *,
+    sort: str,
+    after: str = "",
+    before: str = "",
+    narrow: bool = False,
+    per_page: int = 25,
+) -> KeysetPage:
+    """A page of ``application_queue(sort=sort)``, after or before a cursor (see qac.keyset).
+    ``narrow`` (``queue_is_narrow``): filter first, then sort, instead of walking the sort's index."""
+    keyset = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    if narrow:
+        keyset = keyset.unindexed()
+    return keyset_page(queue, keyset, after=after, before=before, per_page=per_page, ids_first=narrow)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue, computed once so the template only prints (25 rows a page, every page)."""
+
+    application: Application
+    url: str
+    name: str
+    email: str
+    snils: str
+    status_label: str
+    badge: str
+    left: int | None
+    overdue: int | None
+
+    def __iter__(self):
+        return iter((self.application, self.left, self.overdue))
+
+
+def queue_rows(page: KeysetPage, *, today: datetime.date | None = None) -> list[QueueRow]:
+    today = today or timezone.localdate()
+    first = reverse("candidates:staff_application", args=[0])
+    rows = []
+    for a in page.object_list:
+        left = days_left(a, today)
+        profile = getattr(a.candidate, "candidate_profile", None)
+        rows.append(
+            QueueRow(
+                application=a,
+                url=first.replace("/0/", f"/{a.pk}/"),
+                name=a.candidate.get_full_name(),
+                email=a.candidate.email,
+                snils=profile.snils_masked if profile else "",
+                status_label=a.get_status_display(),
+                badge=status_badge(a.status),
+                left=left,
+                overdue=-left if left is not None and left < 0 else None,
+            )
+        )
+    return rows
+
+
+def queue_view(filters: dict, *, sort: str, after: str = "", before: str = "") -> dict:
+    """What the queue page shows for the filter form's valid values: the page, its rows, and the count
+    (``count`` None: not counted; ``count_capped``: more than ``QUEUE_COUNT_CAP``)."""
+    search = filters.get("q") or ""
+    queue = application_queue(
+        status=filters.get("status") or "",
+        qualification_id=filters["qualification"].pk if filters.get("qualification") else None,
+        submitted_from=filters.get("submitted_from"),
+        submitted_to=filters.get("submitted_to"),
+        search=search,
+        date=filters.get("date") or "",
+        sort=sort,
+    )
+    narrow = queue_is_narrow(
+        search=search, submitted_from=filters.get("submitted_from"), submitted_to=filters.get("submitted_to")
+    )
+    page = application_queue_page(queue, sort=sort, after=after, before=before, narrow=narrow)
+    count = application_queue_count(queue, page, narrow=narrow)
+    return {
+        "page": page,
+        "rows": queue_rows(page),
+        "count": count if count is None else min(count, QUEUE_COUNT_CAP),
+        "count_capped": count is not None and count > QUEUE_COUNT_CAP,
+    }
+
+
+def application_queue_count(queue: QuerySet[Application], page: KeysetPage, *, narrow: bool = False) -> int | None:
+    """How many applications the queue lists, up to ``QUEUE_COUNT_CAP + 1`` (more shows as "over the cap").
+
+    A narrow queue (``queue_is_narrow``) is not counted: bounding such a count still joins or scans far
+    more than its page does. Its count is known only when the page is the only one; else None.
+    """
+    if narrow:
+        return None if page.has_other_pages else len(page)
+    return queue.order_by().values("pk")[: QUEUE_COUNT_CAP + 1].count()
 
 
 APPLICATION_NUMBER_RE = re.compile(r"^V?\d{4}-\d{6,7}$", re.IGNORECASE)
@@ -187,20 +335,6 @@ def days_left(application: Application, today: datetime.date | None = None) -> i
     if application.review_due_on is None:
         return None
     return (application.review_due_on - (today or timezone.localdate())).days
-
-
-def review_deadline_summary(*, today: datetime.date | None = None) -> dict[str, int]:
-    """Counts for the staff home: applications awaiting review, due soon, overdue (one query)."""
-    from django.db.models import Count
-
-    from .models import AWAITING_REVIEW
-
-    today = today or timezone.localdate()
-    return Application.objects.filter(status__in=AWAITING_REVIEW).aggregate(
-        awaiting=Count("id"),
-        overdue=Count("id", filter=Q(review_due_on__lt=today)),
-        due_soon=Count("id", filter=Q(review_due_on__gte=today, review_due_on__lte=today + datetime.timedelta(days=2))),
-    )
 
 
 def identity_of(application: Application):
@@ -287,11 +421,6 @@ def change_request_queue(*, status: str = ChangeRequestStatus.SUBMITTED) -> Quer
     return qs.order_by(*order)
 
 
-def change_requests_pending_count() -> int:
-    """For the staff home."""
-    return IdentityChangeRequest.objects.filter(status=ChangeRequestStatus.SUBMITTED).count()
-
-
 def change_request_get_for_staff(*, user, pk: int) -> IdentityChangeRequest:
     """Any change request, for the center's staff; 404 for everyone else."""
     if not is_qac_staff(user):
@@ -321,3 +450,31 @@ def change_request_rows(request: IdentityChangeRequest) -> list[tuple[str, str, 
 
 def account_merges_recent(*, limit: int = 20) -> QuerySet[AccountMerge]:
     return AccountMerge.objects.select_related("kept", "duplicate", "by").order_by("-at", "-id")[:limit]
+
+
+# --- The staff to-do board (qac/board.py) ------------------------------------------------------
+
+
+def board_items(*, today: datetime.date) -> list[dict]:
+    """Applications awaiting review (10 days, Decree 1204 p.8) and identity change requests awaiting a decision.
+
+    Two aggregate queries whatever the number of applications; the first reads application_queue_idx.
+    """
+    review = Application.objects.filter(status__in=AWAITING_REVIEW).aggregate(n=Count("id"), due=Min("review_due_on"))
+    changes = IdentityChangeRequest.objects.filter(status=ChangeRequestStatus.SUBMITTED).count()
+    return [
+        {
+            "key": "candidates.review",
+            "label": _("Applications to review"),
+            "count": review["n"],
+            "due": review["due"],
+            "url": reverse("candidates:staff_queue") + "?status=awaiting_review&sort=due",
+        },
+        {
+            "key": "candidates.change_requests",
+            "label": _("Identity change requests to decide"),
+            "count": changes,
+            "due": None,
+            "url": reverse("candidates:staff_change_requests") + f"?status={ChangeRequestStatus.SUBMITTED}",
+        },
+    ]

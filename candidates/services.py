@@ -23,6 +23,8 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from qac.accounts.roles import Role, assign_role, has_role, is_qac_staff
+from qac.accounts.throttle import over_limit
+from qac.enqueue import enqueue
 from standards.models import Qualification, RequiredDocument
 
 from .models import (
@@ -82,6 +84,15 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     # A move of its own actor, so the review page never offers it as "accept".
     (S.PASSED, S.ACCEPTED): COUNCIL,
     (S.FAILED, S.ACCEPTED): COUNCIL,
+    # The same for a satisfied appeal whose remedy is a new exam (Order 701n), also after an absence.
+    (S.ABSENT, S.ACCEPTED): COUNCIL,
+    # An approved result corrected later (by the chair or the head, or on appeal): the outcome follows it.
+    (S.PASSED, S.FAILED): EXAMS,
+    (S.PASSED, S.ABSENT): EXAMS,
+    (S.FAILED, S.PASSED): EXAMS,
+    (S.FAILED, S.ABSENT): EXAMS,
+    (S.ABSENT, S.PASSED): EXAMS,
+    (S.ABSENT, S.FAILED): EXAMS,
 }
 # Where the candidate may still add documents.
 UPLOAD_STATUSES = (S.DRAFT, S.DOCUMENTS_REQUESTED)
@@ -147,9 +158,7 @@ def _transition(
         # The candidate's own moves need no call: they know what they did; the e-mail is the record.
         if actor != CANDIDATE:
             call_task_add(application=locked, event=CallTask.Event.STATUS, transition=transition)
-        from .tasks import application_notify_task
-
-        transaction.on_commit(lambda: application_notify_task.delay(transition.pk))
+        enqueue("candidates.tasks.application_notify_task", transition.pk)
     application.refresh_from_db()
     return application
 
@@ -192,9 +201,7 @@ def candidate_signup(*, email: str, password: str, last_name: str, first_name: s
                     is_active=False,
                 )
                 assign_role(user, Role.CANDIDATE)
-                from .tasks import send_confirmation_email_task
-
-                transaction.on_commit(lambda: send_confirmation_email_task.delay(user.pk))
+                enqueue("candidates.tasks.send_confirmation_email_task", user.pk)
             return user
         except IntegrityError:
             # Two sign-ups with one address raced past the check; the database kept the first.
@@ -210,13 +217,9 @@ def candidate_signup(*, email: str, password: str, last_name: str, first_name: s
 
 def signup_taken_notify(*, user) -> None:
     """Tell the owner of an address that someone tried to sign up with it (at most a few mails an hour)."""
-    from qac.accounts.throttle import over_limit
-
     if over_limit("signup-taken-mail", user.email, limit=SIGNUP_TAKEN_MAILS_PER_HOUR, period=3600):
         return
-    from .tasks import signup_taken_notify_task
-
-    transaction.on_commit(lambda: signup_taken_notify_task.delay(user.pk))
+    enqueue("candidates.tasks.signup_taken_notify_task", user.pk)
 
 
 #: Mails to one address about sign-ups with it, per hour: enough to tell the owner, too few to flood them.
@@ -475,6 +478,24 @@ def identity_capture(*, application: Application) -> ApplicantIdentity:
     return identity
 
 
+def application_draft_delete(*, application: Application, by) -> None:
+    """The candidate throws away their own draft: the row and its uploaded files go.
+
+    A draft was never registered and its data never consented to be processed, so nothing of it is kept;
+    a registered application is withdrawn instead and stays on record.
+    """
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().filter(pk=application.pk).first()
+        if locked is None or locked.candidate_id != by.pk:
+            raise ApplicationError(_("Only the candidate can delete their draft."))
+        if locked.status != S.DRAFT:
+            raise ApplicationError(_("Only a draft can be deleted; a submitted application can be withdrawn."))
+        files = [(d.file.storage, d.file.name) for d in locked.documents.all() if d.file]
+        locked.delete()
+        # The files go once the rows are gone for good: a rolled-back delete keeps them.
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
+
+
 def application_withdraw(*, application: Application, by, note: str = "") -> Application:
     if application.candidate_id != by.pk:
         raise IllegalTransition(_("Only the candidate can withdraw their application."))
@@ -638,6 +659,18 @@ def application_record_outcome(*, application: Application, by, outcome: str, no
         note=note,
         changes={"decided_at": timezone.now()},
     )
+
+
+def application_correct_outcome(*, application: Application, by, outcome: str, note: str = "") -> Application:
+    """An approved result was corrected: a closed application takes the corrected outcome.
+
+    Nothing happens when the outcome is the same, or when the application has
+    moved on (re-opened for a new exam): the correction is then of an earlier result.
+    """
+    to = EXAM_OUTCOMES[outcome]
+    if application.status == to or application.status not in set(EXAM_OUTCOMES.values()):
+        return application
+    return _transition(application=application, to=to, by=by, actor=EXAMS, note=note)
 
 
 def application_reopen_for_reexam(*, application: Application, by, note: str = "") -> Application:

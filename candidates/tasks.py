@@ -1,7 +1,5 @@
 """E-mail to candidates. Each task takes ids, loads the rows and is safe to deliver twice."""
 
-import smtplib
-
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,11 +9,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from qac.accounts.roles import Role, has_role
+from qac.mail import TRANSIENT_MAIL_ERRORS
 from qac.urls_util import site_url
 
 from .models import ApplicationTransition
-
-TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
+from .services import confirmation_link_parts, notification_claim, notification_release
 
 
 @shared_task(
@@ -27,8 +25,6 @@ TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 )
 def application_notify_task(transition_id: int) -> str:
     """Tell the candidate their application changed status (sent at most once per transition)."""
-    from .services import notification_claim, notification_release
-
     transition = (
         ApplicationTransition.objects.select_related("application__candidate", "application__qualification")
         .filter(pk=transition_id)
@@ -58,8 +54,6 @@ def application_notify_task(transition_id: int) -> str:
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, max_retries=8)
 def send_confirmation_email_task(user_id: int) -> str:
     """Send the sign-up confirmation link. Resending is harmless: any valid link activates once."""
-    from .services import confirmation_link_parts
-
     user = get_user_model().objects.filter(pk=user_id, is_active=False).first()
     if user is None:
         return "nothing to confirm"

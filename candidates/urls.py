@@ -17,6 +17,7 @@ urlpatterns = [
     path("me/applications/<int:pk>/submit/", views.application_submit, name="application_submit"),
     path("me/applications/<int:pk>/resubmit/", views.application_resubmit, name="application_resubmit"),
     path("me/applications/<int:pk>/withdraw/", views.application_withdraw, name="application_withdraw"),
+    path("me/applications/<int:pk>/delete/", views.application_delete, name="application_delete"),
     path("documents/<int:pk>/", views.document_file, name="document"),
     path("staff/applications/", views.staff_queue, name="staff_queue"),
     path("staff/applications/<int:pk>/", views.staff_application, name="staff_application"),

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -86,6 +86,10 @@ def profile(request):
     form = ProfileForm(data, files, instance=instance, user=request.user)
     education = EducationFormSet(data, instance=instance, prefix="education")
     experience = ExperienceFormSet(data, instance=instance, prefix="experience")
+    # A blank block only where there is nothing yet; «Add another» (static/js/formset.js) adds more.
+    for formset in (education, experience):
+        if formset.get_queryset().exists():
+            formset.extra = 0
     if request.method == "POST" and all([form.is_valid(), education.is_valid(), experience.is_valid()]):
         pending = selectors.change_request_pending(user=request.user)
         try:
@@ -128,8 +132,6 @@ def profile(request):
 
 
 def _safe_next(request) -> bool:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     nxt = request.GET.get("next")
     return bool(nxt) and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})
 
@@ -188,7 +190,9 @@ def _candidate_context(request, application, **forms):
         "can_upload": application.status in services.UPLOAD_STATUSES,
         "can_submit": ApplicationStatus.SUBMITTED in moves,
         "can_resubmit": ApplicationStatus.RESUBMITTED in moves,
-        "can_withdraw": ApplicationStatus.WITHDRAWN in moves,
+        # A draft is deleted, not withdrawn: it was never registered.
+        "can_withdraw": ApplicationStatus.WITHDRAWN in moves and application.status != ApplicationStatus.DRAFT,
+        "can_delete": application.status == ApplicationStatus.DRAFT,
         "missing": services.missing_documents(application),
         "has_profile": not services.profile_missing(request.user),
         "consent_version": settings.QAC_CONSENT_TEXT_VERSION,
@@ -301,6 +305,19 @@ def application_withdraw(request, pk: int):
     )
 
 
+@candidate_required
+@require_POST
+def application_delete(request, pk: int):
+    application = selectors.application_get_for_candidate(user=request.user, pk=pk)
+    try:
+        services.application_draft_delete(application=application, by=request.user)
+    except services.ApplicationError as exc:
+        messages.error(request, str(exc))
+        return redirect("candidates:application", pk=application.pk)
+    messages.success(request, _("The draft is deleted."))
+    return redirect("candidates:dashboard")
+
+
 def _client_ip(request) -> str | None:
     # REMOTE_ADDR is the proxy in production; the proxy must set it from the
     # real client (e.g. nginx real_ip), never trust a header the client sends.
@@ -356,36 +373,26 @@ def staff_queue(request):
     sort = filters.get("sort") or selectors.DEFAULT_SORT
     if sort not in selectors.SORTS:
         sort = selectors.DEFAULT_SORT
-    queue = selectors.application_queue(
-        status=filters.get("status") or "",
-        qualification_id=filters["qualification"].pk if filters.get("qualification") else None,
-        submitted_from=filters.get("submitted_from"),
-        submitted_to=filters.get("submitted_to"),
-        search=filters.get("q") or "",
-        date=filters.get("date") or "",
-        sort=sort,
+    view = selectors.queue_view(
+        filters, sort=sort, after=request.GET.get("after", ""), before=request.GET.get("before", "")
     )
-    page = Paginator(queue, 25).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    rows = []
-    for a in page.object_list:
-        left = selectors.days_left(a, today)
-        rows.append((a, left, -left if left is not None and left < 0 else None))
     params = request.GET.copy()
-    params.pop("page", None)
+    for key in ("page", "after", "before"):
+        params.pop(key, None)
     sort_params = params.copy()
     sort_params.pop("sort", None)
     return render(
         request,
         "candidates/staff/queue.html",
         {
+            **view,
             "form": form,
-            "page": page,
-            "rows": rows,
             "sort": sort,
+            "paged": bool(request.GET.get("after") or request.GET.get("before")),
             "query": params.urlencode(),
             "sort_query": sort_params.urlencode(),
             "review_days": settings.QAC_APPLICATION_REVIEW_DAYS,
+            "qualifications": form.fields["qualification"].queryset,
         },
     )
 

@@ -1,6 +1,37 @@
-"""E-mail backends of development."""
+"""E-mail helpers: sending a notification at most once, which sending errors are worth a retry, and the
+readable console backend of development."""
 
+import smtplib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.mail import send_mail
 from django.core.mail.backends.console import EmailBackend as ConsoleBackend
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def send_once(*, claim: Callable[[], bool], release: Callable[[], None], templates: str, context: dict, to) -> str:
+    """Render ``<templates>_subject.txt`` and ``_body.txt`` in the site's language and send them, once.
+
+    ``claim()`` wins the right to send (a conditional UPDATE on the row that records it); a failed
+    send gives it back with ``release()`` so the task's retry sends it. A second delivery sends nothing.
+    """
+    if not claim():
+        return "already sent"
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = render_to_string(f"{templates}_subject.txt", context).strip()
+            body = render_to_string(f"{templates}_body.txt", context)
+        send_mail(subject, body, None, list(to))
+    except Exception:
+        release()
+        raise
+    return "sent"
+
+
+#: Errors a later attempt may not meet (the server away, busy or slow): tasks retry these, and fail on others.
+TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 
 
 def _attachment(item) -> tuple[str, str, int]:

@@ -1,5 +1,6 @@
 """Pages that gather several apps for one person live here, beside the URLs."""
 
+import csv
 import datetime
 import hashlib
 
@@ -9,18 +10,20 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from candidates.selectors import (
-    application_list_for_candidate,
-    change_requests_pending_count,
-    review_deadline_summary,
-)
+from candidates.selectors import application_list_for_candidate, profile_get
+from qac import board, charts, journey, stats
+from qac.accounts.decorators import head_required
 from qac.accounts.roles import Role, has_role, is_qac_staff
-from qac.certificates.selectors import documents_board, documents_for_holder
-from qac.council.selectors import council_board
-from qac.exams.selectors import enrolments_for_candidate, sessions_for_expert, sessions_public_upcoming
-from qac.registry.services import deadline_watch
+from qac.certificates.selectors import documents_for_holder
+from qac.council.package import blank_application_pdf
+from qac.exams.selectors import enrolments_for_candidate, expert_home_sessions, sessions_public_upcoming
+from qac.exports import spreadsheet_safe_row
+from qac.forms import PeriodForm
+from qac.forms_util import form_errors_text
 from qac.urls_util import site_url
 from standards.selectors import center_get, qualification_list_active
 
@@ -29,25 +32,118 @@ def home(request):
     """The front page: what the center is, and for a signed-in user what needs attention."""
     context = {"qualifications": qualification_list_active()}
     user = request.user
+    today = timezone.localdate()
+    status = 200
     if is_qac_staff(user):
-        context["review"] = review_deadline_summary()
-        context["change_requests"] = change_requests_pending_count()
-        context["registry"] = deadline_watch(limit=0)
-        context["council"] = council_board()
-        context["documents"] = documents_board()
-        context["days"] = {
-            "package": settings.QAC_COUNCIL_PACKAGE_DAYS,
-            "decision": settings.QAC_COUNCIL_DECISION_DAYS,
-            "issue": settings.QAC_DOCUMENTS_ISSUE_DAYS,
-            "duplicate": settings.QAC_DUPLICATE_DAYS,
-        }
+        context["board"], context["board_as_of"] = board.board_counted(today=today)
+        if has_role(user, Role.HEAD):
+            context.update(_head_figures(request, today))
+            status = 400 if context["period_form"].errors else 200
     elif has_role(user, Role.CANDIDATE):
-        context["my_applications"] = application_list_for_candidate(user=user)[:5]
-        context["my_exams"] = enrolments_for_candidate(user=user)[:5]
-        context["my_documents"] = documents_for_holder(user=user)
+        applications = list(application_list_for_candidate(user=user)[:20])
+        enrolments = list(enrolments_for_candidate(user=user)[:20])
+        documents = list(documents_for_holder(user=user))
+        context["journey"] = journey.journey(
+            has_profile=profile_get(user=user) is not None,
+            applications=applications,
+            enrolments=enrolments,
+            documents=documents,
+        )
+        context["my_applications"] = applications[:5]
+        context["my_exams"] = enrolments[:5]
+        context["my_documents"] = documents
     if has_role(user, Role.EXPERT):
-        context["expert_sessions"] = sessions_for_expert(user=user)[:5]
-    return render(request, "home.html", context)
+        context["expert_sessions"] = expert_home_sessions(user=user)
+    return render(request, "home.html", context, status=status)
+
+
+def _period(request, today: datetime.date) -> tuple[PeriodForm, stats.Period]:
+    """The period asked for, or the last twelve months when the form is empty or wrong (its errors show)."""
+    form = PeriodForm(request.GET or None)
+    default = stats.Period.default(today)
+    if form.is_valid():
+        return form, stats.Period(*form.period_bounds(default.start, default.end))
+    return form, default
+
+
+def _head_figures(request, today: datetime.date) -> dict:
+    form, period = _period(request, today)
+    figures = stats.figures(period, today=today)
+    per_month = charts.columns([(date_format(m, "M y"), n, date_format(m, "F Y")) for m, n in figures["per_month"]])
+    pass_chart = charts.percent_bars(
+        [
+            (
+                r["code"],
+                [
+                    (r["rate"], _("%(code)s: exam passed") % {"code": r["code"]}),
+                    (r["theory_rate"], _("%(code)s: theory passed") % {"code": r["code"]}),
+                    (r["practical_rate"], _("%(code)s: practice passed") % {"code": r["code"]}),
+                ],
+            )
+            for r in figures["pass_rates"]
+        ]
+    )
+    deadline_chart = charts.percent_bars(
+        [(str(i + 1), [(d["rate"], d["label"])]) for i, d in enumerate(figures["deadlines"])]
+    )
+    return {
+        "period_form": form,
+        "period": period,
+        "figures": figures,
+        "per_month_chart": per_month,
+        "pass_chart": pass_chart,
+        "deadline_chart": deadline_chart,
+        "pass_legend": [_("exam"), _("theory"), _("practice")],
+        "csv_query": request.GET.urlencode(),
+    }
+
+
+@head_required
+@require_safe
+def figures_csv(request):
+    """The head's figures for the period as CSV (UTF-8 with BOM for spreadsheets); a wrong period is a 400."""
+    today = timezone.localdate()
+    form, period = _period(request, today)
+    if form.errors:
+        return HttpResponse(form_errors_text(form), status=400, content_type="text/plain; charset=utf-8")
+    figures = stats.figures(period, today=today)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="figures-{period.start}-{period.end}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    for row in _figure_rows(figures, period):
+        writer.writerow(spreadsheet_safe_row(row))
+    return response
+
+
+def _figure_rows(figures: dict, period: stats.Period) -> list[list]:
+    rows: list[list] = [[_("Period"), period.start.isoformat(), period.end.isoformat()], []]
+    rows.append([_("Month"), _("Applications registered")])
+    rows += [[m.strftime("%Y-%m"), n] for m, n in figures["per_month"]]
+    rows += [
+        [],
+        [
+            _("Qualification"),
+            _("Assessed"),
+            _("Passed"),
+            _("Pass rate, %"),
+            _("Theory pass rate, %"),
+            _("Practice pass rate, %"),
+        ],
+    ]
+    rows += [
+        [r["code"], r["assessed"], r["passed"], r["rate"], r["theory_rate"], r["practical_rate"]]
+        for r in figures["pass_rates"]
+    ]
+    review = figures["review"]
+    rows += [[], [_("Applications decided"), review["decided"]]]
+    rows += [
+        [_("Average review time, days"), review["average_days"]],
+        [_("Worst review time, days"), review["worst_days"]],
+    ]
+    rows += [[], [_("Deadline"), _("Met"), _("Due by now"), _("Share met, %")]]
+    rows += [[d["label"], d["met"], d["due"], d["rate"]] for d in figures["deadlines"]]
+    return rows
 
 
 @require_safe
@@ -82,8 +178,6 @@ def application_sample(request):
     Rendering takes a second of WeasyPrint, and anyone may ask: the PDF is cached for a day,
     keyed on what it prints of the center, so an edit in the admin shows at once.
     """
-    from qac.council.package import blank_application_pdf
-
     center = center_get()
     if center is None:
         raise Http404

@@ -3,9 +3,6 @@ import pytest
 from qac.accounts.roles import Role
 from tests.factories import UserFactory
 
-# The people a permission test walks through: None is the anonymous visitor.
-PERSONAS = ["anonymous", "candidate", "other_candidate", "expert", "staff", "head"]
-
 
 @pytest.fixture
 def make_user(db):

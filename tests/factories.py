@@ -102,7 +102,7 @@ class PracticalCriterionFactory(factory.django.DjangoModelFactory):
 
 
 def valid_snils(n: int) -> str:
-    from qac.demo import snils_with_checksum
+    from qac.demo.seed import snils_with_checksum
 
     return snils_with_checksum(300000000 + n)
 

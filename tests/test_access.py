@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from standards.models import Qualification
-from tests.conftest import PERSONAS
+from tests.helpers.access import PERSONAS
 
 pytestmark = pytest.mark.django_db
 

@@ -29,3 +29,5 @@ staff_required = _role_required(is_qac_staff)
 candidate_required = _role_required(lambda user: has_role(user, Role.CANDIDATE))
 #: Experts only.
 expert_required = _role_required(lambda user: has_role(user, Role.EXPERT))
+#: The QAC head only.
+head_required = _role_required(lambda user: has_role(user, Role.HEAD))

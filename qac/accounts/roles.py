@@ -94,6 +94,17 @@ _RECORDS_READ = [
     "registry.view_exportrecord",
 ]
 
+# Contracts and payments change through the contract pages; the admin shows them read-only.
+_CONTRACTS_READ = [
+    "contracts.view_payer",
+    "contracts.view_contract",
+    "contracts.view_payment",
+    "contracts.view_bankstatement",
+    "contracts.view_bankdetails",
+]
+# The center's bank details on contracts and invoices are the head's to keep, like the prices.
+_BANK_DETAILS_EDIT = ["contracts.add_bankdetails", "contracts.change_bankdetails"]
+
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     # The head signs documents and manages staff accounts on top of staff work.
     Role.HEAD: [
@@ -101,6 +112,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *_PUBLIC_INFO_EDIT,
         *_APPLICATIONS_READ,
         *_RECORDS_READ,
+        *_CONTRACTS_READ,
+        *_BANK_DETAILS_EDIT,
         # The head answers for personal data (152-FZ) and audits who saw it.
         "candidates.view_personaldataaccess",
         # Accounts only, never the head role or superuser status (accounts/services.py);
@@ -117,7 +130,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "axes.view_accesslog",
     ],
     # Staff do not see the user accounts: managing them is the head's alone.
-    Role.STAFF: [*_CATALOGUE_EDIT, *_PUBLIC_INFO_READ, *_APPLICATIONS_READ, *_RECORDS_READ],
+    Role.STAFF: [*_CATALOGUE_EDIT, *_PUBLIC_INFO_READ, *_APPLICATIONS_READ, *_RECORDS_READ, *_CONTRACTS_READ],
     Role.EXPERT: [],
     Role.CANDIDATE: [],
 }

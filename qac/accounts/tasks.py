@@ -1,7 +1,5 @@
 """Mail of the sign-in pages, sent by a worker so that the page answers as fast for unknown addresses."""
 
-import smtplib
-
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,7 +10,7 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
+from qac.mail import TRANSIENT_MAIL_ERRORS
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, max_retries=8)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticToken
 
+from qac.enqueue import enqueue
 from qac.urls_util import site_base
 
 from . import two_factor
@@ -39,15 +40,13 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     """
 
     def save(self, domain_override=None, request=None, use_https=False, **kwargs):
-        from .tasks import password_reset_mail_task
-
         if not domain_override:
             # The same address as every other link to this site (QAC_SITE_URL, else this request's).
             site = urlsplit(site_base(request))
             domain_override, use_https = site.netloc, site.scheme == "https"
         domain = domain_override
         for user in self.get_users(self.cleaned_data["email"]):
-            password_reset_mail_task.delay(user.pk, domain, use_https)
+            enqueue("qac.accounts.tasks.password_reset_mail_task", user.pk, domain, use_https, on_commit=False)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -10,6 +10,8 @@ own register number (725n App. 3 p.20). Documents from before this path were
 numbered by the center's own counter: they are marked ``local``.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -51,7 +53,9 @@ class RenderStatus(models.TextChoices):
 class IssuedDocument(models.Model):
     kind = models.CharField(_("document"), max_length=16, choices=Kind.choices)
     variant = models.CharField(_("variant"), max_length=16, choices=Variant.choices, default=Variant.ORIGINAL)
-    result = models.ForeignKey(ExamResult, on_delete=models.PROTECT, related_name="documents")
+    result = models.ForeignKey(
+        ExamResult, on_delete=models.PROTECT, related_name="documents", verbose_name=_("exam result")
+    )
     original = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reissues", verbose_name=_("original")
     )
@@ -72,8 +76,12 @@ class IssuedDocument(models.Model):
         related_name="documents",
         verbose_name=_("Council verdict"),
     )
-    qualification = models.ForeignKey(Qualification, on_delete=models.PROTECT, related_name="+")
-    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_documents")
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.PROTECT, related_name="+", verbose_name=_("qualification")
+    )
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_documents", verbose_name=_("holder")
+    )
     holder_last_name = models.CharField(_("surname"), max_length=150)
     holder_first_name = models.CharField(_("name"), max_length=150)
     holder_patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
@@ -83,30 +91,37 @@ class IssuedDocument(models.Model):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     gaps = models.JSONField(_("gaps found"), default=list, blank=True)
     recommendations = models.TextField(_("recommendations"), blank=True)
-    render_status = models.CharField(max_length=16, choices=RenderStatus.choices, default=RenderStatus.PENDING)
-    render_error = models.TextField(blank=True)
-    render_attempts = models.PositiveSmallIntegerField(default=0)
-    file = models.FileField(upload_to="documents/", blank=True, max_length=255)
-    sha256 = models.CharField(max_length=64, blank=True)
-    size = models.PositiveIntegerField(null=True, blank=True)
-    rendered_at = models.DateTimeField(null=True, blank=True)
+    render_status = models.CharField(
+        max_length=16, choices=RenderStatus.choices, default=RenderStatus.PENDING, verbose_name=_("rendering status")
+    )
+    render_error = models.TextField(blank=True, verbose_name=_("rendering error"))
+    render_attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("rendering attempts"))
+    file = models.FileField(upload_to="documents/", blank=True, max_length=255, verbose_name=_("file"))
+    sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("SHA-256 checksum"))
+    size = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("size, bytes"))
+    rendered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("rendered"))
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revocation"), blank=True)
-    expiry_reminded_at = models.DateTimeField(null=True, blank=True)
+    expiry_reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expiry reminder sent"))
     withdrawn_on = models.DateField(
         _("withdrawn on"), null=True, blank=True, help_text=_("The paper was taken back when a duplicate was issued.")
     )
     delivery_method = models.CharField(_("delivered"), max_length=16, choices=DeliveryMethod.choices, blank=True)
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     delivered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("delivered by"),
     )
     delivery_recipient = models.CharField(
         _("received by"), max_length=255, blank=True, help_text=_("The holder, or their representative and the proxy.")
     )
     tracking_number = models.CharField(_("postal tracking number"), max_length=64, blank=True)
-    holder_notified_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    holder_notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("holder notified"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("issued document")
@@ -175,14 +190,25 @@ EVENT_LABELS = {
 class DocumentEvent(models.Model):
     """Who did what to a document, and why: issue, render, revoke, duplicate, correct, extend."""
 
-    document = models.ForeignKey(IssuedDocument, on_delete=models.CASCADE, related_name="events")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    action = models.CharField(max_length=32)
-    reason = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    document = models.ForeignKey(
+        IssuedDocument, on_delete=models.CASCADE, related_name="events", verbose_name=_("document")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by whom"),
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
+    action = models.CharField(max_length=32, verbose_name=_("action"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
 
     class Meta:
+        verbose_name = _("document history entry")
+        verbose_name_plural = _("document history")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -208,8 +234,6 @@ class DuplicateStatus(models.TextChoices):
 
 
 def _duplicate_file_path(instance: "DuplicateRequest", filename: str) -> str:
-    import uuid
-
     return f"duplicates/{uuid.uuid4().hex}"
 
 
@@ -232,9 +256,14 @@ class DuplicateRequest(models.Model):
     supporting_file = models.FileField(
         _("supporting document"), upload_to=_duplicate_file_path, blank=True, max_length=255
     )
-    supporting_name = models.CharField(max_length=255, blank=True)
+    supporting_name = models.CharField(max_length=255, blank=True, verbose_name=_("supporting document file name"))
     duplicate = models.OneToOneField(
-        IssuedDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="made_for_request"
+        IssuedDocument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="made_for_request",
+        verbose_name=_("duplicate"),
     )
     refusal_reason = models.TextField(_("reason for refusal"), blank=True)
     # Made on an approved change of the holder's name in their profile (candidates' change request).
@@ -246,9 +275,11 @@ class DuplicateRequest(models.Model):
         related_name="+",
         verbose_name=_("identity change request"),
     )
-    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("received by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
 
     class Meta:
         verbose_name = _("application for a duplicate")
@@ -266,14 +297,22 @@ class DuplicateRequest(models.Model):
 
 
 class DuplicateTransition(models.Model):
-    request = models.ForeignKey(DuplicateRequest, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=16, choices=DuplicateStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=DuplicateStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True)
+    request = models.ForeignKey(
+        DuplicateRequest, on_delete=models.CASCADE, related_name="history", verbose_name=_("request")
+    )
+    from_status = models.CharField(
+        max_length=16, choices=DuplicateStatus.choices, blank=True, verbose_name=_("previous status")
+    )
+    to_status = models.CharField(max_length=16, choices=DuplicateStatus.choices, verbose_name=_("new status"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by whom")
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("duplicate request history entry")
+        verbose_name_plural = _("duplicate request history")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:

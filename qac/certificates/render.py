@@ -12,6 +12,7 @@ benchmarks/certificates_render.py).
 import base64
 import datetime
 import io
+import logging
 import re
 
 import segno
@@ -19,12 +20,22 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from weasyprint import HTML
 
+from qac.pdf import font_config
 from qac.urls_util import site_url
 from standards.selectors import center_get
 
+from . import stamp
 from .models import IssuedDocument, Kind, NumberSource, Variant
+from .templatetags.documents import ru_long_date, ru_quoted_day
 from .verification import signed_token
+
+logger = logging.getLogger(__name__)
+# The blank's QR code: any image of the right size; the plan keeps only its box.
+BLANK_QR = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAG7buVgAAAABJRU5ErkJggg=="
+)
 
 # Each document's pages start with this marker element, so the split knows
 # where a document begins whatever its page count.
@@ -117,58 +128,112 @@ def exam_period(document: IssuedDocument) -> tuple[datetime.date, datetime.date]
     return timezone.localdate(session.starts_at), timezone.localdate(session.ends_at)
 
 
-def document_context(document: IssuedDocument, center) -> dict:
-    context = {"doc": document, "center": center, "Kind": Kind, "qr": ""}
+def qr_content(document: IssuedDocument, center) -> str:
+    """What the document's QR code holds, or "" for a document that has none."""
     if document.number_source == NumberSource.LOCAL:
         # Numbered by the center before register numbering: no register record
         # to point at, so the certificate's QR keeps the signed verification link.
-        if document.kind == Kind.CERTIFICATE:
-            context["qr"] = qr_data_uri(verify_url(document))
-    else:
-        context["qr"] = qr_data_uri(qr_payload(document, center))
+        return verify_url(document) if document.kind == Kind.CERTIFICATE else ""
+    return qr_payload(document, center)
+
+
+def document_fields(document: IssuedDocument) -> dict[str, str]:
+    """The text of the form's variable fields (``{% field %}`` in the templates): all that differs between holders."""
+    fields = {"number": document.number or "", "issue_date": ru_long_date(document.issue_date)}
+    if document.kind == Kind.CERTIFICATE:
+        given = " ".join(p for p in (document.holder_first_name, document.holder_patronymic) if p)
+        fields |= {
+            "last_name": document.holder_last_name,
+            "given_names": given,
+            "valid_until": ru_long_date(document.valid_until),
+            "appendix_number": document.number or "",
+            "full_name": document.holder_full_name,
+        }
+        return fields
+    exam_from, exam_to = exam_period(document)
+    fields |= {"full_name": document.holder_full_name, "exam_from": ru_quoted_day(exam_from)}
+    fields["exam_to"] = ru_quoted_day(exam_to)
+    lines = [line.strip() for line in document.recommendations.splitlines() if line.strip()]
+    fields |= {f"recommendation{index}": line for index, line in enumerate(lines)}
+    return fields
+
+
+def document_context(document: IssuedDocument, center) -> dict:
+    fields = document_fields(document)
+    context = {"doc": document, "center": center, "Kind": Kind, "fields": fields}
+    context["qr_content"] = qr_content(document, center)
     if document.kind == Kind.CERTIFICATE:
         context["labour_functions"] = labour_functions(document.qualification.labour_functions) or [("", "")]
     else:
-        context["exam_from"], context["exam_to"] = exam_period(document)
-        context["recommendations"] = [line.strip() for line in document.recommendations.splitlines() if line.strip()]
+        context["recommendation_fields"] = [name for name in fields if name.startswith("recommendation")]
     return context
 
 
-def batch_html(documents: list[IssuedDocument]) -> str:
-    center = center_get()
+def body_html(document: IssuedDocument, center, blank_lines: dict[str, int] | None = None) -> str:
+    """A document's part of the batch; with ``blank_lines`` its blank for stamp.py (placeholders for the fields)."""
+    context = document_context(document, center)
+    context["blank_lines"] = blank_lines
+    # The laid-out batch finds each document by this anchor; a blank is everyone's, so it names no one.
+    context["anchor"] = PAGE_MARKER + (str(document.pk) if blank_lines is None else "blank")
+    context["qr"] = ""
+    if context["qr_content"]:
+        context["qr"] = BLANK_QR if blank_lines is not None else qr_data_uri(context["qr_content"])
+    template = "_certificate.html" if document.kind == Kind.CERTIFICATE else "_conclusion.html"
+    return render_to_string(f"certificates/pdf/{template}", context)
+
+
+def batch_html(documents: list[IssuedDocument], center=None) -> str:
+    center = center or center_get()
     with translation.override(settings.LANGUAGE_CODE):
-        bodies = [
-            render_to_string(
-                "certificates/pdf/_certificate.html"
-                if d.kind == Kind.CERTIFICATE
-                else "certificates/pdf/_conclusion.html",
-                document_context(d, center),
-            )
-            for d in documents
-        ]
+        bodies = [body_html(d, center) for d in documents]
         return render_to_string("certificates/pdf/batch.html", {"bodies": bodies})
 
 
-_font_config = None
-
-
-def font_config():
-    """One WeasyPrint font configuration per worker process: building it per call costs time and leaks memory."""
-    global _font_config
-    if _font_config is None:
-        from weasyprint.text.fonts import FontConfiguration
-
-        _font_config = FontConfiguration()
-    return _font_config
+def blank_html(document: IssuedDocument, center, blank_lines: dict[str, int]) -> str:
+    """The document's form with placeholders for its fields, each taking ``blank_lines[name]`` lines (default 1)."""
+    body = body_html(document, center, blank_lines)
+    return render_to_string("certificates/pdf/batch.html", {"bodies": [body]})
 
 
 def render_batch(documents: list[IssuedDocument]) -> dict[int, bytes]:
-    """Render several documents in one layout pass; return each one's own PDF by document id."""
-    from weasyprint import HTML
+    """Each document's own PDF by document id: stamped into its form's blank, or laid out by WeasyPrint.
 
+    A document stamp.py cannot set exactly as the HTML form would print it goes the
+    WeasyPrint way; both give the same page.
+    """
     if not documents:
         return {}
-    html = batch_html(documents)
+    center = center_get()
+    out, rest = {}, []
+    with translation.override(settings.LANGUAGE_CODE):
+        for document in documents:
+            pdf = stamped(document, center)
+            if pdf is None:
+                rest.append(document)
+            else:
+                out[document.pk] = pdf
+    if rest:
+        out |= laid_out(rest, center)
+    return out
+
+
+def stamped(document: IssuedDocument, center) -> bytes | None:
+    """The document set into the blank of its form (laid out once per process), or None if it cannot be."""
+    fields = document_fields(document)
+    try:
+        plan = stamp.plan_for(blank_html(document, center, {}))
+        lines = stamp.field_lines(plan, fields)
+        if any(count != 1 for count in lines.values()):
+            plan = stamp.plan_for(blank_html(document, center, lines))
+        return stamp.stamp(plan, fields, qr_content(document, center), title=document.number)
+    except stamp.Unsupported as exc:
+        logger.info("document %s is laid out by WeasyPrint: %s", document.pk, exc)
+        return None
+
+
+def laid_out(documents: list[IssuedDocument], center) -> dict[int, bytes]:
+    """Several documents in one WeasyPrint layout pass; each one's own pages written as its own PDF."""
+    html = batch_html(documents, center)
     rendered = HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=font_config())
     # Where each document starts: the page holding its marker anchor.
     starts = []
@@ -188,6 +253,4 @@ def render_batch(documents: list[IssuedDocument]) -> dict[int, bytes]:
 
 def render_one_naive(document: IssuedDocument) -> bytes:
     """The baseline: one WeasyPrint call per document, with the same template (for the benchmark)."""
-    from weasyprint import HTML
-
     return HTML(string=batch_html([document]), base_url=str(settings.BASE_DIR)).write_pdf()

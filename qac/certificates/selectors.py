@@ -1,7 +1,13 @@
 """Read-side queries for documents; the one place that decides who sees which document."""
 
-from django.db.models import Count, Q, QuerySet
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qac.accounts.roles import is_qac_staff
@@ -72,6 +78,8 @@ def allowed_document_actions(document: IssuedDocument, user) -> set[str]:
     actions = set()
     numbered = document.number_source != NumberSource.AWAITING
     live = document.is_current and not document.revoked_on
+    if document.render_status == RenderStatus.RENDERED:
+        actions.add("download")
     if document.render_status == RenderStatus.FAILED:
         actions.add("retry")
     if not numbered and live:
@@ -96,11 +104,15 @@ def documents_for_holder(*, user) -> QuerySet[IssuedDocument]:
     )
 
 
+# Documents with their register number not yet handed over or posted: the 30 days of Decree 1204 p.17 run.
+TO_DELIVER = Q(is_current=True, revoked_on__isnull=True, delivered_on__isnull=True, number_source=NumberSource.REGISTER)
+
 LIST_FILTERS = [
     ("awaiting", _("awaiting the register's number")),
     ("pending", _("waiting to be rendered")),
     ("failed", _("rendering failed")),
     ("to_issue", _("ready to issue")),
+    ("to_deliver", _("to hand over or post (30 days)")),
     ("duplicates", _("duplicates")),
     ("duplicate_requests", _("applications for duplicates")),
     ("revoked", _("revoked")),
@@ -120,6 +132,8 @@ def document_list(*, search: str = "", status: str = "") -> QuerySet[IssuedDocum
         qs = qs.filter(render_status=RenderStatus.RENDERED, delivered_on__isnull=True, is_current=True).exclude(
             number_source=NumberSource.AWAITING
         )
+    elif status == "to_deliver":
+        qs = qs.filter(TO_DELIVER)
     elif status == "duplicates":
         qs = qs.filter(variant=Variant.DUPLICATE)
     elif status == "duplicate_requests":
@@ -149,35 +163,87 @@ def session_documents(*, session: ExamSession) -> QuerySet[IssuedDocument]:
     )
 
 
-def documents_board(*, today=None) -> dict:
-    """The documents' deadlines for the staff home: numbers awaited from the register, documents to
-    issue within 30 days of the exam (Decree 1204 p.17), duplicates within 15 days (725n App. 3 p.23)."""
-    import datetime
+# --- The staff to-do board (qac/board.py) ------------------------------------------------------
 
-    from django.conf import settings
-    from django.db.models import Count, Q
-    from django.utils import timezone
 
-    today = today or timezone.localdate()
-    soon = today + datetime.timedelta(days=settings.QAC_DEADLINE_WARN_DAYS)
-    awaiting = IssuedDocument.objects.filter(number_source=NumberSource.AWAITING, is_current=True)
-    to_issue = IssuedDocument.objects.filter(
-        is_current=True, revoked_on__isnull=True, delivered_on__isnull=True, number_source=NumberSource.REGISTER
+def board_items(*, today: datetime.date) -> list[dict]:
+    """Register numbers awaited, documents to issue (30 days), applications for duplicates (15 days).
+
+    Three aggregate queries, each the set of one ``document_list`` filter.
+    """
+    numbers = IssuedDocument.objects.filter(number_source=NumberSource.AWAITING, is_current=True).aggregate(
+        n=Count("pk"), due=Min("issue_due_on")
     )
-    open_requests = DuplicateRequest.objects.filter(status=DuplicateStatus.RECEIVED)
-    numbers = awaiting.aggregate(
-        total=Count("pk"),
-        overdue=Count("pk", filter=Q(issue_due_on__lt=today)),
-        soon=Count("pk", filter=Q(issue_due_on__gte=today, issue_due_on__lte=soon)),
+    deliver = IssuedDocument.objects.filter(TO_DELIVER).aggregate(n=Count("pk"), due=Min("issue_due_on"))
+    duplicates = DuplicateRequest.objects.filter(status=DuplicateStatus.RECEIVED).aggregate(
+        n=Count("pk"), due=Min("due_on")
     )
-    issue = to_issue.aggregate(
-        total=Count("pk"),
-        overdue=Count("pk", filter=Q(issue_due_on__lt=today)),
-        soon=Count("pk", filter=Q(issue_due_on__gte=today, issue_due_on__lte=soon)),
+    url = reverse("certificates:list")
+    return [
+        {
+            "key": "certificates.numbers",
+            "label": gettext("Register numbers awaited"),
+            "count": numbers["n"],
+            "due": numbers["due"],
+            "url": url + "?status=awaiting",
+        },
+        {
+            "key": "certificates.deliver",
+            "label": gettext("Documents to hand over or post"),
+            "count": deliver["n"],
+            "due": deliver["due"],
+            "url": url + "?status=to_deliver",
+        },
+        {
+            "key": "certificates.duplicates",
+            "label": gettext("Applications for duplicates"),
+            "count": duplicates["n"],
+            "due": duplicates["due"],
+            "url": url + "?status=duplicate_requests",
+        },
+    ]
+
+
+def verification_lookup(*, number: str, issue_date: datetime.date) -> dict:
+    """What the public may know about a certificate: a status and non-personal facts.
+
+    A wrong number and a wrong date answer the same ``not_found``, so the
+    page never tells which part was wrong. A paper replaced by a duplicate
+    answers ``replaced``; every paper of a revoked certificate ``revoked``.
+    """
+    number = number.strip()
+    candidates = list(
+        IssuedDocument.objects.filter(kind=Kind.CERTIFICATE, number=number)
+        .exclude(number_source=NumberSource.AWAITING)
+        .select_related("qualification")
+        .order_by("-id")
     )
-    duplicates = open_requests.aggregate(
-        total=Count("pk"),
-        overdue=Count("pk", filter=Q(due_on__lt=today)),
-        soon=Count("pk", filter=Q(due_on__gte=today, due_on__lte=soon)),
-    )
-    return {"numbers": numbers, "issue": issue, "duplicates": duplicates}
+    # Locally numbered duplicates share their number: any of their issue dates identifies it.
+    matching = [d for d in candidates if d.issue_date == issue_date]
+    if not matching:
+        return {"status": "not_found"}
+    current = [d for d in candidates if d.is_current] or matching
+    document = current[0] if current[0].number_source == NumberSource.LOCAL else matching[0]
+    today = timezone.localdate()
+    if document.revoked_on:
+        status = "revoked"
+    elif not document.is_current:
+        status = "replaced"
+    elif document.valid_until and document.valid_until < today:
+        status = "expired"
+    else:
+        status = "valid"
+    return {"status": status, "document": document}
+
+
+def expiry_reminders_due(*, today: datetime.date) -> QuerySet[IssuedDocument]:
+    """Valid certificates expiring within QAC_EXPIRY_REMINDER_DAYS whose holder was not reminded yet."""
+    horizon = today + datetime.timedelta(days=settings.QAC_EXPIRY_REMINDER_DAYS)
+    return IssuedDocument.objects.filter(
+        kind=Kind.CERTIFICATE,
+        is_current=True,
+        revoked_on__isnull=True,
+        valid_until__gte=today,
+        valid_until__lte=horizon,
+        expiry_reminded_at__isnull=True,
+    ).select_related("holder", "qualification")

@@ -7,17 +7,19 @@ import hashlib
 import re
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from candidates.models import CallTask
+from candidates.models import CERTIFICATE_STATUSES, CallTask, ChangeRequestStatus, IdentityChangeRequest
 from candidates.services import call_task_add
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.council.models import CouncilVerdict, Verdict
-from qac.exams.models import Decision, Enrolment, ExamResult, ExamSession, SessionStatus
+from qac.enqueue import enqueue
+from qac.exams.models import Decision, ExamResult, ExamSession, SessionStatus
 
 from .models import (
     DeliveryMethod,
@@ -325,10 +327,7 @@ def session_issue_again(*, session: ExamSession, by) -> None:
     failed = IssuedDocument.objects.filter(result__enrolment__session=session, render_status=RenderStatus.FAILED)
     DocumentEvent.objects.bulk_create([DocumentEvent(document=d, by=by, action="retry") for d in failed])
     failed.update(render_status=RenderStatus.PENDING, render_error="")
-    from .tasks import issue_session_documents_task
-
-    session_id = session.pk
-    transaction.on_commit(lambda: issue_session_documents_task.delay(session_id))
+    enqueue("qac.certificates.tasks.issue_session_documents_task", session.pk)
 
 
 # --- Acts on issued certificates -------------------------------------------------------------------
@@ -351,6 +350,13 @@ def _require(by, reason):
 
 def certificate_revoke(*, document: IssuedDocument, by, reason: str, revoked_on: datetime.date | None = None):
     reason = _require(by, reason)
+    _revoke(document=document, by=by, reason=reason, revoked_on=revoked_on)
+    document.refresh_from_db()
+    return document
+
+
+def _revoke(*, document: IssuedDocument, by, reason: str, revoked_on: datetime.date | None = None) -> None:
+    """Revoke a numbered certificate and every paper of it; the caller has checked who asks and why."""
     revoked_on = revoked_on or timezone.localdate()
     if revoked_on > timezone.localdate():
         raise DocumentError(_("A revocation date cannot be in the future."))
@@ -375,8 +381,31 @@ def certificate_revoke(*, document: IssuedDocument, by, reason: str, revoked_on:
         DocumentEvent.objects.create(
             document=locked, by=by, action="revoked", reason=reason, data={"on": revoked_on.isoformat()}
         )
-    document.refresh_from_db()
-    return document
+
+
+def documents_follow_verdict(*, verdict_id: int, reason: str, by=None) -> IssuedDocument | None:
+    """A verdict changed because its exam result was corrected after approval: the documents follow.
+
+    The old document is taken out of use: a numbered certificate is revoked
+    (every paper of it), a numbered conclusion withdrawn, an unnumbered one
+    cancelled. The document the new verdict calls for is made unnumbered and
+    then numbered through the register like every other. Safe to run twice.
+    """
+    verdict = CouncilVerdict.objects.select_related("decision").get(pk=verdict_id)
+    kind = _verdict_kind(verdict)
+    with transaction.atomic():
+        stale = IssuedDocument.objects.filter(result_id=verdict.result_id, variant=Variant.ORIGINAL, is_current=True)
+        for document in stale.exclude(kind=kind).exclude(number_source=NumberSource.AWAITING):
+            if document.kind == Kind.CERTIFICATE:
+                if not document.revoked_on:
+                    _revoke(document=document, by=by, reason=reason)
+            else:
+                IssuedDocument.objects.filter(pk=document.pk).update(
+                    is_current=False, withdrawn_on=timezone.localdate()
+                )
+                DocumentEvent.objects.create(document=document, by=by, action="withdrawn", reason=reason)
+        _cancel_superseded(verdict=verdict, by=by)
+        return document_issue(verdict=verdict, by=by)
 
 
 # --- Duplicates (Order 725n App. 3 II) --------------------------------------------------------------
@@ -386,6 +415,18 @@ DUPLICATE_TRANSITIONS: dict[tuple[str, str], str] = {
     (DuplicateStatus.RECEIVED, DuplicateStatus.ISSUED): "staff",
     (DuplicateStatus.RECEIVED, DuplicateStatus.REFUSED): "staff",
 }
+
+#: The pages name the moves of an application for a duplicate by their buttons.
+DUPLICATE_ACTIONS = {DuplicateStatus.ISSUED: "issue", DuplicateStatus.REFUSED: "refuse"}
+
+
+def allowed_duplicate_actions(duplicate_request: DuplicateRequest, user) -> set[str]:
+    """What ``user`` may do with an application for a duplicate now; the page shows exactly these buttons."""
+    return {
+        DUPLICATE_ACTIONS[to]
+        for (frm, to), who in DUPLICATE_TRANSITIONS.items()
+        if frm == duplicate_request.status and who == "staff" and is_qac_staff(user)
+    }
 
 
 def _duplicate_move(*, request: DuplicateRequest, to: str, by, note: str = "", **changes) -> DuplicateRequest:
@@ -589,15 +630,10 @@ def document_deliver(
             event=CallTask.Event.DOCUMENT,
             detail=f"{locked.get_delivery_method_display()}, {delivered_on:%d.%m.%Y}",
         )
-        pk = locked.pk
-        transaction.on_commit(lambda: _notify_soon(pk))
+        enqueue("qac.certificates.tasks.notify_holder_task", locked.pk)
+        # Where the contract says so, the payer gets a copy too (Decree 1204 p.18).
+        enqueue("qac.certificates.tasks.notify_payer_task", locked.pk)
     return locked
-
-
-def _notify_soon(document_id: int) -> None:
-    from .tasks import notify_holder_task
-
-    notify_holder_task.delay(document_id)
 
 
 def holder_notified(*, document: IssuedDocument) -> bool:
@@ -640,11 +676,10 @@ def certificate_extend(*, document: IssuedDocument, by, valid_until: datetime.da
 
 
 def render_soon(ids):
-    from .tasks import render_documents_task
-
+    """Queue the rendering of ``ids`` in batches, at once: callers run after their commit."""
     batch = settings.QAC_RENDER_BATCH_SIZE
     for start in range(0, len(ids), batch):
-        render_documents_task.delay(ids[start : start + batch])
+        enqueue("qac.certificates.tasks.render_documents_task", ids[start : start + batch], on_commit=False)
 
 
 # --- Rendering bookkeeping (called by the workers) ------------------------------------------------
@@ -715,42 +750,6 @@ def expiry_reminder_release(*, document: IssuedDocument) -> None:
 # --- Verification ----------------------------------------------------------------------------------------
 
 
-def verification_lookup(*, number: str, issue_date: datetime.date) -> dict:
-    """What the public may know about a certificate: a status and non-personal facts.
-
-    A wrong number and a wrong date answer the same ``not_found``, so the
-    page never tells which part was wrong. A paper replaced by a duplicate
-    answers ``replaced``; every paper of a revoked certificate ``revoked``.
-    """
-    number = number.strip()
-    candidates = list(
-        IssuedDocument.objects.filter(kind=Kind.CERTIFICATE, number=number)
-        .exclude(number_source=NumberSource.AWAITING)
-        .select_related("qualification")
-        .order_by("-id")
-    )
-    # Locally numbered duplicates share their number: any of their issue dates identifies it.
-    matching = [d for d in candidates if d.issue_date == issue_date]
-    if not matching:
-        return {"status": "not_found"}
-    current = [d for d in candidates if d.is_current] or matching
-    document = current[0] if current[0].number_source == NumberSource.LOCAL else matching[0]
-    today = timezone.localdate()
-    if document.revoked_on:
-        status = "revoked"
-    elif not document.is_current:
-        status = "replaced"
-    elif document.valid_until and document.valid_until < today:
-        status = "expired"
-    else:
-        status = "valid"
-    return {"status": status, "document": document}
-
-
-def enrolment_has_documents(enrolment: Enrolment) -> bool:
-    return IssuedDocument.objects.filter(result__enrolment=enrolment).exists()
-
-
 # --- A change of name approved in the holder's profile (candidates' change request) ----------------
 
 
@@ -765,10 +764,6 @@ def duplicates_for_change_request(*, change_request_id: int) -> list[DuplicateRe
     number or its printed form) cannot have a duplicate; it is left for the staff, whose
     change request page lists it.
     """
-    from django.core.files import File
-
-    from candidates.models import CERTIFICATE_STATUSES, ChangeRequestStatus, IdentityChangeRequest
-
     change = IdentityChangeRequest.objects.select_related("decided_by").filter(pk=change_request_id).first()
     if change is None or change.status != ChangeRequestStatus.APPROVED or not change.changes_name:
         return []

@@ -5,18 +5,21 @@ rendering skips documents already rendered, so a worker killed mid-batch
 loses nothing and renders nothing twice when the message comes back.
 """
 
-import datetime
 import logging
-import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from . import services
-from .models import IssuedDocument, Kind
+from qac.contracts import selectors as contract_selectors
+from qac.contracts import services as contract_services
+from qac.mail import TRANSIENT_MAIL_ERRORS
+
+from . import render, selectors, services
+from .models import IssuedDocument
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +27,20 @@ logger = logging.getLogger(__name__)
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=10, max_retries=5)
 def issue_session_documents_task(session_id: int) -> int:
     """Create the documents the Council's decision calls for; render those that already carry a register number."""
-    from .services import render_soon, session_documents_issue
-
-    pending = session_documents_issue(session_id=session_id)
-    render_soon(pending)
+    pending = services.session_documents_issue(session_id=session_id)
+    services.render_soon(pending)
     return len(pending)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=10, max_retries=5)
+def documents_follow_verdict_task(verdict_id: int, reason: str, by_id: int | None = None) -> int | None:
+    """A verdict corrected after its result was: revoke or withdraw the old document, make the new one."""
+    document = services.documents_follow_verdict(verdict_id=verdict_id, reason=reason, by=_user(by_id))
+    return document.pk if document else None
+
+
+def _user(pk):
+    return get_user_model().objects.filter(pk=pk).first() if pk else None
 
 
 @shared_task(
@@ -42,14 +54,11 @@ def issue_session_documents_task(session_id: int) -> int:
 )
 def render_documents_task(self, document_ids: list[int]) -> dict:
     """Render the listed documents that still need it (and have their register number), store each PDF."""
-    from . import services
-    from .render import render_batch
-
     todo = services.render_claim(document_ids=document_ids)
     if not todo:
         return {"rendered": 0}
     try:
-        pdfs = render_batch(todo)
+        pdfs = render.render_batch(todo)
     except OSError as exc:
         # A disk or font hiccup: retry the batch with backoff; when the
         # retries are spent, say so on the documents so staff can act.
@@ -75,16 +84,7 @@ def render_documents_task(self, document_ids: list[int]) -> dict:
 @shared_task(acks_late=True, expires=3600)
 def expiry_reminders_task() -> int:
     """E-mail holders whose certificate expires in QAC_EXPIRY_REMINDER_DAYS days or less (once per date)."""
-    today = timezone.localdate()
-    horizon = today + datetime.timedelta(days=settings.QAC_EXPIRY_REMINDER_DAYS)
-    due = IssuedDocument.objects.filter(
-        kind=Kind.CERTIFICATE,
-        is_current=True,
-        revoked_on__isnull=True,
-        valid_until__gte=today,
-        valid_until__lte=horizon,
-        expiry_reminded_at__isnull=True,
-    ).select_related("holder", "qualification")
+    due = selectors.expiry_reminders_due(today=timezone.localdate())
     sent = 0
     for document in due:
         # Claim first, so two runs never mail twice; release if sending fails.
@@ -96,7 +96,7 @@ def expiry_reminders_task() -> int:
                 subject = render_to_string("certificates/email/expiry_subject.txt", context).strip()
                 body = render_to_string("certificates/email/expiry_body.txt", context)
             send_mail(subject, body, None, [document.holder.email])
-        except (smtplib.SMTPException, ConnectionError, TimeoutError):
+        except TRANSIENT_MAIL_ERRORS:
             services.expiry_reminder_release(document=document)
             logger.exception("expiry reminder for document %s failed", document.pk)
             continue
@@ -104,7 +104,7 @@ def expiry_reminders_task() -> int:
     return sent
 
 
-@shared_task(acks_late=True, autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError), max_retries=8)
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_MAIL_ERRORS, max_retries=8)
 def notify_holder_task(document_id: int) -> str:
     """Tell the holder how their document was issued (handed over, or posted with its tracking number)."""
     document = IssuedDocument.objects.select_related("holder", "qualification").filter(pk=document_id).first()
@@ -118,7 +118,7 @@ def notify_holder_task(document_id: int) -> str:
             subject = render_to_string("certificates/email/issued_subject.txt", context).strip()
             body = render_to_string("certificates/email/issued_body.txt", context)
         send_mail(subject, body, None, [document.holder.email])
-    except (smtplib.SMTPException, ConnectionError, TimeoutError):
+    except TRANSIENT_MAIL_ERRORS:
         services.holder_notice_release(document=document)
         raise
     return "sent"
@@ -128,3 +128,31 @@ def notify_holder_task(document_id: int) -> str:
 def duplicates_for_change_request_task(change_request_id: int) -> int:
     """Applications for duplicates on an approved change of name; safe twice (the service skips what it made)."""
     return len(services.duplicates_for_change_request(change_request_id=change_request_id))
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_MAIL_ERRORS, max_retries=8)
+def notify_payer_task(document_id: int) -> str:
+    """E-mail the payer a copy of the issued certificate or conclusion, where the contract says so (1204 p.18)."""
+    document = (
+        IssuedDocument.objects.select_related("qualification", "result__enrolment").filter(pk=document_id).first()
+    )
+    if document is None or not document.delivered_on or not document.file:
+        return "nothing to send"
+    payer = contract_selectors.payer_to_inform(application_id=document.result.enrolment.application_id)
+    if payer is None:
+        return "the contract does not ask for it"
+    if not contract_services.payer_notice_claim(document_id=document.pk, payer=payer):
+        return "already sent"
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            context = {"doc": document, "payer": payer}
+            subject = render_to_string("certificates/email/payer_copy_subject.txt", context).strip()
+            body = render_to_string("certificates/email/payer_copy_body.txt", context)
+        message = EmailMessage(subject, body, None, [payer.email])
+        with document.file.open("rb") as handle:
+            message.attach(services.document_file_name(document), handle.read(), "application/pdf")
+        message.send()
+    except TRANSIENT_MAIL_ERRORS:
+        contract_services.payer_notice_release(document_id=document.pk)
+        raise
+    return "sent"

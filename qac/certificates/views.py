@@ -40,7 +40,7 @@ def verify(request):
     if request.GET and form.is_valid():
         if rate_limited(_client(request)):
             return _too_many(request)
-        answer = services.verification_lookup(
+        answer = selectors.verification_lookup(
             number=form.cleaned_data["number"], issue_date=form.cleaned_data["issue_date"]
         )
     return render(request, "certificates/verify.html", {"form": form, "answer": answer, "today": timezone.localdate()})
@@ -54,7 +54,7 @@ def verify_signed(request, token: str):
     parsed = read_token(token)
     answer = {"status": "not_found"}
     if parsed:
-        answer = services.verification_lookup(number=parsed[0], issue_date=parsed[1])
+        answer = selectors.verification_lookup(number=parsed[0], issue_date=parsed[1])
     return render(request, "certificates/verify.html", {"form": VerifyForm(), "answer": answer, "signed": True})
 
 
@@ -108,6 +108,9 @@ def document_detail(request, pk: int):
     today = timezone.localdate()
     # The application asked for the documents by post (Decree 1204 p.17): registered mail by default.
     postal_address = document.result.enrolment.application.postal_address
+    requests = list(selectors.duplicate_requests_for(document=document))
+    for duplicate_request in requests:
+        duplicate_request.actions = services.allowed_duplicate_actions(duplicate_request, request.user)
     return render(
         request,
         "certificates/staff/detail.html",
@@ -115,7 +118,7 @@ def document_detail(request, pk: int):
             "doc": document,
             "events": selectors.document_events(document=document),
             "papers": selectors.document_papers(document=document),
-            "requests": selectors.duplicate_requests_for(document=document),
+            "requests": requests,
             "actions": selectors.allowed_document_actions(document, request.user),
             "revoke_form": RevokeForm(initial={"revoked_on": today}),
             "delivery_form": DeliveryForm(

@@ -39,9 +39,9 @@ class CouncilPackage(models.Model):
     )
     status = models.CharField(_("status"), max_length=16, choices=PackageStatus.choices, default=PackageStatus.BUILDING)
     due_on = models.DateField(_("send by"))
-    file = models.FileField(upload_to="council/", blank=True, max_length=255)
-    sha256 = models.CharField(max_length=64, blank=True)
-    size = models.PositiveBigIntegerField(null=True, blank=True)
+    file = models.FileField(upload_to="council/", blank=True, max_length=255, verbose_name=_("file"))
+    sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("SHA-256 checksum"))
+    size = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("size, bytes"))
     built_at = models.DateTimeField(_("built"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
@@ -50,10 +50,15 @@ class CouncilPackage(models.Model):
         _("reference"), max_length=255, blank=True, help_text=_("Letter number, tracking number or e-mail subject.")
     )
     sent_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sending recorded by"),
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         verbose_name = _("package for the Council")
@@ -68,14 +73,27 @@ class CouncilPackage(models.Model):
 class PackageTransition(models.Model):
     """History of a package: every status change, who made it and why."""
 
-    package = models.ForeignKey(CouncilPackage, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=16, choices=PackageStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=PackageStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True)
+    package = models.ForeignKey(
+        CouncilPackage, on_delete=models.CASCADE, related_name="history", verbose_name=_("package for the Council")
+    )
+    from_status = models.CharField(
+        max_length=16, choices=PackageStatus.choices, blank=True, verbose_name=_("previous status")
+    )
+    to_status = models.CharField(max_length=16, choices=PackageStatus.choices, verbose_name=_("new status"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by whom"),
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("package history entry")
+        verbose_name_plural = _("package history")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
@@ -96,9 +114,11 @@ class CouncilDecision(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=DecisionStatus.choices)
     number = models.CharField(_("decision (minutes) number"), max_length=64)
     decided_on = models.DateField(_("decided on"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("recorded"))
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
 
     class Meta:
         verbose_name = _("Council decision")
@@ -118,8 +138,12 @@ class Verdict(models.TextChoices):
 class CouncilVerdict(models.Model):
     """What the Council decided for one candidate's result."""
 
-    decision = models.ForeignKey(CouncilDecision, on_delete=models.CASCADE, related_name="verdicts")
-    result = models.OneToOneField(ExamResult, on_delete=models.PROTECT, related_name="council_verdict")
+    decision = models.ForeignKey(
+        CouncilDecision, on_delete=models.CASCADE, related_name="verdicts", verbose_name=_("Council decision")
+    )
+    result = models.OneToOneField(
+        ExamResult, on_delete=models.PROTECT, related_name="council_verdict", verbose_name=_("exam result")
+    )
     verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices)
     reason = models.TextField(
         _("reason"), blank=True, help_text=_("Required when the Council does not recognise the commission's result.")
@@ -137,15 +161,23 @@ class CouncilVerdict(models.Model):
 class DecisionTransition(models.Model):
     """History of a decision: recorded, corrected (with the reason and what changed)."""
 
-    decision = models.ForeignKey(CouncilDecision, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=16, choices=DecisionStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=DecisionStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True)
-    changes = models.JSONField(default=dict, blank=True)
+    decision = models.ForeignKey(
+        CouncilDecision, on_delete=models.CASCADE, related_name="history", verbose_name=_("Council decision")
+    )
+    from_status = models.CharField(
+        max_length=16, choices=DecisionStatus.choices, blank=True, verbose_name=_("previous status")
+    )
+    to_status = models.CharField(max_length=16, choices=DecisionStatus.choices, verbose_name=_("new status"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by whom")
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    changes = models.JSONField(default=dict, blank=True, verbose_name=_("changes"))
 
     class Meta:
+        verbose_name = _("decision history entry")
+        verbose_name_plural = _("decision history")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:

@@ -53,6 +53,7 @@ from qac.exams.models import (
     Question,
     SessionStatus,
 )
+from qac.exams.selectors import protocol_context, score_percent  # the same rounding the result was computed with
 from standards.models import PracticalCriterion
 from standards.selectors import center_get
 
@@ -255,7 +256,6 @@ def _theory_rows(enrolments: list[Enrolment]) -> dict[int, list[dict]]:
 
 def _practical_sheets(session, enrolment, criteria, spec) -> tuple[list[dict], bool]:
     """Per commission member: every criterion with the score, maximum and comment, the total and its verdict."""
-    from qac.exams.services import _percent  # the same rounding the result was computed with
 
     scores = {(s.expert_id, s.criterion_id): s for s in enrolment.practical_scores.all()}
     maximum = sum(c.max_score for c in criteria)
@@ -271,7 +271,7 @@ def _practical_sheets(session, enrolment, criteria, spec) -> tuple[list[dict], b
             else:
                 total += score.score
             rows.append({"criterion": criterion, "score": score})
-        percent = _percent(total, maximum) if complete and criteria else None
+        percent = score_percent(total, maximum) if complete and criteria else None
         sheets.append(
             {
                 "member": member,
@@ -410,8 +410,6 @@ def _protocol(session) -> tuple[IO[bytes] | bytes, str]:
                     % {"pk": session.pk}
                 )
         return handle, "stored"
-    from qac.exams.selectors import protocol_context
-
     return _pdf("exams/protocol.html", protocol_context(session)), "rendered-for-package"
 
 

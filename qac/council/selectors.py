@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qac.accounts.roles import is_qac_staff
 from qac.exams.models import Decision, EnrolmentStatus, ExamResult, ExamSession, SessionStatus
@@ -80,24 +83,12 @@ def decision_for(session: ExamSession) -> CouncilDecision | None:
 
 
 def package_get_for_staff(*, user, pk: int) -> CouncilPackage:
-    from django.http import Http404
-
     if not is_qac_staff(user):
         raise Http404
     package = CouncilPackage.objects.select_related("session__qualification").filter(pk=pk).first()
     if package is None:
         raise Http404
     return package
-
-
-def allowed_package_actions(package: CouncilPackage | None, user) -> set[str]:
-    """What ``user`` may do with a package now: the pages show exactly these buttons."""
-    from .services import PACKAGE_TRANSITIONS, STAFF
-
-    if package is None or not is_qac_staff(user):
-        return set()
-    moves = {to for (frm, to), who in PACKAGE_TRANSITIONS.items() if frm == package.status and who == STAFF}
-    return {"rebuild" if to == PackageStatus.BUILDING else "send" for to in moves}
 
 
 def allowed_decision_actions(session: ExamSession, user, *, package=None, decision=None) -> set[str]:
@@ -134,28 +125,40 @@ def council_sessions(*, state: str = "") -> QuerySet[ExamSession]:
     return qs
 
 
-def council_board(*, today: datetime.date | None = None) -> dict:
-    """The Council's deadlines for the staff home: packages to send (7 days), decisions awaited (14)."""
-    today = today or timezone.localdate()
-    warn = today + datetime.timedelta(days=settings.QAC_DEADLINE_WARN_DAYS)
-    approved = ExamSession.objects.filter(status=SessionStatus.RESULTS_APPROVED)
-    to_send = approved.exclude(council_package__status=PackageStatus.SENT)
-    awaiting = approved.filter(council_package__status=PackageStatus.SENT, council_decision__isnull=True)
-    package_days = datetime.timedelta(days=settings.QAC_COUNCIL_PACKAGE_DAYS)
-    decision_days = datetime.timedelta(days=settings.QAC_COUNCIL_DECISION_DAYS)
+# --- The staff to-do board (qac/board.py) ------------------------------------------------------
 
-    def ends_before(day):
-        # "The exam day is before ``day``": the session ended before that day's midnight, local time.
-        return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
-    return {
-        "packages": to_send.count(),
-        "packages_overdue": to_send.filter(ends_at__lt=ends_before(today - package_days)).count(),
-        # Due soon but not yet overdue, as ``deadline()`` shows it on the pages.
-        "packages_soon": to_send.filter(
-            ends_at__gte=ends_before(today - package_days),
-            ends_at__lt=ends_before(warn - package_days + datetime.timedelta(1)),
-        ).count(),
-        "decisions": awaiting.count(),
-        "decisions_overdue": awaiting.filter(ends_at__lt=ends_before(today - decision_days)).count(),
-    }
+def board_items(*, today: datetime.date) -> list[dict]:
+    """Packages to send to the Council (7 days) and its decisions awaited (14 days, Decree 1204 p.15-16).
+
+    One aggregate query over the approved sessions, the same sets as the board's "package" and "decision" filters.
+    """
+    to_send = ~Q(council_package__status=PackageStatus.SENT)
+    awaiting = Q(council_package__status=PackageStatus.SENT, council_decision__isnull=True)
+    agg = ExamSession.objects.filter(status=SessionStatus.RESULTS_APPROVED).aggregate(
+        packages=Count("pk", filter=to_send),
+        packages_from=Min("ends_at", filter=to_send),
+        decisions=Count("pk", filter=awaiting),
+        decisions_from=Min("ends_at", filter=awaiting),
+    )
+
+    def due(ends_at, days):
+        return timezone.localdate(ends_at) + datetime.timedelta(days=days) if ends_at else None
+
+    board = reverse("council:board")
+    return [
+        {
+            "key": "council.packages",
+            "label": _("Packages to send to the Council"),
+            "count": agg["packages"],
+            "due": due(agg["packages_from"], settings.QAC_COUNCIL_PACKAGE_DAYS),
+            "url": board + "?state=package",
+        },
+        {
+            "key": "council.decisions",
+            "label": _("Council decisions awaited"),
+            "count": agg["decisions"],
+            "due": due(agg["decisions_from"], settings.QAC_COUNCIL_DECISION_DAYS),
+            "url": board + "?state=decision",
+        },
+    ]

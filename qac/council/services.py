@@ -19,8 +19,11 @@ from django.utils.translation import gettext as _
 
 from candidates import services as candidate_services
 from qac.accounts.roles import is_qac_staff
-from qac.exams.models import ExamResult, ExamSession, SessionStatus
+from qac.enqueue import enqueue
+from qac.exams import services as exam_services
+from qac.exams.models import ExamResult, ExamSession, ResultCorrection, SessionStatus
 
+from . import package as package_files
 from . import selectors
 from .models import (
     CouncilDecision,
@@ -34,7 +37,7 @@ from .models import (
     Verdict,
 )
 from .selectors import decidable_results, exam_day, package_due
-from .signals import council_decided
+from .signals import council_decided, verdict_corrected
 
 logger = logging.getLogger(__name__)
 PS = PackageStatus
@@ -61,6 +64,14 @@ class CouncilError(Exception):
     """A request the rules do not allow; the message is shown to the user as it is."""
 
 
+def allowed_package_actions(package: CouncilPackage | None, user) -> set[str]:
+    """What ``user`` may do with a package now: the pages show exactly these buttons."""
+    if package is None or not is_qac_staff(user):
+        return set()
+    moves = {to for (frm, to), who in PACKAGE_TRANSITIONS.items() if frm == package.status and who == STAFF}
+    return {"rebuild" if to == PackageStatus.BUILDING else "send" for to in moves}
+
+
 def _package_move(*, package: CouncilPackage, to: str, by=None, actor: str, note: str = "", **changes):
     """The one door for a package's status: checks the table, writes the row and its history in one transaction."""
     with transaction.atomic():
@@ -82,9 +93,7 @@ def _package_move(*, package: CouncilPackage, to: str, by=None, actor: str, note
 
 
 def _build_soon(package_id: int) -> None:
-    from .tasks import build_package_task
-
-    transaction.on_commit(lambda: build_package_task.delay(package_id))
+    enqueue("qac.council.tasks.build_package_task", package_id)
 
 
 def package_request(*, session_id: int) -> CouncilPackage:
@@ -114,13 +123,11 @@ def package_rebuild(*, package: CouncilPackage, by, expected_version: int | None
 
 def package_build(*, package_id: int) -> CouncilPackage | None:
     """The worker's part: write the ZIP, store it with its hash, mark the package ready. Safe to run twice."""
-    from .package import package_filename, write_package
-
     package = CouncilPackage.objects.select_related("session").filter(pk=package_id).first()
     if package is None or package.status != PS.BUILDING:
         return None  # a second delivery, or a package that moved on
     with tempfile.TemporaryFile() as tmp:
-        write_package(package.session, tmp)
+        package_files.write_package(package.session, tmp)
         tmp.seek(0)
         digest = hashlib.sha256()
         for chunk in iter(lambda: tmp.read(1 << 20), b""):
@@ -132,7 +139,7 @@ def package_build(*, package_id: int) -> CouncilPackage | None:
             if locked.status != PS.BUILDING:
                 return locked
             old = locked.file.name if locked.file else None
-            locked.file.save(package_filename(package.session), File(tmp), save=True)
+            locked.file.save(package_files.package_filename(package.session), File(tmp), save=True)
             package = _package_move(
                 package=locked,
                 to=PS.READY,
@@ -318,6 +325,7 @@ def _reexams(decision, clean, by, *, before=None) -> None:
                 note=_("The Council did not recognise the result (decision № %(number)s): %(reason)s")
                 % {"number": decision.number, "reason": reason},
             )
+            exam_services.enrolments_supersede(application=result.enrolment.application)
 
 
 def decision_correct(
@@ -379,15 +387,58 @@ def decision_correct(
         }
         for pk, (verdict, verdict_reason) in changed.items():
             CouncilVerdict.objects.filter(pk=current[pk].pk).update(verdict=verdict, reason=verdict_reason)
-        frm = locked.status
         locked.number, locked.decided_on = number, decided_on
-        locked.status = DecisionStatus.CORRECTED
-        locked.version += 1
-        locked.save()
-        DecisionTransition.objects.create(
-            decision=locked, from_status=frm, to_status=DecisionStatus.CORRECTED, by=by, note=reason, changes=diff
-        )
+        _decision_corrected(locked, by=by, note=reason, changes=diff)
         _reexams(locked, changed, by, before=before)
         session_id = session.pk
         transaction.on_commit(lambda: _after_decision(session_id))
     return locked
+
+
+def _decision_corrected(locked: CouncilDecision, *, by, note: str, changes: dict) -> None:
+    """The one door for a decision's correction: checks the table, saves, writes the history row."""
+    if DECISION_TRANSITIONS.get((locked.status, DecisionStatus.CORRECTED)) != STAFF:
+        raise CouncilError(_("This decision cannot be corrected."))
+    frm = locked.status
+    locked.status = DecisionStatus.CORRECTED
+    locked.version += 1
+    locked.save()
+    DecisionTransition.objects.create(
+        decision=locked, from_status=frm, to_status=DecisionStatus.CORRECTED, by=by, note=note, changes=changes
+    )
+
+
+def verdict_follow_result(*, result_id: int, correction_id: int) -> CouncilVerdict | None:
+    """An approved result was corrected after the Council decided: its verdict follows the corrected result.
+
+    The verdict becomes the one the corrected result calls for (a pass a
+    certificate, a fail a conclusion), recorded as a correction of the decision
+    with the result's reason; the certificates app then revokes or withdraws the
+    old document and makes the new one. A re-exam verdict, a verdict that
+    already fits, or a session the Council has not decided on yet is left alone
+    (the Council then decides on the corrected result). Safe to run twice.
+    """
+    correction = ResultCorrection.objects.select_related("by").get(pk=correction_id)
+    with transaction.atomic():
+        verdict = CouncilVerdict.objects.filter(result_id=result_id).first()
+        if verdict is None or verdict.verdict == Verdict.REEXAM:
+            return None
+        decision = CouncilDecision.objects.select_for_update().get(pk=verdict.decision_id)
+        verdict = CouncilVerdict.objects.select_related("result").get(pk=verdict.pk)
+        allowed = VERDICT_CHOICES.get(verdict.result.decision)
+        if allowed is None:
+            # Corrected to "absent": no document is due; the Council's page shows the mismatch to staff.
+            logger.warning("Result %s corrected to %s under a verdict", result_id, verdict.result.decision)
+            return None
+        new = allowed[0]
+        if verdict.verdict == new:
+            return None
+        before = verdict.verdict
+        reason = _("The exam result was corrected: %(reason)s") % {"reason": correction.reason}
+        CouncilVerdict.objects.filter(pk=verdict.pk).update(verdict=new, reason=reason)
+        changes = {"reason": reason, "verdicts": {str(result_id): [before, new]}, "result_correction": correction_id}
+        _decision_corrected(decision, by=correction.by, note=reason, changes=changes)
+        data = {"verdict_id": verdict.pk, "before": before, "reason": reason, "by_id": correction.by_id}
+        transaction.on_commit(lambda: verdict_corrected.send(sender=CouncilVerdict, **data))
+    verdict.refresh_from_db()
+    return verdict

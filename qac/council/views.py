@@ -45,7 +45,7 @@ def _context(request, session, *, decision_form=None, sent_form=None):
     package = selectors.package_for(session)
     decision = selectors.decision_for(session)
     results = selectors.decidable_results(session)
-    actions = selectors.allowed_package_actions(package, request.user)
+    actions = services.allowed_package_actions(package, request.user)
     decision_actions = selectors.allowed_decision_actions(session, request.user, package=package, decision=decision)
     if decision_form is None and decision_actions:
         initial = {"decided_on": timezone.localdate()}

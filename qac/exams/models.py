@@ -37,16 +37,23 @@ class ExamSession(models.Model):
         _("capacity"), validators=[MinValueValidator(1), MaxValueValidator(500)]
     )
     status = models.CharField(_("status"), max_length=20, choices=SessionStatus.choices, default=SessionStatus.PLANNED)
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     approved_at = models.DateTimeField(_("results approved"), null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("results approved by"),
     )
     protocol = models.FileField(_("commission protocol"), upload_to="protocols/", blank=True, max_length=255)
-    protocol_sha256 = models.CharField(max_length=64, blank=True)
-    protocol_error = models.TextField(blank=True)
+    protocol_sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("protocol checksum (SHA-256)"))
+    protocol_error = models.TextField(blank=True, verbose_name=_("protocol error"))
 
     class Meta:
         verbose_name = _("exam session")
@@ -63,7 +70,9 @@ class ExamSession(models.Model):
 
 
 class CommissionMember(models.Model):
-    session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="commission")
+    session = models.ForeignKey(
+        ExamSession, on_delete=models.CASCADE, related_name="commission", verbose_name=_("exam session")
+    )
     expert = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commission_seats", verbose_name=_("expert")
     )
@@ -88,12 +97,20 @@ class EnrolmentStatus(models.TextChoices):
 
 
 class Enrolment(models.Model):
-    session = models.ForeignKey(ExamSession, on_delete=models.PROTECT, related_name="enrolments")
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="enrolments")
-    status = models.CharField(max_length=16, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ENROLLED)
+    session = models.ForeignKey(
+        ExamSession, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("exam session")
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("application")
+    )
+    status = models.CharField(
+        max_length=16, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ENROLLED, verbose_name=_("status")
+    )
     present = models.BooleanField(_("present"), null=True, blank=True)
-    enrolled_at = models.DateTimeField(auto_now_add=True)
-    enrolled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    enrolled_at = models.DateTimeField(auto_now_add=True, verbose_name=_("enrolled"))
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("enrolled by")
+    )
     # Admission on an identity document (Decree 1204 p.10). The document's full details are already in the
     # application's frozen identity; the check records only which kind of document was shown and the last
     # characters of its number, enough to tell later which document it was without copying it again (152-FZ).
@@ -103,7 +120,12 @@ class Enrolment(models.Model):
     id_document_tail = models.CharField(_("last characters of its number"), max_length=4, blank=True)
     id_checked_at = models.DateTimeField(_("identity checked"), null=True, blank=True)
     id_checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("identity checked by"),
     )
     # An accessibility adjustment of the theory test's time limit. The reason may speak of health, a special
     # category of personal data: staff pages show it, the protocol only the percentage.
@@ -111,9 +133,17 @@ class Enrolment(models.Model):
         _("extra time on the theory test, %"), default=0, validators=[MaxValueValidator(100)]
     )
     extra_time_reason = models.TextField(_("reason for the extra time"), blank=True)
-    extra_time_at = models.DateTimeField(null=True, blank=True)
+    # A new exam under the same application replaces this one (the Council did not recognise the result, or an
+    # appeal was satisfied): the record stays with its session, and the application may be enrolled again.
+    superseded = models.BooleanField(_("replaced by a new exam"), default=False)
+    extra_time_at = models.DateTimeField(null=True, blank=True, verbose_name=_("extra time granted"))
     extra_time_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("extra time granted by"),
     )
 
     class Meta:
@@ -122,7 +152,9 @@ class Enrolment(models.Model):
         ordering = ["application__candidate__last_name", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["application"], condition=Q(status="enrolled"), name="one_live_enrolment_per_application"
+                fields=["application"],
+                condition=Q(status="enrolled", superseded=False),
+                name="one_live_enrolment_per_application",
             ),
             models.CheckConstraint(condition=Q(extra_time_percent__lte=100), name="enrolment_extra_time_at_most_100"),
         ]
@@ -174,10 +206,10 @@ class Question(models.Model):
 
 
 class Choice(models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question"))
     text = models.CharField(_("answer"), max_length=1000)
     is_correct = models.BooleanField(_("correct"), default=False)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         verbose_name = _("answer option")
@@ -194,15 +226,17 @@ class Choice(models.Model):
 class TheoryAttempt(models.Model):
     """One candidate's online theory test: the variant is drawn from ``seed`` and frozen in ``question_ids``."""
 
-    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="theory_attempt")
-    seed = models.BigIntegerField()
-    question_ids = models.JSONField(default=list)
-    started_at = models.DateTimeField()
-    deadline_at = models.DateTimeField(db_index=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    auto_submitted = models.BooleanField(default=False)
-    score = models.PositiveIntegerField(null=True, blank=True)
-    max_score = models.PositiveIntegerField(null=True, blank=True)
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.PROTECT, related_name="theory_attempt", verbose_name=_("enrolment")
+    )
+    seed = models.BigIntegerField(verbose_name=_("random seed of the variant"))
+    question_ids = models.JSONField(default=list, verbose_name=_("questions of the variant"))
+    started_at = models.DateTimeField(verbose_name=_("started"))
+    deadline_at = models.DateTimeField(db_index=True, verbose_name=_("deadline"))
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted"))
+    auto_submitted = models.BooleanField(default=False, verbose_name=_("submitted automatically"))
+    score = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("score"))
+    max_score = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("maximum score"))
 
     class Meta:
         verbose_name = _("theory attempt")
@@ -213,12 +247,16 @@ class TheoryAttempt(models.Model):
 
 
 class Answer(models.Model):
-    attempt = models.ForeignKey(TheoryAttempt, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
-    choice_ids = models.JSONField(default=list)
-    answered_at = models.DateTimeField(auto_now=True)
+    attempt = models.ForeignKey(
+        TheoryAttempt, on_delete=models.CASCADE, related_name="answers", verbose_name=_("theory attempt")
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+", verbose_name=_("question"))
+    choice_ids = models.JSONField(default=list, verbose_name=_("answers chosen"))
+    answered_at = models.DateTimeField(auto_now=True, verbose_name=_("answered"))
 
     class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
         constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="one_answer_per_question")]
 
     def __str__(self) -> str:
@@ -229,14 +267,22 @@ class Answer(models.Model):
 
 
 class PracticalScore(models.Model):
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="practical_scores")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    criterion = models.ForeignKey(PracticalCriterion, on_delete=models.PROTECT, related_name="+")
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, related_name="practical_scores", verbose_name=_("enrolment")
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("expert")
+    )
+    criterion = models.ForeignKey(
+        PracticalCriterion, on_delete=models.PROTECT, related_name="+", verbose_name=_("criterion")
+    )
     score = models.PositiveSmallIntegerField(_("score"))
     comment = models.CharField(_("comment"), max_length=1000, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:
+        verbose_name = _("practical score")
+        verbose_name_plural = _("practical scores")
         constraints = [
             models.UniqueConstraint(fields=["enrolment", "expert", "criterion"], name="one_score_per_expert_criterion")
         ]
@@ -255,7 +301,9 @@ class Decision(models.TextChoices):
 class ExamResult(models.Model):
     """The outcome for one enrolment; locked once the chair approves the session."""
 
-    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="result")
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.PROTECT, related_name="result", verbose_name=_("enrolment")
+    )
     theory_percent = models.PositiveSmallIntegerField(_("theory, %"), null=True, blank=True)
     theory_passed = models.BooleanField(_("theory passed"), null=True)
     theory_on_paper = models.BooleanField(_("theory on paper"), default=False)
@@ -267,9 +315,9 @@ class ExamResult(models.Model):
     decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices, blank=True)
     incident_note = models.TextField(_("incident"), blank=True)
     # What the conclusion for a failed candidate names: the criteria and topics below the bar.
-    failed_criteria = models.JSONField(default=list, blank=True)
-    failed_topics = models.JSONField(default=list, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    failed_criteria = models.JSONField(default=list, blank=True, verbose_name=_("criteria below the bar"))
+    failed_topics = models.JSONField(default=list, blank=True, verbose_name=_("topics below the bar"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:
         verbose_name = _("exam result")
@@ -282,14 +330,20 @@ class ExamResult(models.Model):
 class ResultCorrection(models.Model):
     """A change to an approved result: who, when, why, and the values before and after."""
 
-    result = models.ForeignKey(ExamResult, on_delete=models.PROTECT, related_name="corrections")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
+    result = models.ForeignKey(
+        ExamResult, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("exam result")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by whom")
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
     reason = models.TextField(_("reason"))
-    before = models.JSONField()
-    after = models.JSONField()
+    before = models.JSONField(verbose_name=_("before"))
+    after = models.JSONField(verbose_name=_("after"))
 
     class Meta:
+        verbose_name = _("result correction")
+        verbose_name_plural = _("result corrections")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -299,14 +353,22 @@ class ResultCorrection(models.Model):
 class SessionEvent(models.Model):
     """History of a session: status changes, enrolments, moves, approvals."""
 
-    session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="events")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    from_status = models.CharField(max_length=20, choices=SessionStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=SessionStatus.choices, blank=True)
-    note = models.TextField(blank=True)
+    session = models.ForeignKey(
+        ExamSession, on_delete=models.CASCADE, related_name="events", verbose_name=_("exam session")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by whom")
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
+    from_status = models.CharField(
+        max_length=20, choices=SessionStatus.choices, blank=True, verbose_name=_("previous status")
+    )
+    to_status = models.CharField(max_length=20, choices=SessionStatus.choices, blank=True, verbose_name=_("new status"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("session history entry")
+        verbose_name_plural = _("session history")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -337,9 +399,11 @@ class DateOffer(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=DateOfferStatus.choices, default=DateOfferStatus.OFFERED
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
     message = models.TextField(_("message to the candidate"), blank=True)
-    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("offered by")
+    )
     made_at = models.DateTimeField(_("offered"), auto_now_add=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     session = models.ForeignKey(
@@ -374,17 +438,32 @@ class DateOfferEvent(models.Model):
         PHONE = "phone", _("by phone")
         SYSTEM = "system", _("automatically")
 
-    offer = models.ForeignKey(DateOffer, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=16, choices=DateOfferStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=DateOfferStatus.choices)
+    offer = models.ForeignKey(
+        DateOffer, on_delete=models.CASCADE, related_name="events", verbose_name=_("offer of exam dates")
+    )
+    from_status = models.CharField(
+        max_length=16, choices=DateOfferStatus.choices, blank=True, verbose_name=_("previous status")
+    )
+    to_status = models.CharField(max_length=16, choices=DateOfferStatus.choices, verbose_name=_("new status"))
     # None: the system (an offer that expired).
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    via = models.CharField(max_length=8, choices=Via.choices, default=Via.SITE)
-    session = models.ForeignKey(ExamSession, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    note = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by whom"),
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
+    via = models.CharField(max_length=8, choices=Via.choices, default=Via.SITE, verbose_name=_("how"))
+    session = models.ForeignKey(
+        ExamSession, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("exam session")
+    )
+    note = models.TextField(blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("offer history entry")
+        verbose_name_plural = _("offer history")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:

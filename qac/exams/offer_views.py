@@ -60,7 +60,11 @@ def my_date_offer(request, pk: int):
     return render(
         request,
         "exams/candidate/date_offer.html",
-        {"application": application, "offers": _with_actions(offer_list, request.user)},
+        {
+            "application": application,
+            "offers": _with_actions(offer_list, request.user),
+            "awaiting_date": offers.offer_allowed(application=application),
+        },
     )
 
 
@@ -103,7 +107,12 @@ def staff_date_offer(request, pk: int):
     return render(
         request,
         "exams/staff/date_offer.html",
-        {"application": application, "offers": _with_actions(offer_list, request.user), "form": form},
+        {
+            "application": application,
+            "offers": _with_actions(offer_list, request.user),
+            "form": form,
+            "can_offer": offers.offer_allowed(application=application),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from candidates import services as candidate_services
 from candidates.models import Application, ApplicationStatus, CallTask
 from qac.accounts.roles import Role, has_role, is_qac_staff
+from qac.enqueue import enqueue
 
 from .models import DateOffer, DateOfferEvent, DateOfferStatus, EnrolmentStatus, ExamSession, SessionStatus
 from .services import ExamError, _enrol, _session_label
@@ -154,7 +155,7 @@ def date_offer_make(*, application: Application, sessions: list[ExamSession], by
     now = timezone.now()
     with transaction.atomic():
         locked_app = Application.objects.select_for_update().get(pk=application.pk)
-        if locked_app.status != ApplicationStatus.ACCEPTED:
+        if not offer_allowed(application=locked_app):
             raise OfferError(
                 _("The application is «%(status)s»: exam dates are offered only for an accepted application.")
                 % {"status": locked_app.get_status_display()}
@@ -181,8 +182,7 @@ def date_offer_make(*, application: Application, sessions: list[ExamSession], by
             event=CallTask.Event.DATE_OFFER,
             detail="; ".join(_session_label(s) for s in sessions),
         )
-        pk = offer.pk
-        transaction.on_commit(lambda: _notify(pk))
+        enqueue("qac.exams.tasks.notify_date_offer_task", offer.pk)
     return offer
 
 
@@ -248,12 +248,6 @@ def date_offers_expire(*, now: datetime.datetime | None = None) -> int:
     return expired
 
 
-def _notify(offer_id: int) -> None:
-    from .tasks import notify_date_offer_task
-
-    notify_date_offer_task.delay(offer_id)
-
-
 def offer_notified(*, offer_id: int) -> bool:
     """Claim the offer's e-mail (True once), so a redelivered task never mails twice."""
     return bool(DateOffer.objects.filter(pk=offer_id, notified_at__isnull=True).update(notified_at=timezone.now()))
@@ -264,6 +258,11 @@ def offer_notice_release(*, offer_id: int) -> None:
 
 
 # --- What each person may do, and the queries of the offer pages --------------------------------
+
+
+def offer_allowed(*, application) -> bool:
+    """Whether dates may be offered for ``application`` now (the staff page shows the form only then)."""
+    return application.status == ApplicationStatus.ACCEPTED
 
 
 def allowed_actions(offer: DateOffer, user) -> set[str]:

@@ -1,12 +1,20 @@
 """Read-side queries for exams; the one place that decides who sees which session, sheet or test."""
 
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Prefetch, Q, QuerySet
+import datetime
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Count, Exists, ExpressionWrapper, F, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from candidates.models import Application, ApplicationStatus
 from qac.accounts.roles import Role, has_role, is_qac_staff
-from standards.models import PracticalTask
+from standards.models import ExamSpecification, PracticalCriterion, PracticalTask
+from standards.selectors import center_get
 
 from .models import (
     Answer,
@@ -14,6 +22,7 @@ from .models import (
     CommissionMember,
     Enrolment,
     EnrolmentStatus,
+    ExamResult,
     ExamSession,
     PracticalScore,
     Question,
@@ -22,12 +31,14 @@ from .models import (
 )
 
 
-def session_list(*, status: str = "") -> QuerySet[ExamSession]:
+def session_list(*, status: str = "", todo: str = "") -> QuerySet[ExamSession]:
     qs = ExamSession.objects.select_related("qualification").annotate(
         enrolled=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ENROLLED))
     )
     if status:
         qs = qs.filter(status=status)
+    if todo:
+        qs = qs.filter(session_todo(todo=todo))
     return qs.order_by("-starts_at", "-id")
 
 
@@ -96,6 +107,15 @@ def session_get_for_expert(*, user, pk: int) -> ExamSession:
     return session
 
 
+def session_get_for_staff_or_commission(*, user, pk: int) -> ExamSession:
+    """A session for the center's staff or a member of its commission (its protocol); 404 for anyone else."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    if is_qac_staff(user):
+        return session_get_for_staff(user=user, pk=pk)
+    return session_get_for_expert(user=user, pk=pk)
+
+
 def enrolment_get_for_expert(*, user, pk: int) -> Enrolment:
     if not has_role(user, Role.EXPERT):
         raise Http404
@@ -124,6 +144,29 @@ def enrolments_for_candidate(*, user) -> QuerySet[Enrolment]:
         .select_related("session__qualification", "application", "result", "theory_attempt")
         .order_by("-session__starts_at")
     )
+
+
+def enrolment_get_for_staff(*, user, pk: int) -> Enrolment:
+    """An enrolment, for the center's staff only; 404 for anyone else or no such enrolment."""
+    if not is_qac_staff(user):
+        raise Http404
+    enrolment = (
+        Enrolment.objects.select_related("session__qualification__exam_spec", "application__candidate")
+        .filter(pk=pk)
+        .first()
+    )
+    if enrolment is None:
+        raise Http404
+    return enrolment
+
+
+def result_get_for_expert(*, user, pk: int) -> ExamResult:
+    """A result, for a member of its session's commission (``session_get_for_expert`` decides); 404 otherwise."""
+    result = ExamResult.objects.select_related("enrolment__session").filter(pk=pk).first()
+    if result is None:
+        raise Http404
+    session_get_for_expert(user=user, pk=result.enrolment.session_id)
+    return result
 
 
 def enrolment_get_for_candidate(*, user, pk: int) -> Enrolment:
@@ -171,15 +214,36 @@ def attempt_questions(*, attempt: TheoryAttempt) -> list[Question]:
     return ordered
 
 
-def choices_by_question(*, attempt: TheoryAttempt, question_id: int) -> dict:
-    """(kind, valid choice ids) for one question of the attempt, in one query; empty if not in the variant."""
+# A question's options and kind cannot change once it is in a test under way or answered (the bank
+# refuses such edits, bank._refuse_changes_to_questions_in_use), so each process keeps those it has
+# read for an autosave. Saving or deleting any question or option empties it (ExamsConfig.ready).
+_CHOICES: dict[int, tuple[str, list[int]]] = {}
+_CHOICES_MAX = 20_000
+
+
+def choices_by_question(*, attempt: TheoryAttempt, question_id: int, chosen: list[int] | None = None) -> dict:
+    """(kind, valid choice ids) for one question of the attempt; empty if not in the variant.
+    One query the first time a process meets the question, none after (``QAC_THEORY_KEEP_CHOICES``);
+    read again when ``chosen`` holds an id the kept options do not."""
     if question_id not in attempt.question_ids:
         return {}
-    # order_by(): Choice's default ordering would join the question's own ordering fields.
-    rows = list(Choice.objects.filter(question_id=question_id).order_by().values_list("pk", "question__kind"))
-    if not rows:
-        return {}
-    return {question_id: (rows[0][1], [pk for pk, _kind in rows])}
+    known = _CHOICES.get(question_id) if settings.QAC_THEORY_KEEP_CHOICES else None
+    if known is None or (chosen and not set(chosen) <= set(known[1])):
+        # order_by(): Choice's default ordering would join the question's own ordering fields.
+        rows = list(Choice.objects.filter(question_id=question_id).order_by().values_list("pk", "question__kind"))
+        if not rows:
+            return {}
+        known = (rows[0][1], [pk for pk, _kind in rows])
+        if settings.QAC_THEORY_KEEP_CHOICES:
+            if len(_CHOICES) >= _CHOICES_MAX:
+                _CHOICES.clear()
+            _CHOICES[question_id] = known
+    return {question_id: known}
+
+
+def forget_choices(**_kwargs) -> None:
+    """Receiver: a question or option was saved or deleted, so what this process keeps may be stale."""
+    _CHOICES.clear()
 
 
 def enrollable_applications(*, session: ExamSession) -> QuerySet[Application]:
@@ -191,8 +255,6 @@ def enrollable_applications(*, session: ExamSession) -> QuerySet[Application]:
 
 
 def protocol_context(session: ExamSession) -> dict:
-    from standards.selectors import center_get
-
     session = _session_detail(ExamSession.objects.filter(pk=session.pk)).get()
     return {
         "session": session,
@@ -246,3 +308,199 @@ def theory_monitor(*, session: ExamSession, now=None) -> list[dict]:
             }
         )
     return rows
+
+
+def is_chair(session: ExamSession, user) -> bool:
+    return CommissionMember.objects.filter(session=session, expert=user, is_chair=True).exists()
+
+
+def is_commission_member(session: ExamSession, user) -> bool:
+    return CommissionMember.objects.filter(session=session, expert=user).exists()
+
+
+def score_percent(part, whole) -> int:
+    if not whole:
+        return 0
+    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def practical_evaluate(*, enrolment: Enrolment) -> dict:
+    """Combine the experts' independent scores by the qualification's rule.
+
+    Returns the mean percent, each expert's percent and verdict, whether the
+    experts disagree, the combined verdict (None until every expert scored
+    every criterion), and the criteria whose mean fell below the threshold.
+    """
+    return practical_evaluate_many(session=enrolment.session, enrolments=[enrolment])[enrolment.pk]
+
+
+def practical_evaluate_many(*, session: ExamSession, enrolments) -> dict[int, dict]:
+    """``practical_evaluate`` for many enrolments of one session in a fixed number of queries."""
+    spec = session.qualification.exam_spec
+    criteria = list(PracticalCriterion.objects.filter(task__spec=spec).select_related("task"))
+    experts = list(CommissionMember.objects.filter(session=session).values_list("expert_id", flat=True))
+    scores: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
+    for s in PracticalScore.objects.filter(enrolment__in=[e.pk for e in enrolments]).only(
+        "enrolment_id", "expert_id", "criterion_id", "score"
+    ):
+        scores[s.enrolment_id][s.expert_id][s.criterion_id] = s.score
+    return {e.pk: _evaluate(spec, criteria, experts, scores[e.pk]) for e in enrolments}
+
+
+def _evaluate(spec, criteria, experts, scores) -> dict:
+    maximum = sum(c.max_score for c in criteria)
+    per_expert = {}
+    for expert_id in experts:
+        mine = scores.get(expert_id, {})
+        complete = len(mine) == len(criteria)
+        percent = score_percent(sum(mine.values()), maximum) if complete else None
+        per_expert[expert_id] = {
+            "percent": percent,
+            "passed": None if percent is None else percent >= spec.practical_pass_percent,
+            "complete": complete,
+        }
+    complete = all(v["complete"] for v in per_expert.values()) and bool(criteria)
+    verdict = None
+    mean = None
+    if complete:
+        verdicts = [v["passed"] for v in per_expert.values()]
+        mean = score_percent(sum(v["percent"] for v in per_expert.values()), 100 * len(per_expert))
+        rule = spec.practical_pass_rule
+        if rule == ExamSpecification.PracticalPassRule.ALL:
+            verdict = all(verdicts)
+        elif rule == ExamSpecification.PracticalPassRule.MAJORITY:
+            verdict = sum(verdicts) * 2 > len(verdicts)
+        else:
+            verdict = mean >= spec.practical_pass_percent
+    failed_criteria = []
+    for c in criteria:
+        given = [scores[e][c.pk] for e in experts if c.pk in scores.get(e, {})]
+        if given and score_percent(sum(given), c.max_score * len(given)) < spec.practical_pass_percent:
+            failed_criteria.append({"id": c.pk, "task": c.task.title, "criterion": c.text})
+    verdict_set = {v["passed"] for v in per_expert.values() if v["passed"] is not None}
+    return {
+        "percent": mean,
+        "passed": verdict,
+        "complete": complete,
+        "per_expert": per_expert,
+        "disagreement": len(verdict_set) > 1,
+        "failed_criteria": failed_criteria,
+    }
+
+
+# --- The staff to-do board (qac/board.py) ------------------------------------------------------
+
+# The session list's "todo" filters, each exactly the sessions its board item counts.
+SESSION_TODO = ("open", "close")
+
+
+def _session_todo_condition(todo: str, *, today: datetime.date, now: datetime.datetime) -> Q:
+    if todo == "open":
+        # Planned sessions starting within the warning window (or already due to start): open them
+        # for enrolment and check the commission before the day.
+        horizon = timezone.make_aware(
+            datetime.datetime.combine(
+                today + datetime.timedelta(days=settings.QAC_DEADLINE_WARN_DAYS + 1), datetime.time()
+            )
+        )
+        return Q(status=SessionStatus.PLANNED, starts_at__lt=horizon)
+    # "close": sessions whose time is over but not finished, and finished ones whose results the chair
+    # has not approved yet; the Council's 7 days run from the exam day all the same.
+    return Q(status__in=[SessionStatus.OPEN, SessionStatus.IN_PROGRESS], ends_at__lt=now) | Q(
+        status=SessionStatus.COMPLETED
+    )
+
+
+def session_todo(*, todo: str, today: datetime.date | None = None) -> Q:
+    """The condition of a session-list "todo" filter; every session for an unknown one."""
+    if todo not in SESSION_TODO:
+        return Q()
+    return _session_todo_condition(todo, today=today or timezone.localdate(), now=timezone.now())
+
+
+def board_items(*, today: datetime.date) -> list[dict]:
+    """Dates to agree with accepted candidates (within the 10-day review deadline, Decree 1204 p.8-9),
+    sessions to open, and sessions to close (the Council's 7 days run from the exam). Two aggregate queries."""
+    now = timezone.now()
+    to_agree = Application.objects.filter(status=ApplicationStatus.ACCEPTED, date_offered_at__isnull=True).aggregate(
+        n=Count("id"), due=Min("review_due_on")
+    )
+    to_open = _session_todo_condition("open", today=today, now=now)
+    to_close = _session_todo_condition("close", today=today, now=now)
+    sessions = ExamSession.objects.aggregate(
+        open_n=Count("id", filter=to_open),
+        open_due=Min("starts_at", filter=to_open),
+        close_n=Count("id", filter=to_close),
+        close_due=Min("ends_at", filter=to_close),
+    )
+    package_days = datetime.timedelta(days=settings.QAC_COUNCIL_PACKAGE_DAYS)
+    close_due = sessions["close_due"]
+    sessions_url = reverse("exams:sessions")
+    return [
+        {
+            "key": "exams.dates_to_agree",
+            "label": _("Exam dates to agree"),
+            "count": to_agree["n"],
+            "due": to_agree["due"],
+            "url": reverse("candidates:staff_queue") + "?date=to_agree&sort=due",
+        },
+        {
+            "key": "exams.sessions_to_open",
+            "label": _("Sessions to open"),
+            "count": sessions["open_n"],
+            "due": timezone.localdate(sessions["open_due"]) if sessions["open_due"] else None,
+            "url": sessions_url + "?todo=open",
+        },
+        {
+            "key": "exams.sessions_to_close",
+            "label": _("Sessions to finish and approve"),
+            "count": sessions["close_n"],
+            "due": timezone.localdate(close_due) + package_days if close_due else None,
+            "url": sessions_url + "?todo=close",
+        },
+    ]
+
+
+# --- The expert's home ----------------------------------------------------------------------------
+
+SCORING_STATUSES = (SessionStatus.IN_PROGRESS, SessionStatus.COMPLETED)
+
+
+def expert_home_sessions(*, user, limit: int = 8) -> list[ExamSession]:
+    """The expert's sessions (not cancelled), newest first, each with ``is_chair`` and, while scores can be
+    recorded, ``left_to_score``: the candidates sitting it whom this expert has not scored on every criterion.
+
+    Three queries whatever the number of sessions and candidates.
+    """
+    sessions = list(
+        sessions_for_expert(user=user)
+        .exclude(status=SessionStatus.CANCELLED)
+        .annotate(is_chair=Exists(CommissionMember.objects.filter(session=OuterRef("pk"), expert=user, is_chair=True)))[
+            :limit
+        ]
+    )
+    scoring = {s.pk: s for s in sessions if s.status in SCORING_STATUSES}
+    for s in sessions:
+        s.left_to_score = 0 if s.pk in scoring else None
+    if not scoring:
+        return sessions
+    criteria = dict(
+        PracticalCriterion.objects.filter(
+            task__spec__qualification_id__in={s.qualification_id for s in scoring.values()}
+        )
+        .values_list("task__spec__qualification_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    sitting = (
+        Enrolment.objects.filter(session_id__in=scoring, status=EnrolmentStatus.ENROLLED)
+        .exclude(present=False)
+        .exclude(result__practical_not_admitted=True)
+        .annotate(mine=Count("practical_scores", filter=Q(practical_scores__expert=user)))
+        .values_list("session_id", "mine")
+    )
+    for session_id, mine in sitting:
+        session = scoring[session_id]
+        if mine < criteria.get(session.qualification_id, 0):
+            session.left_to_score += 1
+    return sessions

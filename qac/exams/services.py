@@ -8,15 +8,16 @@ app's services, never directly.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import ipaddress
 import random
 import re
 import secrets
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,8 @@ from django.utils.translation import gettext as _
 from candidates import services as candidate_services
 from candidates.models import Application, ApplicationStatus, CallTask, IdDocumentType
 from qac.accounts.roles import Role, has_role, is_qac_staff
+from qac.contracts.selectors import payment_block_reason
+from qac.enqueue import enqueue
 from standards.models import ExamSpecification, PracticalCriterion
 
 from .models import (
@@ -41,7 +44,8 @@ from .models import (
     SessionStatus,
     TheoryAttempt,
 )
-from .signals import results_approved
+from .selectors import is_chair, is_commission_member, practical_evaluate, score_percent
+from .signals import result_corrected, results_approved
 
 SS = SessionStatus
 MIN_COMMISSION = 3
@@ -54,6 +58,23 @@ SESSION_TRANSITIONS: dict[tuple[str, str], str] = {
     (SS.PLANNED, SS.CANCELLED): "staff",
     (SS.OPEN, SS.CANCELLED): "staff",
 }
+# The pages name each move of a session by its button.
+SESSION_MOVES = {SS.OPEN: "open", SS.IN_PROGRESS: "start", SS.COMPLETED: "complete", SS.RESULTS_APPROVED: "approve"}
+SESSION_MOVES[SS.CANCELLED] = "cancel"
+# Work on a session's candidates, and the statuses that allow it: staff's ...
+STAFF_SESSION_WORK = {
+    "enrol": (SS.PLANNED, SS.OPEN),
+    "reschedule": (SS.PLANNED, SS.OPEN),
+    "unenrol": (SS.PLANNED, SS.OPEN),
+    "extra_time": (SS.PLANNED, SS.OPEN, SS.IN_PROGRESS),
+    "presence": (SS.OPEN, SS.IN_PROGRESS),
+    "paper": (SS.IN_PROGRESS, SS.COMPLETED),
+    "monitor": (SS.IN_PROGRESS,),
+    "documents": (SS.RESULTS_APPROVED,),
+}
+# ... a commission member's, and the chair's own.
+EXPERT_SESSION_WORK = {"score": (SS.IN_PROGRESS, SS.COMPLETED)}
+CHAIR_SESSION_WORK = {"correct": (SS.RESULTS_APPROVED,)}
 # Sessions whose candidates and experts are still booked.
 LIVE_STATUSES = (SS.PLANNED, SS.OPEN, SS.IN_PROGRESS, SS.COMPLETED)
 
@@ -147,7 +168,7 @@ def session_create(
     """Plan a session with its commission.
 
     Real candidates sit only assessment tools the Council approved. ``allow_example`` lifts that
-    rule for the demo data alone (``qac/demo.py``), whose specifications are the shipped examples;
+    rule for the demo data alone (``qac/demo/seed.py``), whose specifications are the shipped examples;
     no page, form or task passes it.
     """
     if not is_qac_staff(by):
@@ -177,6 +198,23 @@ def session_create(
     return session
 
 
+def allowed_session_actions(session: ExamSession, user, *, chair: bool = False) -> set[str]:
+    """What ``user`` may do with ``session`` now; the staff and expert pages show exactly these buttons.
+
+    ``chair``: whether the user chairs the session's commission (the expert page knows it already).
+    """
+    staff, expert = is_qac_staff(user), has_role(user, Role.EXPERT)
+    allowed = {
+        SESSION_MOVES[to]
+        for (frm, to), who in SESSION_TRANSITIONS.items()
+        if frm == session.status and ((who == "staff" and staff) or (who == "chair" and chair))
+    }
+    for work, granted in ((STAFF_SESSION_WORK, staff), (EXPERT_SESSION_WORK, expert), (CHAIR_SESSION_WORK, chair)):
+        if granted:
+            allowed |= {name for name, statuses in work.items() if session.status in statuses}
+    return allowed
+
+
 def session_transition(*, session: ExamSession, to: str, by, note: str = "") -> ExamSession:
     with transaction.atomic():
         locked = ExamSession.objects.select_for_update().get(pk=session.pk)
@@ -197,14 +235,6 @@ def session_transition(*, session: ExamSession, to: str, by, note: str = "") -> 
         _event(locked, by, from_status=from_status, to_status=to, note=note)
     session.refresh_from_db()
     return session
-
-
-def is_chair(session: ExamSession, user) -> bool:
-    return CommissionMember.objects.filter(session=session, expert=user, is_chair=True).exists()
-
-
-def is_commission_member(session: ExamSession, user) -> bool:
-    return CommissionMember.objects.filter(session=session, expert=user).exists()
 
 
 def session_open(*, session, by):
@@ -238,7 +268,8 @@ def session_cancel(*, session, by, reason: str):
             _unenrol(enrolment=enrolment, by=by, note=reason)
             cancelled.append(enrolment.pk)
         # Only those taken off now: people unenrolled earlier were told then.
-        transaction.on_commit(lambda: _notify_enrolments_cancelled(cancelled, reason))
+        for pk in cancelled:
+            enqueue("qac.exams.tasks.notify_unenrolled_task", pk, reason)
     return session
 
 
@@ -269,22 +300,9 @@ def session_reschedule(*, session, by, starts_at, ends_at, venue_address, venue_
                 event=CallTask.Event.EXAM,
                 detail=f"{_session_label(locked)}. {reason}",
             )
-        transaction.on_commit(lambda: _notify_session(locked.pk, "moved", reason))
+        enqueue("qac.exams.tasks.notify_session_change_task", locked.pk, "moved", reason)
     session.refresh_from_db()
     return session
-
-
-def _notify_enrolments_cancelled(enrolment_ids, reason):
-    from .tasks import notify_unenrolled_task
-
-    for pk in enrolment_ids:
-        notify_unenrolled_task.delay(pk, reason)
-
-
-def _notify_session(session_id: int, what: str, reason: str = "") -> None:
-    from .tasks import notify_session_change_task
-
-    notify_session_change_task.delay(session_id, what, reason)
 
 
 # --- Enrolment ------------------------------------------------------------------------------------
@@ -348,6 +366,7 @@ def _enrol(*, session: ExamSession, applications: list[Application], by) -> list
                     % {"number": application.number, "status": application.get_status_display()}
                 )
             _check_candidate_free(application, locked.starts_at, locked.ends_at)
+            _check_paid(application)
             try:
                 with transaction.atomic():
                     enrolment = Enrolment.objects.create(session=locked, application=application, enrolled_by=by)
@@ -362,21 +381,23 @@ def _enrol(*, session: ExamSession, applications: list[Application], by) -> list
             )
             created.append(enrolment)
         _event(locked, by, note=_("Enrolled: %(numbers)s") % {"numbers": ", ".join(a.number for a in applications)})
-        ids = [e.pk for e in created]
-        transaction.on_commit(lambda: _send_invitations(ids))
+        for enrolment in created:
+            enqueue("qac.exams.tasks.send_invitation_task", enrolment.pk)
     return created
+
+
+def _check_paid(application: Application) -> None:
+    """The exam is held under a paid contract (Decree 1204 p.6): enrolment waits unless payment is guaranteed."""
+    if not settings.QAC_ENROLMENT_REQUIRES_PAYMENT:
+        return
+    reason = payment_block_reason(application=application)
+    if reason:
+        raise ExamError(reason)
 
 
 def _session_label(session) -> str:
     local = timezone.localtime(session.starts_at)
     return f"{local:%d.%m.%Y %H:%M}, {session.venue_address} {session.venue_room}".strip()
-
-
-def _send_invitations(enrolment_ids):
-    from .tasks import send_invitation_task
-
-    for pk in enrolment_ids:
-        send_invitation_task.delay(pk)
 
 
 def _unenrol(*, enrolment, by, note):
@@ -399,14 +420,7 @@ def unenrol(*, enrolment: Enrolment, by, reason: str):
             raise ExamError(_("This candidate is not enrolled any more."))
         _unenrol(enrolment=enrolment, by=by, note=reason)
         _event(locked, by, note=reason)
-        pk = enrolment.pk
-        transaction.on_commit(lambda: _notify_enrolment(pk, reason))
-
-
-def _notify_enrolment(enrolment_id, reason):
-    from .tasks import notify_unenrolled_task
-
-    notify_unenrolled_task.delay(enrolment_id, reason)
+        enqueue("qac.exams.tasks.notify_unenrolled_task", enrolment.pk, reason)
 
 
 # The last characters of the document's number: enough to tell which document was shown, not a copy of it.
@@ -628,12 +642,6 @@ def theory_save_answer(*, attempt: TheoryAttempt, question_id: int, choice_ids: 
     return chosen
 
 
-def _percent(part, whole) -> int:
-    if not whole:
-        return 0
-    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
 def theory_submit(*, attempt: TheoryAttempt, auto: bool = False) -> TheoryAttempt:
     """Score the attempt against the bank's correct answers; a second call changes nothing."""
     with transaction.atomic():
@@ -658,14 +666,14 @@ def theory_submit(*, attempt: TheoryAttempt, auto: bool = False) -> TheoryAttemp
         attempt.score, attempt.max_score = score, max_score
         attempt.save(update_fields=["submitted_at", "auto_submitted", "score", "max_score"])
         spec = attempt.enrolment.session.qualification.exam_spec
-        percent = _percent(score, max_score)
+        percent = score_percent(score, max_score)
         result, _created = ExamResult.objects.get_or_create(enrolment=attempt.enrolment)
         if result.theory_on_paper:
             return attempt
         result.theory_percent = percent
         result.theory_passed = percent >= spec.theory_pass_percent
         result.failed_topics = sorted(
-            topic for topic, (got, total) in per_topic.items() if _percent(got, total) < spec.theory_pass_percent
+            topic for topic, (got, total) in per_topic.items() if score_percent(got, total) < spec.theory_pass_percent
         )
         result.save()
     return attempt
@@ -769,70 +777,6 @@ def _not_admitted_to_practical(*, session, enrolment) -> bool:
     return bool(requires) and ExamResult.objects.filter(enrolment_id=enrolment.pk, theory_passed=False).exists()
 
 
-def practical_evaluate(*, enrolment: Enrolment) -> dict:
-    """Combine the experts' independent scores by the qualification's rule.
-
-    Returns the mean percent, each expert's percent and verdict, whether the
-    experts disagree, the combined verdict (None until every expert scored
-    every criterion), and the criteria whose mean fell below the threshold.
-    """
-    return practical_evaluate_many(session=enrolment.session, enrolments=[enrolment])[enrolment.pk]
-
-
-def practical_evaluate_many(*, session: ExamSession, enrolments) -> dict[int, dict]:
-    """``practical_evaluate`` for many enrolments of one session in a fixed number of queries."""
-    spec = session.qualification.exam_spec
-    criteria = list(PracticalCriterion.objects.filter(task__spec=spec).select_related("task"))
-    experts = list(CommissionMember.objects.filter(session=session).values_list("expert_id", flat=True))
-    scores: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
-    for s in PracticalScore.objects.filter(enrolment__in=[e.pk for e in enrolments]).only(
-        "enrolment_id", "expert_id", "criterion_id", "score"
-    ):
-        scores[s.enrolment_id][s.expert_id][s.criterion_id] = s.score
-    return {e.pk: _evaluate(spec, criteria, experts, scores[e.pk]) for e in enrolments}
-
-
-def _evaluate(spec, criteria, experts, scores) -> dict:
-    maximum = sum(c.max_score for c in criteria)
-    per_expert = {}
-    for expert_id in experts:
-        mine = scores.get(expert_id, {})
-        complete = len(mine) == len(criteria)
-        percent = _percent(sum(mine.values()), maximum) if complete else None
-        per_expert[expert_id] = {
-            "percent": percent,
-            "passed": None if percent is None else percent >= spec.practical_pass_percent,
-            "complete": complete,
-        }
-    complete = all(v["complete"] for v in per_expert.values()) and bool(criteria)
-    verdict = None
-    mean = None
-    if complete:
-        verdicts = [v["passed"] for v in per_expert.values()]
-        mean = _percent(sum(v["percent"] for v in per_expert.values()), 100 * len(per_expert))
-        rule = spec.practical_pass_rule
-        if rule == ExamSpecification.PracticalPassRule.ALL:
-            verdict = all(verdicts)
-        elif rule == ExamSpecification.PracticalPassRule.MAJORITY:
-            verdict = sum(verdicts) * 2 > len(verdicts)
-        else:
-            verdict = mean >= spec.practical_pass_percent
-    failed_criteria = []
-    for c in criteria:
-        given = [scores[e][c.pk] for e in experts if c.pk in scores.get(e, {})]
-        if given and _percent(sum(given), c.max_score * len(given)) < spec.practical_pass_percent:
-            failed_criteria.append({"id": c.pk, "task": c.task.title, "criterion": c.text})
-    verdict_set = {v["passed"] for v in per_expert.values() if v["passed"] is not None}
-    return {
-        "percent": mean,
-        "passed": verdict,
-        "complete": complete,
-        "per_expert": per_expert,
-        "disagreement": len(verdict_set) > 1,
-        "failed_criteria": failed_criteria,
-    }
-
-
 # --- Results -------------------------------------------------------------------------------------------
 
 
@@ -893,6 +837,13 @@ def result_set_special(*, enrolment: Enrolment, by, decision: str, note: str) ->
     return result
 
 
+def enrolments_supersede(*, application: Application) -> int:
+    """The application goes back for a new exam: its approved enrolments stay on record but no longer hold it."""
+    return Enrolment.objects.filter(
+        application=application, status=EnrolmentStatus.ENROLLED, session__status=SS.RESULTS_APPROVED
+    ).update(superseded=True)
+
+
 def session_approve(*, session: ExamSession, by) -> ExamSession:
     """The chair approves the results: they lock, the applications close, and downstream work starts after commit."""
     with transaction.atomic():
@@ -917,10 +868,27 @@ def session_approve(*, session: ExamSession, by) -> ExamSession:
 
 
 def _after_approval(session_id: int) -> None:
-    from .tasks import render_protocol_task
-
-    render_protocol_task.delay(session_id)
+    """After the approval's commit: render the protocol, and tell downstream apps (the Council's package)."""
+    enqueue("qac.exams.tasks.render_protocol_task", session_id, on_commit=False)
     results_approved.send(sender=ExamSession, session_id=session_id)
+
+
+def protocol_store(*, session_id: int, pdf: bytes) -> None:
+    """Attach the rendered commission protocol to its session, replacing (and deleting) an earlier one."""
+    with transaction.atomic():
+        session = ExamSession.objects.select_for_update().get(pk=session_id)
+        old = session.protocol.name if session.protocol else None
+        session.protocol.save(f"protocol-{session.pk}-{timezone.now():%Y%m%d%H%M%S}.pdf", ContentFile(pdf), save=False)
+        session.protocol_sha256 = hashlib.sha256(pdf).hexdigest()
+        session.protocol_error = ""
+        session.save(update_fields=["protocol", "protocol_sha256", "protocol_error"])
+    if old and old != session.protocol.name:
+        session.protocol.storage.delete(old)
+
+
+def protocol_fail(*, session_id: int, error: Exception) -> None:
+    """Say on the session why its protocol could not be rendered (staff see it and can retry)."""
+    ExamSession.objects.filter(pk=session_id).update(protocol_error=f"{type(error).__name__}: {error}"[:2000])
 
 
 RESULT_FIELDS = (
@@ -963,7 +931,17 @@ def result_correct(*, result: ExamResult, by, reason: str, **changes) -> ExamRes
         ):
             result.practical_passed = result.practical_percent >= spec.practical_pass_percent
         result.save()
-        ResultCorrection.objects.create(
+        correction = ResultCorrection.objects.create(
             result=result, by=by, reason=reason, before=before, after={f: getattr(result, f) for f in RESULT_FIELDS}
         )
+        if before["decision"] != result.decision:
+            # The application's outcome follows the corrected result, and the candidate is told (its e-mail).
+            candidate_services.application_correct_outcome(
+                application=result.enrolment.application,
+                by=by,
+                outcome=result.decision,
+                note=_("The approved result was corrected: %(reason)s") % {"reason": reason},
+            )
+        ids = {"result_id": result.pk, "correction_id": correction.pk}
+        transaction.on_commit(lambda: result_corrected.send(sender=ExamResult, **ids))
     return result

@@ -1,25 +1,23 @@
 """Exam e-mails, the protocol PDF and the deadline sweeper. Tasks take ids and are safe to run twice."""
 
-import hashlib
 import logging
-import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
-from django.db import transaction
+from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
+from qac.mail import TRANSIENT_MAIL_ERRORS
 from qac.urls_util import site_url
 
+from . import offers, services
 from .ics import session_invitation
-from .models import Enrolment, EnrolmentStatus, ExamSession
+from .models import DateOffer, DateOfferStatus, Enrolment, EnrolmentStatus, ExamSession
+from .selectors import protocol_context
 
 logger = logging.getLogger(__name__)
-TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 
 
 def _location(session) -> str:
@@ -96,9 +94,7 @@ def notify_unenrolled_task(enrolment_id: int, reason: str = "") -> str:
 @shared_task(acks_late=True, expires=55)
 def finalize_expired_attempts_task() -> int:
     """Submit theory attempts whose time ran out while nobody had the page open."""
-    from .services import finalize_expired_attempts
-
-    return finalize_expired_attempts()
+    return services.finalize_expired_attempts()
 
 
 @shared_task(
@@ -110,9 +106,7 @@ def finalize_expired_attempts_task() -> int:
 )
 def render_protocol_task(session_id: int) -> str:
     """Render the commission protocol of an approved session to PDF and attach it (re-rendering replaces it)."""
-    from weasyprint import HTML
-
-    from .selectors import protocol_context
+    from weasyprint import HTML  # loaded where PDFs are made, not in every process
 
     session = ExamSession.objects.filter(pk=session_id).first()
     if session is None or session.approved_at is None:
@@ -125,28 +119,15 @@ def render_protocol_task(session_id: int) -> str:
         raise
     except Exception as exc:  # a template or data problem: retrying will not help
         logger.exception("protocol of session %s failed", session_id)
-        ExamSession.objects.filter(pk=session_id).update(protocol_error=f"{type(exc).__name__}: {exc}"[:2000])
+        services.protocol_fail(session_id=session_id, error=exc)
         return "failed"
-    with transaction.atomic():
-        session = ExamSession.objects.select_for_update().get(pk=session_id)
-        old = session.protocol.name if session.protocol else None
-        session.protocol.save(f"protocol-{session.pk}-{timezone.now():%Y%m%d%H%M%S}.pdf", ContentFile(pdf), save=False)
-        session.protocol_sha256 = hashlib.sha256(pdf).hexdigest()
-        session.protocol_error = ""
-        session.save(update_fields=["protocol", "protocol_sha256", "protocol_error"])
-    if old and old != session.protocol.name:
-        session.protocol.storage.delete(old)
+    services.protocol_store(session_id=session_id, pdf=pdf)
     return "rendered"
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, max_retries=8)
 def notify_date_offer_task(offer_id: int) -> str:
     """Tell the candidate which exam dates are offered and where to answer (sent at most once per offer)."""
-    from django.core.mail import send_mail
-
-    from .models import DateOffer, DateOfferStatus
-    from .offers import offer_notice_release, offer_notified
-
     offer = (
         DateOffer.objects.select_related("application__candidate", "application__qualification")
         .filter(pk=offer_id)
@@ -154,7 +135,7 @@ def notify_date_offer_task(offer_id: int) -> str:
     )
     if offer is None or offer.status != DateOfferStatus.OFFERED:
         return "nothing to offer"
-    if not offer_notified(offer_id=offer_id):
+    if not offers.offer_notified(offer_id=offer_id):
         return "already sent"
     application = offer.application
     try:
@@ -169,7 +150,7 @@ def notify_date_offer_task(offer_id: int) -> str:
             body = render_to_string("exams/email/date_offer_body.txt", context)
         send_mail(subject, body, None, [application.candidate.email])
     except Exception:
-        offer_notice_release(offer_id=offer_id)
+        offers.offer_notice_release(offer_id=offer_id)
         raise
     return "sent"
 
@@ -177,6 +158,4 @@ def notify_date_offer_task(offer_id: int) -> str:
 @shared_task(acks_late=True, expires=3000)
 def expire_date_offers_task() -> int:
     """Expire offers of exam dates nothing can come of (their sessions started or were cancelled)."""
-    from .offers import date_offers_expire
-
-    return date_offers_expire()
+    return offers.date_offers_expire()

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from candidates.models import IdDocumentType
 from qac.accounts.decorators import candidate_required, expert_required, staff_required
-from qac.accounts.roles import Role, has_role, is_qac_staff
+from qac.accounts.roles import Role, has_role
 from qac.files import private_file_response
 from qac.forms_util import form_errors_text
 
@@ -28,7 +28,7 @@ from .forms import (
     SessionForm,
     SpecialDecisionForm,
 )
-from .models import Enrolment, ExamResult, SessionStatus
+from .models import SessionStatus
 
 
 def _error(request, exc):
@@ -59,10 +59,18 @@ def session_list(request):
     status = request.GET.get("status", "")
     if status not in SessionStatus.values:
         status = ""
+    todo = request.GET.get("todo", "")
+    if todo not in selectors.SESSION_TODO:
+        todo = ""
     return render(
         request,
         "exams/staff/session_list.html",
-        {"sessions": selectors.session_list(status=status), "status": status, "statuses": SessionStatus.choices},
+        {
+            "sessions": selectors.session_list(status=status, todo=todo),
+            "status": status,
+            "todo": todo,
+            "statuses": SessionStatus.choices,
+        },
     )
 
 
@@ -94,7 +102,7 @@ def session_new(request):
 
 def _session_page(request, session, **extra):
     enrolled = session.live_enrolments
-    evaluations = services.practical_evaluate_many(session=session, enrolments=enrolled)
+    evaluations = selectors.practical_evaluate_many(session=session, enrolments=enrolled)
     for e in enrolled:
         e.practical = evaluations[e.pk]
     context = {
@@ -115,7 +123,7 @@ def _session_page(request, session, **extra):
         "special_form": SpecialDecisionForm(),
         "free": session.capacity - len(enrolled),
         "id_document_types": IdDocumentType.choices,
-        "S": SessionStatus,
+        "actions": services.allowed_session_actions(session, request.user),
     }
     return render(request, "exams/staff/session_detail.html", context, status=extra.get("status", 200))
 
@@ -185,16 +193,7 @@ def session_enrol(request, pk: int):
 
 
 def _staff_enrolment(request, pk):
-    if not is_qac_staff(request.user):
-        raise Http404
-    enrolment = (
-        Enrolment.objects.select_related("session__qualification__exam_spec", "application__candidate")
-        .filter(pk=pk)
-        .first()
-    )
-    if enrolment is None:
-        raise Http404
-    return enrolment
+    return selectors.enrolment_get_for_staff(user=request.user, pk=pk)
 
 
 @staff_required
@@ -287,12 +286,7 @@ def session_monitor_data(request, pk: int):
 
 def protocol_download(request, pk: int):
     """The signed-off protocol: staff, and the experts of that session's commission."""
-    if not request.user.is_authenticated:
-        raise Http404
-    if is_qac_staff(request.user):
-        session = selectors.session_get_for_staff(user=request.user, pk=pk)
-    else:
-        session = selectors.session_get_for_expert(user=request.user, pk=pk)
+    session = selectors.session_get_for_staff_or_commission(user=request.user, pk=pk)
     return private_file_response(
         session.protocol, filename=f"protocol-{session.pk}.pdf", content_type="application/pdf"
     )
@@ -309,19 +303,25 @@ def expert_sessions(request):
 @expert_required
 def expert_session(request, pk: int):
     session = selectors.session_get_for_expert(user=request.user, pk=pk)
-    chair = services.is_chair(session, request.user)
+    chair = selectors.is_chair(session, request.user)
     enrolled = session.live_enrolments
-    evaluations = services.practical_evaluate_many(session=session, enrolments=enrolled)
+    evaluations = selectors.practical_evaluate_many(session=session, enrolments=enrolled)
+    members = list(session.commission.all())
     for e in enrolled:
         e.practical = evaluations[e.pk]
+        per_expert = e.practical["per_expert"]
+        # Progress: how many experts finished this candidate's sheet; the chair sees each expert's verdict.
+        e.scored_by = sum(1 for v in per_expert.values() if v["complete"])
+        e.by_expert = [(m.expert.get_full_name(), m.is_chair, per_expert.get(m.expert_id, {})) for m in members]
     return render(
         request,
         "exams/expert/session.html",
         {
             "session": session,
             "enrolments": enrolled,
+            "actions": services.allowed_session_actions(session, request.user, chair=chair),
             "is_chair": chair,
-            "S": SessionStatus,
+            "commission_size": len(members),
             "correction_form": CorrectionForm(),
         },
     )
@@ -368,10 +368,7 @@ def expert_approve(request, pk: int):
 @require_POST
 def expert_correct(request, pk: int):
     """The chair corrects an approved result, with a reason."""
-    result = ExamResult.objects.select_related("enrolment__session").filter(pk=pk).first()
-    if result is None:
-        raise Http404
-    selectors.session_get_for_expert(user=request.user, pk=result.enrolment.session_id)
+    result = selectors.result_get_for_expert(user=request.user, pk=pk)
     form = CorrectionForm(request.POST)
     if not form.is_valid():
         _error(request, form_errors_text(form))
@@ -397,12 +394,11 @@ def expert_correct(request, pk: int):
 def my_exam(request, pk: int):
     enrolment = selectors.enrolment_get_for_candidate(user=request.user, pk=pk)
     attempt = getattr(enrolment, "theory_attempt", None) if hasattr(enrolment, "theory_attempt") else None
-    if attempt and attempt.submitted_at is None and attempt.deadline_at <= timezone.now():
-        services.theory_submit(attempt=attempt, auto=True)
-        attempt.refresh_from_db()
-    return render(
-        request, "exams/candidate/my_exam.html", {"enrolment": enrolment, "attempt": attempt, "S": SessionStatus}
-    )
+    # A page load writes nothing: a test whose time ran out is submitted by the beat job within a
+    # minute, or at once by the candidate's button (a POST to theory_submit).
+    time_over = bool(attempt and attempt.submitted_at is None and attempt.deadline_at <= timezone.now())
+    context = {"enrolment": enrolment, "attempt": attempt, "time_over": time_over, "S": SessionStatus}
+    return render(request, "exams/candidate/my_exam.html", context)
 
 
 @candidate_required
@@ -424,10 +420,8 @@ def theory_start(request, pk: int):
 @never_cache
 def theory(request, pk: int):
     attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk)
-    if attempt.submitted_at is None and attempt.deadline_at <= timezone.now():
-        services.theory_submit(attempt=attempt, auto=True)
-        attempt.refresh_from_db()
-    if attempt.submitted_at is not None:
+    if attempt.submitted_at is not None or attempt.deadline_at <= timezone.now():
+        # Submitted, or its time is over (the exam page says so; nothing is written on a GET).
         return redirect("exams:my_exam", pk=attempt.enrolment_id)
     refusal = _outside_venue(request)
     if refusal:
@@ -448,12 +442,19 @@ def theory(request, pk: int):
 @require_POST
 def theory_answer(request, pk: int):
     """Autosave one answer. JSON in, JSON out; the deadline is the server's, never the browser's."""
-    if not request.user.is_authenticated or not has_role(request.user, Role.CANDIDATE):
+    if not request.user.is_authenticated:
         return JsonResponse({"error": _("Log in as the candidate.")}, status=403)
     refusal = _outside_venue(request)
     if refusal:
         return JsonResponse({"error": refusal}, status=403)
-    attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk, light=True)
+    try:
+        # The attempt is looked up by its owner: finding it proves the caller is its candidate,
+        # so the role is read (one more query) only to say why someone else is refused.
+        attempt = selectors.attempt_get_for_candidate(user=request.user, pk=pk, light=True)
+    except Http404:
+        if not has_role(request.user, Role.CANDIDATE):
+            return JsonResponse({"error": _("Log in as the candidate.")}, status=403)
+        raise
     if request.content_type != "application/json":
         # A form post (a stale page, a script) is not an answer; its body is not ours to read as JSON.
         return JsonResponse({"error": _("The answer could not be read.")}, status=400)
@@ -465,7 +466,7 @@ def theory_answer(request, pk: int):
             raise ValueError
     except (ValueError, TypeError, KeyError, json.JSONDecodeError):
         return JsonResponse({"error": _("The answer could not be read.")}, status=400)
-    valid = selectors.choices_by_question(attempt=attempt, question_id=question_id)
+    valid = selectors.choices_by_question(attempt=attempt, question_id=question_id, chosen=choice_ids)
     try:
         if not valid:
             raise services.ExamError(_("This question is not in your variant."))

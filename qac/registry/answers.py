@@ -274,63 +274,59 @@ def _read_xml(body: bytes, *, line_offset: int) -> tuple[ParsedAnswer, list[dict
 
 def _check_rows(parsed: ParsedAnswer, raw_rows: list[dict], names: dict[str, str]) -> None:
     """Each value's shape, then numbers and records repeated within the file (an error on every such row)."""
-    errors = parsed.errors
     for raw in raw_rows:
-        line = raw["line"]
-        values = {key: (raw.get(key) or "").strip() for key in CSV_COLUMNS}
-        ok = True
-        record_id = values["record_id"]
-        if not record_id.isascii() or not record_id.isdigit() or int(record_id) == 0:
-            errors.append(_error(line, names["record_id"], _("«%(value)s» is not a record id.") % {"value": record_id}))
-            ok = False
-        record_type = values["record_type"]
-        if record_type not in NUMBERED_TYPES:
-            if record_type in RecordType.values:
-                message = _("A «%(type)s» record receives no registration number.") % {"type": record_type}
-            else:
-                message = _("«%(type)s» is not a record type; expected one of: %(types)s.") % {
-                    "type": record_type,
-                    "types": ", ".join(NUMBERED_TYPES),
-                }
-            errors.append(_error(line, names["record_type"], message))
-            ok = False
-        number = values["registration_number"]
-        if not register_number_valid(number):
-            errors.append(
-                _error(
-                    line,
-                    names["registration_number"],
-                    _("«%(number)s» is not a registration number of the register's shape.") % {"number": number},
-                )
-            )
-            ok = False
-        issue_date = parse_date(values["issue_date"])
-        if issue_date is None:
-            errors.append(
-                _error(
-                    line,
-                    names["issue_date"],
-                    _("«%(value)s» is not a date (ДД.ММ.ГГГГ or YYYY-MM-DD).") % {"value": values["issue_date"]},
-                )
-            )
-            ok = False
-        url = values["register_url"]
-        if not register_url_valid(url):
-            errors.append(
-                _error(line, names["register_url"], _("«%(url)s» is not a link to a register record.") % {"url": url})
-            )
-            ok = False
-        if ok:
-            parsed.rows.append(
-                AnswerRow(
-                    line=line,
-                    record_id=int(record_id),
-                    record_type=record_type,
-                    number=number,
-                    issue_date=issue_date,
-                    register_url=url,
-                )
-            )
+        row = _check_row(raw, names, parsed.errors)
+        if row is not None:
+            parsed.rows.append(row)
+    _check_repeats(parsed, names)
+    parsed.errors.sort(key=lambda e: e["line"] or 0)
+
+
+def _check_row(raw: dict, names: dict[str, str], errors: list) -> AnswerRow | None:
+    """One row's values, each checked (every wrong value is reported); the row, if all are right."""
+    line = raw["line"]
+    values = {key: (raw.get(key) or "").strip() for key in CSV_COLUMNS}
+    found = len(errors)
+    record_id = values["record_id"]
+    if not record_id.isascii() or not record_id.isdigit() or int(record_id) == 0:
+        errors.append(_error(line, names["record_id"], _("«%(value)s» is not a record id.") % {"value": record_id}))
+    record_type = values["record_type"]
+    if record_type not in NUMBERED_TYPES:
+        if record_type in RecordType.values:
+            message = _("A «%(type)s» record receives no registration number.") % {"type": record_type}
+        else:
+            message = _("«%(type)s» is not a record type; expected one of: %(types)s.") % {
+                "type": record_type,
+                "types": ", ".join(NUMBERED_TYPES),
+            }
+        errors.append(_error(line, names["record_type"], message))
+    number = values["registration_number"]
+    if not register_number_valid(number):
+        message = _("«%(number)s» is not a registration number of the register's shape.") % {"number": number}
+        errors.append(_error(line, names["registration_number"], message))
+    issue_date = parse_date(values["issue_date"])
+    if issue_date is None:
+        message = _("«%(value)s» is not a date (ДД.ММ.ГГГГ or YYYY-MM-DD).") % {"value": values["issue_date"]}
+        errors.append(_error(line, names["issue_date"], message))
+    url = values["register_url"]
+    if not register_url_valid(url):
+        errors.append(
+            _error(line, names["register_url"], _("«%(url)s» is not a link to a register record.") % {"url": url})
+        )
+    if len(errors) > found:
+        return None
+    return AnswerRow(
+        line=line,
+        record_id=int(record_id),
+        record_type=record_type,
+        number=number,
+        issue_date=issue_date,
+        register_url=url,
+    )
+
+
+def _check_repeats(parsed: ParsedAnswer, names: dict[str, str]) -> None:
+    """A number or a record twice in one file: an error on each of its lines."""
     by_number, by_record = defaultdict(list), defaultdict(list)
     for row in parsed.rows:
         by_number[row.number].append(row.line)
@@ -338,7 +334,7 @@ def _check_rows(parsed: ParsedAnswer, raw_rows: list[dict], names: dict[str, str
     for row in parsed.rows:
         lines = by_number[row.number]
         if len(lines) > 1:
-            errors.append(
+            parsed.errors.append(
                 _error(
                     row.line,
                     names["registration_number"],
@@ -348,7 +344,7 @@ def _check_rows(parsed: ParsedAnswer, raw_rows: list[dict], names: dict[str, str
             )
         lines = by_record[row.record_id]
         if len(lines) > 1:
-            errors.append(
+            parsed.errors.append(
                 _error(
                     row.line,
                     names["record_id"],
@@ -356,7 +352,6 @@ def _check_rows(parsed: ParsedAnswer, raw_rows: list[dict], names: dict[str, str
                     % {"id": row.record_id, "lines": ", ".join(map(str, lines))},
                 )
             )
-    errors.sort(key=lambda e: e["line"] or 0)
 
 
 # --- Applying it --------------------------------------------------------------------------------------

@@ -30,7 +30,11 @@ class BatchStatus(models.TextChoices):
 class ExportLock(models.Model):
     """A single row that an export holds FOR UPDATE, so two exports never run at once."""
 
-    name = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=32, unique=True, verbose_name=_("name"))
+
+    class Meta:
+        verbose_name = _("export lock")
+        verbose_name_plural = _("export locks")
 
     def __str__(self) -> str:
         return self.name
@@ -39,16 +43,21 @@ class ExportLock(models.Model):
 class ExportBatch(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
     )
     trigger = models.CharField(_("started by"), max_length=16)
     status = models.CharField(_("status"), max_length=16, choices=BatchStatus.choices)
     counts = models.JSONField(_("records by type"), default=dict)
     skipped = models.JSONField(_("records held back"), default=list, blank=True)
-    xml_file = models.FileField(upload_to="registry/", blank=True, max_length=255)
-    csv_file = models.FileField(upload_to="registry/", blank=True, max_length=255)
-    xml_sha256 = models.CharField(max_length=64, blank=True)
-    error = models.TextField(blank=True)
+    xml_file = models.FileField(upload_to="registry/", blank=True, max_length=255, verbose_name=_("XML file"))
+    csv_file = models.FileField(upload_to="registry/", blank=True, max_length=255, verbose_name=_("CSV file"))
+    xml_sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("XML checksum (SHA-256)"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -67,11 +76,17 @@ class ExportBatch(models.Model):
 
 
 class ExportRecord(models.Model):
-    batch = models.ForeignKey(ExportBatch, on_delete=models.PROTECT, related_name="records")
-    record_type = models.CharField(max_length=16, choices=RecordType.choices)
-    document = models.ForeignKey(IssuedDocument, on_delete=models.PROTECT, related_name="registry_records")
+    batch = models.ForeignKey(
+        ExportBatch, on_delete=models.PROTECT, related_name="records", verbose_name=_("export batch")
+    )
+    record_type = models.CharField(max_length=16, choices=RecordType.choices, verbose_name=_("record type"))
+    document = models.ForeignKey(
+        IssuedDocument, on_delete=models.PROTECT, related_name="registry_records", verbose_name=_("document")
+    )
 
     class Meta:
+        verbose_name = _("exported record")
+        verbose_name_plural = _("exported records")
         constraints = [
             # The database's own guarantee of "exactly once".
             models.UniqueConstraint(fields=["document", "record_type"], name="one_report_per_document_and_type"),
@@ -96,12 +111,17 @@ class AnswerImport(models.Model):
 
     created_at = models.DateTimeField(_("imported"), auto_now_add=True)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
     )
     file_name = models.CharField(_("file name"), max_length=255)
-    file = models.FileField(upload_to="registry/answers/", blank=True, max_length=255)
-    sha256 = models.CharField(max_length=64)
-    size = models.PositiveBigIntegerField(default=0)
+    file = models.FileField(upload_to="registry/answers/", blank=True, max_length=255, verbose_name=_("file"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 checksum"))
+    size = models.PositiveBigIntegerField(default=0, verbose_name=_("size, bytes"))
     file_format = models.CharField(_("format"), max_length=8, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=AnswerStatus.choices)
     rows = models.PositiveIntegerField(_("rows"), default=0)

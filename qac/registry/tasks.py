@@ -1,6 +1,9 @@
 import logging
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from . import services
 
 logger = logging.getLogger(__name__)
 
@@ -10,14 +13,10 @@ logger = logging.getLogger(__name__)
 )
 def registry_export_task(trigger: str = "nightly", user_id: int | None = None) -> dict:
     """The nightly (or manual) export. Safe to run twice: the second finds nothing new."""
-    from django.contrib.auth import get_user_model
-
-    from .services import ExportBusy, registry_export
-
     by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     try:
-        outcome = registry_export(trigger=trigger, by=by)
-    except ExportBusy as exc:
+        outcome = services.registry_export(trigger=trigger, by=by)
+    except services.ExportBusy as exc:
         logger.warning("registry export skipped: %s", exc)
         return {"skipped": str(exc)}
     return {

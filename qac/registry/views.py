@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,29 +8,38 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qac.accounts.decorators import staff_required
-from qac.certificates.models import IssuedDocument
+from qac.certificates.selectors import document_get_for_user
 from qac.certificates.services import DocumentError
+from qac.enqueue import enqueue
 from qac.files import private_file_response
 
-from . import answers, services
+from . import answers, selectors, services
 from .forms import AnswerUploadForm, EnterNumberForm
-from .models import AnswerImport, AnswerStatus, BatchStatus, ExportBatch
-
-RECENT_IMPORTS = 10
+from .models import AnswerStatus, BatchStatus
 
 
 @staff_required
 def batch_list(request):
-    page = Paginator(ExportBatch.objects.select_related("started_by"), 25).get_page(request.GET.get("page"))
+    status = request.GET.get("status", "")
+    batches = selectors.batch_list()
+    if status in BatchStatus.values:
+        batches = batches.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(batches, 25).get_page(request.GET.get("page"))
+    for batch in page:
+        batch.actions = services.allowed_batch_actions(batch, request.user)
     return render(
         request,
         "registry/batches.html",
         {
             "page": page,
-            "watch": services.deadline_watch(),
+            "status": status,
+            "status_label": BatchStatus(status).label if status else "",
+            "watch": selectors.deadline_watch(),
             "BatchStatus": BatchStatus,
             "answer_form": AnswerUploadForm(),
-            "imports": AnswerImport.objects.select_related("imported_by")[:RECENT_IMPORTS],
+            "imports": selectors.answer_imports_recent(),
             "AnswerStatus": AnswerStatus,
         },
     )
@@ -40,10 +48,7 @@ def batch_list(request):
 @staff_required
 @require_POST
 def export_now(request):
-    from .tasks import registry_export_task
-
-    user_id = request.user.pk
-    transaction.on_commit(lambda: registry_export_task.delay("manual", user_id))
+    enqueue("qac.registry.tasks.registry_export_task", "manual", request.user.pk)
     messages.success(request, _("The export is running; the batch appears here when it is done."))
     return redirect("registry:batches")
 
@@ -51,9 +56,7 @@ def export_now(request):
 @staff_required
 @require_POST
 def batch_mark(request, pk: int):
-    batch = ExportBatch.objects.filter(pk=pk).first()
-    if batch is None:
-        raise Http404
+    batch = selectors.batch_get_for_staff(user=request.user, pk=pk)
     status = request.POST.get("status")
     if status not in (BatchStatus.SUBMITTED, BatchStatus.ACKNOWLEDGED):
         messages.error(request, _("Unknown status."))
@@ -69,9 +72,9 @@ def batch_mark(request, pk: int):
 
 @staff_required
 def batch_file(request, pk: int, kind: str):
-    batch = ExportBatch.objects.filter(pk=pk).first()
-    if batch is None or kind not in ("xml", "csv"):
+    if kind not in ("xml", "csv"):
         raise Http404
+    batch = selectors.batch_get_for_staff(user=request.user, pk=pk)
     field = batch.xml_file if kind == "xml" else batch.csv_file
     content_type = "application/xml" if kind == "xml" else "text/csv; charset=utf-8"
     return private_file_response(field, content_type=content_type)
@@ -115,9 +118,7 @@ def answer_upload(request):
 
 @staff_required
 def answer_file(request, pk: int):
-    record = AnswerImport.objects.filter(pk=pk).first()
-    if record is None:
-        raise Http404
+    record = selectors.answer_import_get_for_staff(user=request.user, pk=pk)
     content_type = "application/xml" if record.file_format == "xml" else "text/csv; charset=utf-8"
     return private_file_response(record.file, filename=record.file_name, content_type=content_type)
 
@@ -141,9 +142,7 @@ def enter_number(request):
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
         return redirect(target)
-    document = IssuedDocument.objects.filter(pk=form.cleaned_data["document"]).first()
-    if document is None:
-        raise Http404
+    document = document_get_for_user(user=request.user, pk=form.cleaned_data["document"])
     try:
         document, changed = answers.register_number_enter(
             document=document,

@@ -46,10 +46,15 @@ INSTALLED_APPS = [
     "qac.accounts",
     "standards",
     "candidates",
+    "qac.contracts",
     "qac.exams",
     "qac.council",
     "qac.certificates",
+    "qac.appeals",
     "qac.registry",
+    "qac.retention",
+    # Demo data touches every app, so it comes last and may import any of them.
+    "qac.demo",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +105,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+
+
+def postgresql_options(database: dict) -> dict:
+    """The planner's costs for a database that fits in memory: an index probe costs about what a
+    sequential read does, so a search joins its few matches by index instead of scanning a table."""
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options.setdefault("options", env("QAC_POSTGRESQL_OPTIONS", default="-c random_page_cost=1.1"))
+    return database
+
+
+postgresql_options(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery ---------------------------------------------------------
@@ -152,8 +169,10 @@ CELERY_IMPORTS = ["qac.tasks"]
 # other short tasks: run `celery -A qac worker -Q documents` on render nodes.
 CELERY_TASK_ROUTES = {
     "qac.certificates.tasks.*": {"queue": "documents"},
+    "qac.contracts.tasks.*": {"queue": "documents"},
     "qac.exams.tasks.render_protocol_task": {"queue": "documents"},
     "qac.council.tasks.*": {"queue": "documents"},
+    "qac.retention.tasks.act_execute_task": {"queue": "documents"},
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than the hard time limit, so Redis does not redeliver a task
@@ -190,6 +209,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qac.exams.tasks.expire_date_offers_task",
         "schedule": crontab(minute=15),
         "options": {"expires": 3000},
+    },
+    # Records past their retention period are listed in a proposed destruction act for the
+    # head; nothing is destroyed until the head approves it (qac/retention, docs/retention.md).
+    "retention-nightly-proposal": {
+        "task": "qac.retention.tasks.retention_propose_task",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 6 * 3600},
     },
     "certificates-expiry-reminders": {
         "task": "qac.certificates.tasks.expiry_reminders_task",
@@ -358,6 +384,14 @@ QAC_APPLICATION_REVIEW_DAYS = env.int("QAC_APPLICATION_REVIEW_DAYS", default=10)
 QAC_DOCUMENTS_ISSUE_DAYS = env.int("QAC_DOCUMENTS_ISSUE_DAYS", default=30)
 QAC_REGISTRY_REPORT_DAYS = env.int("QAC_REGISTRY_REPORT_DAYS", default=30)
 QAC_APPEAL_DAYS = env.int("QAC_APPEAL_DAYS", default=30)
+# Order 701n: the center forwards an appeal to the Council's appeals commission at once (our own target,
+# so the commission can confirm its registration within 7 working days, p.6); the commission decides
+# within 60 calendar days of registering it (p.7); the center executes the decision within the time the
+# decision sets, at most 45 days (p.23).
+QAC_APPEAL_FORWARD_DAYS = env.int("QAC_APPEAL_FORWARD_DAYS", default=3)
+QAC_APPEAL_DECISION_DAYS = env.int("QAC_APPEAL_DECISION_DAYS", default=60)
+QAC_APPEAL_EXECUTION_MAX_DAYS = env.int("QAC_APPEAL_EXECUTION_MAX_DAYS", default=45)
+QAC_APPEAL_MAX_FILES = env.int("QAC_APPEAL_MAX_FILES", default=10)
 # Decree 1204 p.15-16: the exam materials go to the Council within 7 days of the
 # exam, and the Council decides within 14; Order 725n App. 3 p.23: a duplicate
 # within 15 days of the holder's application.
@@ -366,10 +400,24 @@ QAC_COUNCIL_DECISION_DAYS = env.int("QAC_COUNCIL_DECISION_DAYS", default=14)
 QAC_DUPLICATE_DAYS = env.int("QAC_DUPLICATE_DAYS", default=15)
 # Deadlines this close (days) are shown as "due soon" on the staff pages.
 QAC_DEADLINE_WARN_DAYS = env.int("QAC_DEADLINE_WARN_DAYS", default=3)
+# The staff home's to-do board (qac/board.py): each a selector board_items(*, today) -> list of items.
+QAC_BOARD_SOURCES = [
+    "candidates.selectors.board_items",
+    "qac.contracts.selectors.board_items",
+    "qac.exams.selectors.board_items",
+    "qac.council.selectors.board_items",
+    "qac.certificates.selectors.board_items",
+    "qac.appeals.selectors.board_items",
+    "qac.registry.selectors.board_items",
+    "qac.retention.selectors.board_items",
+]
+# The board's counts are kept this long (seconds) and the page says when they were counted; 0 counts
+# on every request.
+QAC_BOARD_CACHE_SECONDS = env.int("QAC_BOARD_CACHE_SECONDS", default=60)
 # The version of the personal-data consent and exam-rules text shown to
 # candidates (templates/candidates/consent.html); recorded with each consent.
 # Change it whenever that text changes.
-QAC_CONSENT_TEXT_VERSION = "2026-11-26"
+QAC_CONSENT_TEXT_VERSION = "2026-12-01"
 # Registration numbers come from the register (Order 725n App. 3 p.5); the
 # answer file's numbers must match this pattern (examples seen:
 # 08.00800.01.00000003.27: qualification code, 8-digit sequence, 2 digits).
@@ -386,6 +434,9 @@ QAC_EXPIRY_REMINDER_DAYS = env.int("QAC_EXPIRY_REMINDER_DAYS", default=60)
 QAC_VERIFY_RATE_PER_MINUTE = env.int("QAC_VERIFY_RATE_PER_MINUTE", default=20)
 # The online theory test opens, and takes answers, only from these client networks (comma-separated CIDR
 # ranges, e.g. the venue's "192.0.2.0/24,2001:db8::/64"); empty = from anywhere. Checked against REMOTE_ADDR.
+# Each web process keeps the options of the questions it has seen in an autosave (they cannot change
+# while a test uses them). The test suite turns it off: its rolled-back rows give ids out again.
+QAC_THEORY_KEEP_CHOICES = env.bool("QAC_THEORY_KEEP_CHOICES", default=True)
 QAC_THEORY_NETWORKS = env.list("QAC_THEORY_NETWORKS", default=[])
 for _network in QAC_THEORY_NETWORKS:
     try:
@@ -394,6 +445,26 @@ for _network in QAC_THEORY_NETWORKS:
         raise ImproperlyConfigured(f"QAC_THEORY_NETWORKS: {_network!r} is not a network ({_exc}).") from None
 # Records whose report deadline is this close are flagged on the staff pages.
 QAC_REGISTRY_WARN_DAYS = env.int("QAC_REGISTRY_WARN_DAYS", default=7)
+# An accepted application is enrolled in a session only once its contract is paid or the payment is
+# guaranteed (Decree 1204 p.6: the exam is held under a paid contract). Off only where the center
+# takes payment outside this system.
+QAC_ENROLMENT_REQUIRES_PAYMENT = env.bool("QAC_ENROLMENT_REQUIRES_PAYMENT", default=True)
+# Retention periods, in years (docs/retention.md). Order 759n p.3 «ж»: the application, the
+# protocol and the exam materials are kept for the certificate's validity (the qualification's
+# validity_years, or a document's own «valid until») and three years after. Records no law
+# keeps longer follow 152-FZ art. 5 p.7: no longer than their purpose needs.
+QAC_RETENTION = {
+    "after_validity_years": env.int("QAC_RETENTION_AFTER_VALIDITY_YEARS", default=3),
+    "unexamined_years": env.int("QAC_RETENTION_UNEXAMINED_YEARS", default=3),
+    "identity_change_years": env.int("QAC_RETENTION_IDENTITY_CHANGE_YEARS", default=3),
+    "inactive_account_years": env.int("QAC_RETENTION_INACTIVE_ACCOUNT_YEARS", default=3),
+}
+# 152-FZ art. 21 p.5: personal data destroyed within 30 days of a withdrawal of consent.
+QAC_CONSENT_WITHDRAWAL_DAYS = env.int("QAC_CONSENT_WITHDRAWAL_DAYS", default=30)
+# At most this many records in one act (the head reads it, its PDF lists each); the rest comes next night.
+QAC_RETENTION_ACT_MAX_ITEMS = env.int("QAC_RETENTION_ACT_MAX_ITEMS", default=2000)
+# Records of a rejected act are not proposed again for this many days.
+QAC_RETENTION_REJECTED_HOLD_DAYS = env.int("QAC_RETENTION_REJECTED_HOLD_DAYS", default=30)
 # Demo data may be loaded everywhere but production.
 QAC_DEMO_DATA_ALLOWED = True
 # Health checks must answer quickly even when a dependency hangs.

@@ -9,7 +9,7 @@ import os
 import sys
 
 from .base import *  # noqa: F403
-from .base import STORAGES, env
+from .base import STORAGES, env, postgresql_options
 
 
 def _refuse(message: str) -> None:
@@ -36,6 +36,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     _refuse("DATABASE_URL must point to PostgreSQL (postgres://...).")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+postgresql_options(DATABASES["default"])
 
 QAC_ENVIRONMENT = "production"
 QAC_DEMO_DATA_ALLOWED = False

@@ -26,6 +26,13 @@ LANGUAGE_CODE = "ru"
 # throttle tests lower them and use an address of their own.
 AXES_ENABLED = True
 QAC_OTP_REQUIRED = False
+# Tests read the board right after changing what it counts; tests/home/test_board.py turns the cache on.
+QAC_BOARD_CACHE_SECONDS = 0
+# Enrolment waits for payment in production and the demo. Most tests enrol to test something else
+# (sessions, scoring, the Council, documents) through many builders and browser journeys; they do
+# not make contracts. The contracts tests and the demo test set this to True themselves
+# (tests/contracts/), the same way the 2FA tests do above.
+QAC_ENROLMENT_REQUIRES_PAYMENT = False
 QAC_SIGNUP_RATE_PER_HOUR = 100_000
 QAC_PASSWORD_RESET_RATE_PER_HOUR = 100_000
 QAC_PASSWORD_RESET_EMAIL_RATE_PER_HOUR = 100_000
@@ -45,3 +52,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A throw-away database needs no durability: skip fsync to keep the suite fast.
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
     (BASE_DIR / "var").mkdir(exist_ok=True)
+
+# Rolled-back test data gives ids out again, so options kept by the process could belong to another
+# test's question; tests/exams/test_autosave_queries.py turns keeping on where it is the subject.
+QAC_THEORY_KEEP_CHOICES = False

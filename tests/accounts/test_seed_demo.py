@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from qac.accounts.roles import Role, user_roles
-from qac.demo import DEMO_ACCOUNTS
+from qac.demo.seed import DEMO_ACCOUNTS
 
 pytestmark = pytest.mark.django_db
 

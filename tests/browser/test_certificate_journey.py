@@ -124,7 +124,7 @@ def test_the_legal_path_from_approval_to_a_certificate_the_holder_downloads_and_
     log_in(staff_page, base, staff.email)
     staff_page.goto(f"{base}/")
     board = staff_page.get_by_test_id("deadline-board")
-    expect(board.get_by_test_id("due-packages")).to_contain_text("1")
+    expect(board.get_by_test_id("board-council.packages")).to_contain_text("1")
     staff_page.goto(f"{base}/staff/council/")
     staff_page.get_by_test_id("council-row").get_by_role("link").click()
     package = staff_page.get_by_test_id("council-package")

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from candidates import selectors, services
 from candidates.models import (
@@ -24,8 +25,8 @@ from candidates.models import (
 )
 from candidates.signals import identity_change_approved
 from tests.candidates.test_views import errors, flashed, ru
-from tests.conftest import PERSONAS
 from tests.factories import pdf_upload
+from tests.helpers.access import PERSONAS
 
 pytestmark = pytest.mark.django_db
 
@@ -287,9 +288,14 @@ def test_a_decision_on_a_stale_page_applies_nothing(client, staff, pending, acce
 
 
 def test_the_staff_home_counts_pending_requests(client, staff, pending):
-    assert selectors.change_requests_pending_count() == 1
+    assert {i["key"]: i["count"] for i in selectors.board_items(today=timezone.localdate())}[
+        "candidates.change_requests"
+    ] == 1
     client.force_login(staff)
-    assert client.get(reverse("home")).context["change_requests"] == 1
+    item = next(i for i in client.get(reverse("home")).context["board"] if i["key"] == "candidates.change_requests")
+    assert item["count"] == 1
+    listed = client.get(item["url"]).content.decode()
+    assert reverse("candidates:staff_change_request", args=[pending.pk]) in listed
 
 
 # --- Only the staff: every new page, every persona ------------------------------------------------

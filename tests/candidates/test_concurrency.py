@@ -10,8 +10,8 @@ from candidates import services
 from candidates.models import Application, ApplicationStatus
 from qac.accounts.roles import Role
 from standards.models import Qualification
-from tests.candidates.conftest import submit
 from tests.factories import CandidateProfileFactory, UserFactory
+from tests.helpers.candidates import submit
 from tests.helpers.threads import run_at_once
 
 pytestmark = pytest.mark.usefixtures("committed_catalogue")

@@ -19,8 +19,8 @@ from candidates.models import (
 )
 from qac.accounts.roles import Role
 from standards.models import Qualification
-from tests.candidates.conftest import submit
 from tests.factories import CandidateProfileFactory, UserFactory
+from tests.helpers.candidates import submit
 
 pytestmark = pytest.mark.django_db
 

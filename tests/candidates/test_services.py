@@ -4,8 +4,8 @@ from django.core import mail
 from candidates import services
 from candidates.models import Application, ApplicationDocument, ApplicationStatus, ApplicationTransition
 from candidates.tasks import application_notify_task
-from tests.candidates.conftest import attach_mandatory, submit
 from tests.factories import ApplicationFactory, CandidateProfileFactory, pdf_upload, png_upload
+from tests.helpers.candidates import attach_mandatory, submit
 
 S = ApplicationStatus
 pytestmark = pytest.mark.django_db

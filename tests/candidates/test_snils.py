@@ -77,7 +77,7 @@ def test_the_database_refuses_a_second_profile_with_the_same_snils():
 
 @pytest.mark.django_db
 def test_a_submission_without_snils_keeps_it_blank_in_the_identity(draft):
-    from tests.candidates.conftest import submit
+    from tests.helpers.candidates import submit
 
     CandidateProfile.objects.filter(user=draft.candidate).update(snils="")
     submitted = submit(draft)

@@ -8,8 +8,8 @@ from django.core import mail
 from candidates import services
 from candidates.models import ApplicationStatus, ApplicationTransition
 from standards.models import Qualification
-from tests.candidates.conftest import attach_mandatory
 from tests.factories import CandidateProfileFactory
+from tests.helpers.candidates import attach_mandatory
 
 pytestmark = pytest.mark.usefixtures("committed_catalogue")
 

@@ -40,8 +40,6 @@ from candidates.models import (
 from candidates.uploads import MAX_UPLOAD_BYTES
 from qac.accounts.roles import Role, has_role
 from standards.models import Qualification
-from tests.candidates.conftest import attach_mandatory, submit
-from tests.conftest import PERSONAS
 from tests.factories import (
     DEFAULT_PASSWORD,
     ApplicationFactory,
@@ -50,6 +48,8 @@ from tests.factories import (
     pdf_upload,
     png_upload,
 )
+from tests.helpers.access import PERSONAS
+from tests.helpers.candidates import attach_mandatory, submit
 
 S = ApplicationStatus
 pytestmark = pytest.mark.django_db

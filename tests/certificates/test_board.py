@@ -8,12 +8,11 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from qac import board
 from qac.certificates import services
-from qac.certificates.selectors import documents_board
 from qac.council.models import CouncilPackage, PackageStatus
-from qac.council.selectors import council_board
 from qac.exams.models import ExamSession
-from tests.certificates.conftest import FAIL_THEORY, PASS, issue
+from tests.helpers.certificates import FAIL_THEORY, PASS, issue
 from tests.helpers.legal import council_decide, into_the_past, package_sent
 
 pytestmark = pytest.mark.django_db
@@ -43,17 +42,20 @@ def test_the_board_counts_each_deadline_and_flags_the_overdue(make_exam, staff, 
     )
     assert request.due_on < timezone.localdate()
 
-    council = council_board()
-    assert (council["packages"], council["packages_overdue"]) == (1, 1)
-    assert (council["decisions"], council["decisions_overdue"]) == (1, 1)
-    board = documents_board()
-    assert board["numbers"]["total"] == 1
-    assert board["issue"]["total"] == 1 and board["issue"]["overdue"] == 0
-    assert (board["duplicates"]["total"], board["duplicates"]["overdue"]) == (1, 1)
+    items = {i["key"]: i for i in board.board(today=timezone.localdate())}
+    assert (items["council.packages"]["count"], items["council.packages"]["state"]) == (1, "overdue")
+    assert (items["council.decisions"]["count"], items["council.decisions"]["state"]) == (1, "overdue")
+    assert items["certificates.numbers"]["count"] == 1
+    assert items["certificates.deliver"]["count"] == 1 and items["certificates.deliver"]["state"] != "overdue"
+    assert (items["certificates.duplicates"]["count"], items["certificates.duplicates"]["state"]) == (1, "overdue")
+    assert items["certificates.duplicates"]["due"] == request.due_on
 
     client.force_login(staff)
     page = client.get(reverse("home")).content.decode()
-    for row in ("due-packages", "due-decisions", "due-numbers", "due-issue", "due-duplicates"):
-        assert f'data-testid="{row}"' in page
+    for key in ("council.packages", "council.decisions", "certificates.numbers", "certificates.deliver"):
+        assert f'data-testid="board-{key}"' in page
+    # Each item's link lists exactly its records.
+    delivering = client.get(items["certificates.deliver"]["url"]).content.decode()
+    assert reverse("certificates:document", args=[numbered.pk]) in delivering
     listed = client.get(reverse("certificates:list"), {"status": "duplicate_requests"}).content.decode()
     assert reverse("certificates:document", args=[numbered.pk]) in listed

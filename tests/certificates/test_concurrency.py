@@ -13,7 +13,7 @@ from qac.certificates import services
 from qac.certificates.models import IssuedDocument, Kind, NumberSource
 from qac.council import services as council_services
 from qac.council.models import CouncilDecision, CouncilVerdict
-from tests.certificates.conftest import FAIL_THEORY, PASS
+from tests.helpers.certificates import FAIL_THEORY, PASS
 from tests.helpers.legal import NATURAL, council_decide, package_sent
 from tests.helpers.threads import run_at_once
 

@@ -17,7 +17,7 @@ from candidates.models import ApplicantIdentity, CandidateProfile
 from qac.certificates.models import IssuedDocument
 from qac.exams.selectors import protocol_context
 from qac.registry import services as registry_services
-from tests.certificates.conftest import PASS, issue, make_candidate
+from tests.helpers.certificates import PASS, issue, make_candidate
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,8 @@ from candidates.models import (
 )
 from qac.certificates import services
 from qac.certificates.models import DuplicateGrounds, DuplicateRequest, DuplicateStatus, IssuedDocument
-from tests.certificates.conftest import PASS, issue, make_candidate
 from tests.factories import CandidateProfileFactory, pdf_upload
+from tests.helpers.certificates import PASS, issue, make_candidate
 
 pytestmark = pytest.mark.django_db
 

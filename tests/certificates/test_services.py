@@ -15,13 +15,13 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.utils import timezone
 
-from qac.certificates import services
+from qac.certificates import selectors, services
 from qac.certificates.models import DocumentEvent, IssuedDocument, Kind, NumberSource, RenderStatus, Variant
 from qac.certificates.tasks import render_documents_task
 from qac.certificates.templatetags.documents import ru_long_date
 from qac.exams.models import Decision
 from standards.selectors import center_get
-from tests.certificates.conftest import (
+from tests.helpers.certificates import (
     ABSENT,
     FAIL_PRACTICAL,
     FAIL_THEORY,
@@ -35,7 +35,7 @@ from tests.certificates.conftest import (
     pdf_bytes,
     pdf_pages,
 )
-from tests.exams.conftest import ru
+from tests.helpers.exams import ru
 from tests.helpers.legal import council_decide, register
 
 pytestmark = pytest.mark.django_db
@@ -488,7 +488,7 @@ def test_revoking_records_who_when_and_why_and_shows_on_verification(request, ce
     event = certificate.events.get(action="revoked")
     assert (event.by, event.reason, event.data) == (by, "Подложные документы об образовании", {"on": on.isoformat()})
 
-    answer = services.verification_lookup(number=certificate.number, issue_date=certificate.issue_date)
+    answer = selectors.verification_lookup(number=certificate.number, issue_date=certificate.issue_date)
     assert answer["status"] == "revoked"
     assert answer["document"].revoked_on == on
 
@@ -567,9 +567,9 @@ def test_a_duplicate_has_its_own_register_number_and_date_and_replaces_the_paper
     assert not original.is_current and original.withdrawn_on == timezone.localdate()
     assert original.events.filter(action="withdrawn").exists()
     # The register's check: the duplicate by its own number and date; the old paper says it was replaced.
-    answer = services.verification_lookup(number=duplicate.number, issue_date=duplicate.issue_date)
+    answer = selectors.verification_lookup(number=duplicate.number, issue_date=duplicate.issue_date)
     assert answer["status"] == "valid" and answer["document"] == duplicate
-    answer = services.verification_lookup(number=original.number, issue_date=original.issue_date)
+    answer = selectors.verification_lookup(number=original.number, issue_date=original.issue_date)
     assert answer["status"] == "replaced"
 
 
@@ -782,14 +782,14 @@ def test_a_revoked_certificate_is_not_extended(certificate, staff):
 
 def test_lookup_answers_valid_expired_and_not_found(certificate):
     number, day = certificate.number, certificate.issue_date
-    assert services.verification_lookup(number=number, issue_date=day)["status"] == "valid"
-    assert services.verification_lookup(number=f"  {number} ", issue_date=day)["status"] == "valid"
-    assert services.verification_lookup(number=number, issue_date=day - datetime.timedelta(days=1)) == {
+    assert selectors.verification_lookup(number=number, issue_date=day)["status"] == "valid"
+    assert selectors.verification_lookup(number=f"  {number} ", issue_date=day)["status"] == "valid"
+    assert selectors.verification_lookup(number=number, issue_date=day - datetime.timedelta(days=1)) == {
         "status": "not_found"
     }
-    assert services.verification_lookup(number=number[:-1] + "9", issue_date=day) == {"status": "not_found"}
+    assert selectors.verification_lookup(number=number[:-1] + "9", issue_date=day) == {"status": "not_found"}
     IssuedDocument.objects.filter(pk=certificate.pk).update(valid_until=timezone.localdate() - datetime.timedelta(1))
-    assert services.verification_lookup(number=number, issue_date=day)["status"] == "expired"
+    assert selectors.verification_lookup(number=number, issue_date=day)["status"] == "expired"
 
 
 def test_each_file_of_a_batch_holds_only_its_own_document(make_exam):
@@ -812,3 +812,12 @@ def test_each_file_of_a_batch_holds_only_its_own_document(make_exam):
         for other in documents:
             if other.pk != document.pk:
                 assert other.number not in text and other.holder_last_name not in text
+
+
+def test_allowed_duplicate_actions_follow_the_one_table(rendered_certificate, staff, candidate):
+    """The page's issue/refuse buttons come from DUPLICATE_TRANSITIONS: only a received application, only staff."""
+    duplicate_request = receive(rendered_certificate, staff)
+    assert services.allowed_duplicate_actions(duplicate_request, staff) == {"issue", "refuse"}
+    assert services.allowed_duplicate_actions(duplicate_request, candidate) == set()
+    refused = services.duplicate_request_refuse(request=duplicate_request, by=staff, reason="Не подтверждено")
+    assert services.allowed_duplicate_actions(refused, staff) == set()

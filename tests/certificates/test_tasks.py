@@ -24,8 +24,8 @@ from django.utils import timezone
 from qac.certificates import render, selectors, services
 from qac.certificates.models import DocumentEvent, IssuedDocument, Kind, RenderStatus
 from qac.certificates.tasks import expiry_reminders_task, issue_session_documents_task, render_documents_task
-from tests.certificates.conftest import FAIL_THEORY, PASS, documents_state, issue, pdf_bytes, pdf_pages
-from tests.exams.conftest import ru
+from tests.helpers.certificates import FAIL_THEORY, PASS, documents_state, issue, pdf_bytes, pdf_pages
+from tests.helpers.exams import ru
 
 
 def stored_files(media) -> list[pathlib.Path]:

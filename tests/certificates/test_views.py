@@ -20,7 +20,8 @@ from candidates.models import CandidateProfile
 from qac.certificates import render, services, verification
 from qac.certificates.models import DocumentEvent, IssuedDocument, RenderStatus, Variant
 from qac.certificates.urls import urlpatterns
-from tests.certificates.conftest import (
+from tests.helpers.access import PERSONAS
+from tests.helpers.certificates import (
     FAIL_THEORY,
     PASS,
     documents_state,
@@ -28,8 +29,7 @@ from tests.certificates.conftest import (
     make_candidate,
     pdf_bytes,
 )
-from tests.conftest import PERSONAS
-from tests.exams.conftest import ru
+from tests.helpers.exams import ru
 from tests.helpers.legal import council_decide, register
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,7 @@ from pypdf import PdfReader
 from qac.certificates.models import Kind, NumberSource, Variant
 from qac.certificates.render import labour_functions, qr_payload, render_batch
 from qac.certificates.verification import read_token
-
-from .conftest import (
+from tests.helpers.forms_725n import (
     LEGAL_ADDRESS,
     NUMBER,
     REGISTER_URL,

@@ -18,7 +18,7 @@ from candidates.models import ApplicationDocument, CandidateProfile
 from qac.council.package import PackageError, package_filename, write_package
 from qac.exams.models import Answer, Choice, CommissionMember, PracticalScore, Question, SessionStatus
 from qac.exams.tasks import render_protocol_task
-from tests.council.conftest import (
+from tests.helpers.council import (
     ABSENT,
     COUNCIL,
     COUNCIL_ADDRESS,
@@ -32,7 +32,7 @@ from tests.council.conftest import (
     make_candidate,
     sha256,
 )
-from tests.exams.conftest import ru
+from tests.helpers.exams import ru
 
 OUTCOMES = [PASS, FAIL_THEORY, FAIL_PRACTICAL, REMOVED, ABSENT]
 # Phrases of the Order 706n form that every application must carry.

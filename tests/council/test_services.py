@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone, translation
 
 from candidates.models import Application, ApplicationStatus
+from qac import board
 from qac.certificates.models import DocumentEvent, IssuedDocument, Kind, NumberSource
 from qac.council import selectors, services
 from qac.council.models import (
@@ -29,8 +30,8 @@ from qac.council.package import PackageError
 from qac.council.services import CouncilError
 from qac.exams import services as exam_services
 from qac.exams.models import ExamResult
-from tests.council.conftest import ABSENT, FAIL_THEORY, PASS, REMOVED, council_state, make_candidate
-from tests.exams.conftest import ru
+from tests.helpers.council import ABSENT, FAIL_THEORY, PASS, REMOVED, council_state, make_candidate
+from tests.helpers.exams import ru
 from tests.helpers.legal import NATURAL, into_the_past, package_sent, register
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +150,7 @@ def test_a_failed_build_says_why_and_staff_build_it_again(
     assert "Нет протокола комиссии" in package.error
     assert not package.file
     assert history(package) == [("", PS.BUILDING), (PS.BUILDING, PS.FAILED)]
-    assert selectors.allowed_package_actions(package, staff) == {"rebuild"}
+    assert services.allowed_package_actions(package, staff) == {"rebuild"}
 
     with django_capture_on_commit_callbacks(execute=True):
         services.package_rebuild(package=package, by=staff, expected_version=package.version)
@@ -200,7 +201,7 @@ def test_staff_record_the_package_as_sent(ready, staff, approved):
     assert package.version == 3
     last = PackageTransition.objects.filter(package=package).last()
     assert (last.from_status, last.to_status, last.by) == (PS.READY, PS.SENT, staff)
-    assert selectors.allowed_package_actions(package, staff) == set()
+    assert services.allowed_package_actions(package, staff) == set()
 
 
 @pytest.mark.parametrize("persona", ["candidate", "other_candidate", "expert"])
@@ -330,6 +331,23 @@ def test_recording_the_decision_issues_documents_and_sends_a_reexam_back(
     # The others keep the status the approval gave them.
     assert Application.objects.get(pk=passed.enrolment.application_id).status == ApplicationStatus.PASSED
     assert selectors.allowed_decision_actions(approved.session, staff, package=sent, decision=decision) == {"correct"}
+
+
+def test_the_application_sent_back_for_a_reexam_can_be_enrolled_again(approved, sent, staff, commission):
+    from tests.builders import session_in_progress
+
+    removed = approved.results[2]
+    record(approved.session, staff, verdicts=natural(approved.session) | {removed.pk: ("reexam", "Нарушение")})
+    application = Application.objects.get(pk=removed.enrolment.application_id)
+    chair, *experts = commission
+
+    _session, (enrolment,) = session_in_progress(
+        qualification=application.qualification, staff=staff, chair=chair, experts=experts, applications=[application]
+    )
+
+    assert enrolment.application_id == application.pk
+    # The first exam stays on its session's record.
+    assert application.enrolments.get(pk=removed.enrolment_id).superseded
 
 
 @pytest.mark.parametrize("persona", ["candidate", "expert"])
@@ -614,23 +632,23 @@ def sessions_on_the_board(make_exam, staff):
 
 
 def test_the_board_counts_what_is_due(sessions_on_the_board, settings):
+    """The to-do board's Council items: how many wait and the earliest legal due date among them."""
     settings.QAC_DEADLINE_WARN_DAYS = 3
-    assert selectors.council_board() == {
-        "packages": 3,
-        "packages_overdue": 1,
-        "packages_soon": 1,
-        "decisions": 2,
-        "decisions_overdue": 1,
-    }
-    # On any day the counts agree with the deadlines the pages show (a package due today is due soon).
-    to_send = [s for name, s in sessions_on_the_board.items() if name.startswith("package")]
+    s = sessions_on_the_board
+    packages, decisions = selectors.board_items(today=TODAY())
+    assert (packages["key"], packages["count"]) == ("council.packages", 3)
+    assert packages["due"] == selectors.package_due(s["package_overdue"])
+    assert (decisions["key"], decisions["count"]) == ("council.decisions", 2)
+    assert decisions["due"] == selectors.decision_due(s["decision_overdue"])
+    # Each links to the board filtered to exactly the sessions it counts.
+    assert packages["url"].endswith("?state=package") and decisions["url"].endswith("?state=decision")
+    assert selectors.council_sessions(state="package").count() == packages["count"]
+    assert selectors.council_sessions(state="decision").count() == decisions["count"]
+    # On any day the board's state agrees with the deadline the pages show for the earliest package.
     for offset in range(-2, 12):
         today = TODAY() + datetime.timedelta(days=offset)
-        states = [selectors.deadline(selectors.package_due(s), today=today)["state"] for s in to_send]
-        board = selectors.council_board(today=today)
-        assert (board["packages_overdue"], board["packages_soon"]) == (states.count("overdue"), states.count("soon"))
-    later = selectors.council_board(today=TODAY() + datetime.timedelta(days=3))
-    assert (later["packages_overdue"], later["packages_soon"]) == (2, 1)
+        expected = selectors.deadline(packages["due"], today=today)["state"]
+        assert board.with_state(packages, today=today)["state"] == expected
 
 
 def test_council_sessions_filters(sessions_on_the_board, make_exam):

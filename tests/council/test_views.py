@@ -18,9 +18,9 @@ from qac.council import selectors, services
 from qac.council import views as council_views
 from qac.council.models import CouncilDecision, CouncilPackage, CouncilVerdict, DecisionStatus, PackageStatus
 from qac.council.urls import urlpatterns
-from tests.conftest import PERSONAS
-from tests.council.conftest import ABSENT, FAIL_THEORY, PASS, council_state, make_candidate
-from tests.exams.conftest import ru
+from tests.helpers.access import PERSONAS
+from tests.helpers.council import ABSENT, FAIL_THEORY, PASS, council_state, make_candidate
+from tests.helpers.exams import ru
 from tests.helpers.legal import NATURAL, into_the_past, package_sent
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from qac.exams import selectors, services
 from qac.exams.forms import ExtraTimeForm, PresenceForm
 from qac.exams.models import Answer, Decision, Enrolment, ExamResult, SessionEvent, TheoryAttempt
-from tests.exams.conftest import (
+from tests.helpers.exams import (
     ID_CHECK,
     admit,
     answer_all,
@@ -495,7 +495,7 @@ def test_the_monitor_json_says_who_is_in_the_test_with_time_left(running_two, st
 
     attempt = running_two.attempt
     for qid in attempt.question_ids[:2]:
-        from tests.exams.conftest import save_answer
+        from tests.helpers.exams import save_answer
 
         save_answer(attempt, qid, correct_ids(Question.objects.get(pk=qid)))
     services.theory_submit(attempt=running_two.other_attempt)

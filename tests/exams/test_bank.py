@@ -19,12 +19,13 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from qac.exams import bank as qbank
-from qac.exams.demo_bank import demo_bank_size, seed_demo_bank
+from qac.demo.bank import demo_bank_size, seed_demo_bank
+from qac.exams.bank import exporters, formats
+from qac.exams.bank import services as bank_services
 from qac.exams.models import Choice, Question, QuestionKind
 from standards.models import Qualification
-from tests.conftest import PERSONAS
 from tests.factories import ExamSpecificationFactory, QualificationFactory
+from tests.helpers.access import PERSONAS
 
 pytestmark = pytest.mark.django_db
 
@@ -140,8 +141,8 @@ def xlsx_file(rows: list[list]) -> bytes:
     return out.getvalue()
 
 
-def run_import(qualification, data: bytes, fmt: str = "csv", by=None) -> qbank.ImportReport:
-    return qbank.bank_import(qualification=qualification, data=data, fmt=fmt, by=by)
+def run_import(qualification, data: bytes, fmt: str = "csv", by=None) -> formats.ImportReport:
+    return bank_services.bank_import(qualification=qualification, data=data, fmt=fmt, by=by)
 
 
 def located(report) -> set[tuple]:
@@ -154,7 +155,7 @@ def located(report) -> set[tuple]:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_export_then_import_reproduces_the_bank_exactly(qual, target, fmt):
     tricky_bank(qual)
-    data, _content_type, _name = qbank.bank_export(qualification=qual, fmt=fmt)
+    data, _content_type, _name = exporters.bank_export(qualification=qual, fmt=fmt)
 
     report = run_import(target, data, fmt)
 
@@ -167,7 +168,7 @@ def test_export_then_import_reproduces_the_bank_exactly(qual, target, fmt):
 def test_importing_a_banks_own_export_changes_nothing(qual, fmt):
     tricky_bank(qual)
     before = everything()
-    data, _content_type, _name = qbank.bank_export(qualification=qual, fmt=fmt)
+    data, _content_type, _name = exporters.bank_export(qualification=qual, fmt=fmt)
 
     report = run_import(qual, data, fmt)
 
@@ -178,7 +179,7 @@ def test_importing_a_banks_own_export_changes_nothing(qual, fmt):
 
 def test_csv_export_is_utf8_with_bom_and_semicolons_for_a_russian_spreadsheet(qual):
     tricky_bank(qual)
-    data, content_type, filename = qbank.bank_export(qualification=qual, fmt="csv")
+    data, content_type, filename = exporters.bank_export(qualification=qual, fmt="csv")
 
     assert data.startswith(b"\xef\xbb\xbf")
     assert content_type == "text/csv; charset=utf-8"
@@ -207,7 +208,7 @@ def test_csv_export_is_utf8_with_bom_and_semicolons_for_a_russian_spreadsheet(qu
 
 def test_xlsx_export_writes_text_cells_never_formulas(qual):
     tricky_bank(qual)
-    data, content_type, _name = qbank.bank_export(qualification=qual, fmt="xlsx")
+    data, content_type, _name = exporters.bank_export(qualification=qual, fmt="xlsx")
 
     assert content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
@@ -221,7 +222,7 @@ def test_xlsx_export_writes_text_cells_never_formulas(qual):
 
 def test_json_export_is_a_list_of_questions_with_option_lists(qual):
     add_question(qual, "J-1", kind=QuestionKind.MULTIPLE, options=("А", "Б", "В"), correct=(1, 3), weight=4)
-    data, content_type, _name = qbank.bank_export(qualification=qual, fmt="json")
+    data, content_type, _name = exporters.bank_export(qualification=qual, fmt="json")
 
     assert content_type == "application/json"
     assert json.loads(data) == [
@@ -239,7 +240,7 @@ def test_json_export_is_a_list_of_questions_with_option_lists(qual):
 
 
 def test_an_empty_bank_exports_a_template_with_four_option_columns(qual):
-    data, _content_type, _name = qbank.bank_export(qualification=qual, fmt="csv")
+    data, _content_type, _name = exporters.bank_export(qualification=qual, fmt="csv")
     assert data.decode("utf-8-sig").strip() == (
         "code;topic;type;weight;question;option_1;option_2;option_3;option_4;correct;active"
     )
@@ -248,11 +249,11 @@ def test_an_empty_bank_exports_a_template_with_four_option_columns(qual):
 def test_export_takes_the_same_queries_whatever_the_banks_size(qual):
     add_question(qual, "S-1")
     with CaptureQueriesContext(connection) as small:
-        qbank.bank_export(qualification=qual, fmt="csv")
+        exporters.bank_export(qualification=qual, fmt="csv")
     for n in range(2, 30):
         add_question(qual, f"S-{n}", options=("А", "Б", "В"))
     with CaptureQueriesContext(connection) as large:
-        qbank.bank_export(qualification=qual, fmt="csv")
+        exporters.bank_export(qualification=qual, fmt="csv")
     assert len(large) == len(small) == 2
 
 
@@ -538,7 +539,7 @@ def test_options_of_a_question_in_a_test_under_way_cannot_change(running, staff)
     """Answers hold option ids: a question in a candidate's variant keeps its options and correct answers."""
     qualification = running.session.qualification
     in_variant = Question.objects.get(pk=running.attempt.question_ids[0])
-    data, _content_type, _name = qbank.bank_export(qualification=qualification, fmt="json")
+    data, _content_type, _name = exporters.bank_export(qualification=qualification, fmt="json")
     items = json.loads(data)
     item = next(i for i in items if i["code"] == in_variant.external_id)
     before = everything()
@@ -608,7 +609,7 @@ def test_a_file_that_is_not_a_bank_gets_one_clear_error(qual, fmt, data, fragmen
 
 
 def test_an_oversize_file_is_refused_before_it_is_read(qual):
-    data = csv_file([cells("O-1")]) + b" " * qbank.MAX_IMPORT_BYTES
+    data = csv_file([cells("O-1")]) + b" " * formats.MAX_IMPORT_BYTES
     with translation.override("en"):
         report = run_import(qual, data)
         assert "limit is 5.0" in str(report.errors[0])
@@ -616,14 +617,14 @@ def test_an_oversize_file_is_refused_before_it_is_read(qual):
 
 
 def test_a_workbook_that_unpacks_too_large_is_refused(qual, monkeypatch):
-    monkeypatch.setattr(qbank, "MAX_XLSX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr(formats, "MAX_XLSX_UNPACKED_BYTES", 1000)
     report = run_import(qual, xlsx_file([HEADER, ["Z-1", "Т", "single", 1, "В?", "А", "Б", "", 1, "yes"]]), "xlsx")
     assert len(report.errors) == 1 and report.errors[0].row is None
     assert not Question.objects.exists()
 
 
 def test_a_file_with_too_many_questions_is_refused(qual, monkeypatch):
-    monkeypatch.setattr(qbank, "MAX_IMPORT_ROWS", 3)
+    monkeypatch.setattr(formats, "MAX_IMPORT_ROWS", 3)
     report = run_import(qual, csv_file([cells(f"R-{n}") for n in range(4)]))
     assert len(report.errors) == 1 and report.errors[0].row is None
     assert not Question.objects.exists()
@@ -806,7 +807,7 @@ def test_the_file_format_is_taken_from_the_extension(client, staff, qual):
 
 
 def test_an_oversize_upload_is_refused_by_the_form(client, staff, qual, monkeypatch):
-    monkeypatch.setattr(qbank, "MAX_IMPORT_BYTES", 100)
+    monkeypatch.setattr(formats, "MAX_IMPORT_BYTES", 100)
     client.force_login(staff)
     upload = SimpleUploadedFile("bank.csv", csv_file([cells("V-1"), cells("V-2")]))
 
@@ -893,7 +894,9 @@ def test_the_demo_bank_passes_its_own_import_checks(db, target):
     """Export of the demo bank imports cleanly: the demo data obeys the same rules as staff files."""
     seed_demo_bank()
     for code in SEEDED:
-        data, _content_type, _name = qbank.bank_export(qualification=Qualification.objects.get(code=code), fmt="csv")
+        data, _content_type, _name = exporters.bank_export(
+            qualification=Qualification.objects.get(code=code), fmt="csv"
+        )
         report = run_import(target, data)
         assert report.ok, [str(e) for e in report.errors][:5]
 

@@ -6,7 +6,8 @@ import io
 import openpyxl
 import pytest
 
-from qac.exams import bank as qbank
+from qac.exams.bank import exporters
+from qac.exams.bank import services as bank_services
 from qac.exports import looks_like_formula
 from tests.exams.test_bank import add_question, snapshot
 from tests.test_exports import ATTACKS
@@ -24,7 +25,7 @@ def attack_bank(db):
 def test_question_bank_csv_neutralises_every_formula_and_imports_back_exactly(attack_bank, staff):
     from tests.factories import QualificationFactory
 
-    data, _type, _name = qbank.bank_export(qualification=attack_bank, fmt="csv")
+    data, _type, _name = exporters.bank_export(qualification=attack_bank, fmt="csv")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
     row = dict(zip(rows[0], rows[1], strict=False))
     assert row["question"] == "'" + ATTACKS[0]
@@ -33,14 +34,14 @@ def test_question_bank_csv_neutralises_every_formula_and_imports_back_exactly(at
     assert not any(looks_like_formula(cell) for r in rows for cell in r)
 
     target = QualificationFactory()
-    report = qbank.bank_import(qualification=target, data=data, fmt="csv", by=staff)
+    report = bank_services.bank_import(qualification=target, data=data, fmt="csv", by=staff)
     assert report.ok, report.errors
     # Import strips the cell, as it always does; everything else comes back exactly.
     assert snapshot(target)[0][1:5] == snapshot(attack_bank)[0][1:5]
 
 
 def test_question_bank_xlsx_keeps_formulas_as_quote_prefixed_text_cells(attack_bank):
-    data, _type, _name = qbank.bank_export(qualification=attack_bank, fmt="xlsx")
+    data, _type, _name = exporters.bank_export(qualification=attack_bank, fmt="xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     header = [c.value for c in sheet[1]]
     cells = dict(zip(header, next(sheet.iter_rows(min_row=2)), strict=False))

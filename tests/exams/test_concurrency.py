@@ -11,8 +11,8 @@ from candidates.models import Application, ApplicationStatus
 from qac.accounts.roles import Role
 from qac.exams import services
 from qac.exams.models import CommissionMember, Enrolment, EnrolmentStatus, ExamSession
-from tests.exams.conftest import accepted_application, make_qualification, ru, slot
 from tests.factories import UserFactory
+from tests.helpers.exams import accepted_application, make_qualification, ru, slot
 from tests.helpers.threads import run_at_once
 
 pytestmark = pytest.mark.usefixtures("committed_catalogue")

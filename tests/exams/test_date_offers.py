@@ -14,8 +14,8 @@ from candidates.models import Application, ApplicationStatus, CallTask, NotifyBy
 from qac.accounts.roles import Role
 from qac.exams import offers, services
 from qac.exams.models import DateOffer, DateOfferEvent, DateOfferStatus, Enrolment, EnrolmentStatus, ExamSession
-from tests.exams.conftest import accepted_application, make_qualification, ru, slot
 from tests.factories import UserFactory
+from tests.helpers.exams import accepted_application, make_qualification, ru, slot
 from tests.helpers.threads import run_at_once
 
 O = DateOfferStatus  # noqa: E741

@@ -16,7 +16,7 @@ from django.utils import timezone
 from candidates import services as candidate_services
 from candidates.models import Application, ApplicationStatus, ApplicationTransition
 from qac.accounts.roles import Role
-from qac.exams import services
+from qac.exams import selectors, services
 from qac.exams.models import (
     Answer,
     CommissionMember,
@@ -34,7 +34,8 @@ from qac.exams.models import (
 )
 from qac.exams.signals import results_approved
 from standards.models import ExamSpecification
-from tests.exams.conftest import (
+from tests.factories import CandidateProfileFactory, UserFactory, pdf_upload
+from tests.helpers.exams import (
     ID_CHECK,
     PASS_PERCENT,
     THEORY_COUNT,
@@ -57,7 +58,6 @@ from tests.exams.conftest import (
     utc,
     wrong_ids,
 )
-from tests.factories import CandidateProfileFactory, UserFactory, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -1092,7 +1092,7 @@ def test_the_practical_pass_rule_combines_the_experts_verdicts(running, commissi
     scores, verdicts, mean = RULE_CASES[case]
     for expert, (first, second) in zip(commission, scores, strict=True):
         score(running.enrolment, expert, first, second)
-    evaluation = services.practical_evaluate(enrolment=fresh(running.enrolment))
+    evaluation = selectors.practical_evaluate(enrolment=fresh(running.enrolment))
     assert evaluation["complete"] is True
     assert evaluation["passed"] is verdicts[rule]
     assert evaluation["percent"] == mean
@@ -1106,7 +1106,7 @@ def test_the_verdict_waits_until_every_expert_scored_every_criterion(running, ch
     score(running.enrolment, chair, 5, 5)
     score(running.enrolment, member_a, 5, 5)
     services.practical_save_scores(enrolment=running.enrolment, expert=member_b, scores={c1.pk: 5})
-    evaluation = services.practical_evaluate(enrolment=fresh(running.enrolment))
+    evaluation = selectors.practical_evaluate(enrolment=fresh(running.enrolment))
     assert evaluation["complete"] is False
     assert evaluation["passed"] is None and evaluation["percent"] is None
     assert evaluation["per_expert"][member_b.pk]["complete"] is False
@@ -1316,3 +1316,25 @@ def test_the_application_history_records_every_exam_move(completed, chair):
         .values_list("to_status", flat=True)
     )
     assert moves[-2:] == [A.SCHEDULED, A.PASSED]
+
+
+def test_allowed_session_actions_follow_the_status_and_the_role(planned_session, staff, chair, member_a, candidate):
+    """One place decides the buttons: staff's moves and work by status, the chair's approval, nobody else's."""
+    assert services.allowed_session_actions(planned_session, staff) == {
+        "open",
+        "cancel",
+        "enrol",
+        "reschedule",
+        "unenrol",
+        "extra_time",
+    }
+    assert services.allowed_session_actions(planned_session, candidate) == set()
+    ExamSession.objects.filter(pk=planned_session.pk).update(status=SessionStatus.COMPLETED)
+    planned_session.refresh_from_db()
+    assert services.allowed_session_actions(planned_session, staff) == {"paper"}
+    assert services.allowed_session_actions(planned_session, chair, chair=True) == {"approve", "score"}
+    assert services.allowed_session_actions(planned_session, member_a) == {"score"}
+    ExamSession.objects.filter(pk=planned_session.pk).update(status=SessionStatus.RESULTS_APPROVED)
+    planned_session.refresh_from_db()
+    assert services.allowed_session_actions(planned_session, chair, chair=True) == {"correct"}
+    assert services.allowed_session_actions(planned_session, staff) == {"documents"}

@@ -6,8 +6,8 @@ from django.urls import reverse
 from candidates import services as candidate_services
 from candidates.models import ApplicationStatus
 from qac.accounts.roles import Role
+from qac.demo.bank import seed_demo_bank
 from qac.exams import services as exam_services
-from qac.exams.demo_bank import seed_demo_bank
 from qac.exams.models import Enrolment, EnrolmentStatus
 from standards.models import Qualification
 from tests.builders import accepted_application, session_in_progress

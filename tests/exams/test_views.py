@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from candidates.models import ApplicationStatus
 from qac.accounts.roles import Role
-from qac.exams import services
+from qac.exams import selectors, services
+from qac.exams import tasks as exam_tasks
 from qac.exams.models import (
     Answer,
     Decision,
@@ -33,7 +34,8 @@ from qac.exams.models import (
     SessionStatus,
     TheoryAttempt,
 )
-from tests.exams.conftest import (
+from tests.factories import UserFactory
+from tests.helpers.exams import (
     accepted_application,
     correct_ids,
     criteria_of,
@@ -45,7 +47,6 @@ from tests.exams.conftest import (
     start_session,
     state,
 )
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -591,19 +592,40 @@ def test_the_candidate_starts_takes_and_submits_the_test(client, candidate, plan
 
 
 @pytest.mark.parametrize("page", ["theory", "my_exam"])
-def test_opening_a_page_after_the_deadline_submits_the_test(client, candidate, running, page):
+def test_opening_a_page_after_the_deadline_writes_nothing_and_says_the_time_is_over(client, candidate, running, page):
+    """No state change on GET: the expired test stays as it is until the beat job or a POST submits it."""
     TheoryAttempt.objects.filter(pk=running.attempt.pk).update(
         deadline_at=timezone.now() - datetime.timedelta(seconds=5)
     )
     client.force_login(candidate)
     pk = running.attempt.pk if page == "theory" else running.enrolment.pk
-    response = client.get(reverse(f"exams:{page}", args=[pk]))
+    response = client.get(reverse(f"exams:{page}", args=[pk]), follow=True)
+    assert TheoryAttempt.objects.get(pk=running.attempt.pk).submitted_at is None
+    assert not ExamResult.objects.filter(enrolment=running.enrolment, theory_percent__isnull=False).exists()
+    assert response.status_code == 200
+    assert 'data-testid="theory-time-over"' in response.content.decode()
+
+
+def test_an_expired_test_is_submitted_by_the_button_or_by_the_beat_job(client, candidate, running):
+    TheoryAttempt.objects.filter(pk=running.attempt.pk).update(
+        deadline_at=timezone.now() - datetime.timedelta(seconds=5)
+    )
+    client.force_login(candidate)
+    response = client.post(reverse("exams:theory_submit", args=[running.attempt.pk]))
+    assert response["Location"] == reverse("exams:my_exam", args=[running.enrolment.pk])
     attempt = TheoryAttempt.objects.get(pk=running.attempt.pk)
     assert attempt.submitted_at is not None and attempt.auto_submitted is True
-    if page == "theory":
-        assert response.status_code == 302
-    else:
-        assert response.status_code == 200
+    page = client.get(reverse("exams:my_exam", args=[running.enrolment.pk])).content.decode()
+    assert 'data-testid="theory-submitted"' in page and 'data-testid="theory-time-over"' not in page
+
+
+def test_the_beat_job_submits_an_expired_test_nobody_has_open(running):
+    TheoryAttempt.objects.filter(pk=running.attempt.pk).update(
+        deadline_at=timezone.now() - datetime.timedelta(seconds=5)
+    )
+    assert exam_tasks.finalize_expired_attempts_task() == 1
+    attempt = TheoryAttempt.objects.get(pk=running.attempt.pk)
+    assert attempt.submitted_at is not None and attempt.auto_submitted is True
 
 
 def test_the_candidate_sees_the_result_only_after_approval(client, candidate, completed, chair):
@@ -765,23 +787,26 @@ def attempts_10_and_40(candidate, staff, make_session, make_user):
     return attempts
 
 
-# session (read from Redis instead when sessions are cached_db), user, roles,
-# the attempt, the question's choices, the upsert.
-AUTOSAVE_QUERIES = 5 if settings.SESSION_ENGINE.endswith("cached_db") else 6
+# tests/exams/test_autosave_queries.py lists them; the question's choices are read once per process.
+AUTOSAVE_QUERIES = 3 if settings.SESSION_ENGINE.endswith("cached_db") else 4
 
 
 def test_the_autosave_costs_the_same_queries_for_any_question_and_any_variant_size(
-    client, candidate, attempts_10_and_40, django_assert_num_queries
+    client, candidate, attempts_10_and_40, django_assert_num_queries, settings
 ):
+    settings.QAC_THEORY_KEEP_CHOICES = True  # as in production
     client.force_login(candidate)
     for attempt in attempts_10_and_40.values():
         assert len(attempt.question_ids) in (10, 40)
         for index in (0, 29 if len(attempt.question_ids) == 40 else 9):
             qid = attempt.question_ids[index]
             body = {"question": qid, "choices": correct_ids(Question.objects.get(pk=qid))[:1]}
-            with django_assert_num_queries(AUTOSAVE_QUERIES):
+            selectors.forget_choices()
+            with django_assert_num_queries(AUTOSAVE_QUERIES + 1):
                 response = post_json(client, answer_url(attempt), body)
             assert response.status_code == 200
+            with django_assert_num_queries(AUTOSAVE_QUERIES):
+                assert post_json(client, answer_url(attempt), body).status_code == 200
 
 
 def _queries(client, url) -> int:

@@ -28,9 +28,9 @@ from qac.celery import app
 from qac.registry import services
 from qac.registry.models import ExportBatch, ExportRecord
 from qac.registry.tasks import registry_export_task
-from tests.certificates.conftest import FAIL_THEORY, PASS, exam, issue
-from tests.exams.conftest import make_qualification
 from tests.factories import UserFactory
+from tests.helpers.certificates import FAIL_THEORY, PASS, exam, issue
+from tests.helpers.exams import make_qualification
 
 ENTRY = "registry-nightly-export"
 MOSCOW = zoneinfo.ZoneInfo("Europe/Moscow")

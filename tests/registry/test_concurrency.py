@@ -16,9 +16,9 @@ from qac.accounts.roles import Role
 from qac.certificates.models import IssuedDocument
 from qac.registry import services
 from qac.registry.models import ExportBatch, ExportLock, ExportRecord
-from tests.certificates.conftest import FAIL_THEORY, PASS, REMOVED, exam, issue
-from tests.exams.conftest import make_qualification
 from tests.factories import UserFactory
+from tests.helpers.certificates import FAIL_THEORY, PASS, REMOVED, exam, issue
+from tests.helpers.exams import make_qualification
 from tests.helpers.threads import run_at_once
 
 pytestmark = pytest.mark.usefixtures("committed_catalogue")

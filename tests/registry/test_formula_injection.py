@@ -4,8 +4,8 @@ import pytest
 
 from qac.exports import looks_like_formula
 from qac.registry import services as registry
-from tests.certificates.conftest import PASS, issue, make_candidate
-from tests.registry.conftest import read_csv, read_xml
+from tests.helpers.certificates import PASS, issue, make_candidate
+from tests.helpers.registry import read_csv, read_xml
 from tests.test_exports import ATTACKS
 
 pytestmark = pytest.mark.django_db

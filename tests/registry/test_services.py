@@ -18,18 +18,19 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.test import TestCase
 from django.utils import timezone
+from lxml import etree
 
 from candidates.models import ApplicantIdentity
 from qac.certificates import services as certificate_services
 from qac.certificates.models import IssuedDocument, Variant
 from qac.exams.models import CommissionMember
-from qac.registry import services
+from qac.registry import document_records, selectors, services, writer
 from qac.registry.models import BatchStatus, ExportBatch, ExportRecord
 from standards.selectors import center_get
-from tests.certificates.conftest import PASS, issue
-from tests.exams.conftest import ru
+from tests.helpers.certificates import PASS, issue
+from tests.helpers.exams import ru
 from tests.helpers.legal import register
-from tests.registry.conftest import (
+from tests.helpers.registry import (
     QAC,
     expected_csv,
     expected_xml,
@@ -353,14 +354,13 @@ def test_a_crash_between_writing_and_marking_marks_nothing_and_the_next_run_expo
 
 
 def test_a_file_that_fails_the_schema_raises_export_invalid_and_marks_nothing(issued, monkeypatch, media):
-    real = services._element
+    real = document_records._record
 
-    def level_twelve(record_type, row):
-        element = real(record_type, row)
-        element.find("qualification/level").text = "12"
-        return element
+    def level_twelve(record_type, row, qac):
+        xml, cells = real(record_type, row, qac)
+        return re.sub("<level>[^<]*</level>", "<level>12</level>", xml), cells
 
-    monkeypatch.setattr(services, "_element", level_twelve)
+    monkeypatch.setattr(document_records, "_record", level_twelve)
 
     with pytest.raises(services.ExportInvalid) as exc:
         export()
@@ -510,7 +510,7 @@ def test_the_deadline_watch_counts_overdue_and_due_soon_unreported_records(
     _exam_days_ago(d, report_days - warn_days - 1, today)  # not yet
     # e: the exam is in the future
 
-    watch = services.deadline_watch(today=today)
+    watch = selectors.deadline_watch(today=today)
 
     assert (watch["overdue"], watch["due_soon"]) == (1, 2)
     assert [x.pk for x in watch["items"]] == [a.pk, b.pk, c.pk]
@@ -519,7 +519,7 @@ def test_the_deadline_watch_counts_overdue_and_due_soon_unreported_records(
     # Reported records drop out; one held back stays on the watch.
     _no_snils(b)
     export()
-    watch = services.deadline_watch(today=today)
+    watch = selectors.deadline_watch(today=today)
     assert (watch["overdue"], watch["due_soon"]) == (0, 1)
     assert [x.pk for x in watch["items"]] == [b.pk]
     assert e.pk not in [x.pk for x in watch["items"]]
@@ -529,10 +529,10 @@ def test_the_deadline_watch_lists_at_most_limit_items_but_counts_them_all(issued
     today = timezone.localdate()
     IssuedDocument.objects.update(exam_date=today - datetime.timedelta(days=60))
 
-    watch = services.deadline_watch(today=today, limit=2)
+    watch = selectors.deadline_watch(today=today, limit=2)
 
     assert watch["overdue"] == 4 and len(watch["items"]) == 2
-    assert services.deadline_watch(today=today, limit=0)["items"] == []
+    assert selectors.deadline_watch(today=today, limit=0)["items"] == []
 
 
 def test_variants_are_not_reported_as_originals(issued, staff):
@@ -601,3 +601,64 @@ def test_an_over_long_revocation_reason_holds_back_only_the_revocation(issued):
     assert batch.status == "failed" and batch.skipped[0]["type"] == "revocation"
     assert "revoked_reason is longer than 500 characters" in batch.skipped[0]["reason"]
     assert (revoked.pk, "revocation") not in reported()
+
+
+def test_allowed_batch_actions_follow_the_one_table(db, staff, candidate):
+    """The page's buttons and batch_mark read BATCH_TRANSITIONS: exported -> submitted -> acknowledged."""
+    batch = ExportBatch.objects.create(trigger="test", status=BatchStatus.EXPORTED)
+    assert services.allowed_batch_actions(batch, staff) == {BatchStatus.SUBMITTED}
+    assert services.allowed_batch_actions(batch, candidate) == set()
+    batch = services.batch_mark(batch=batch, by=staff, status=BatchStatus.SUBMITTED)
+    assert services.allowed_batch_actions(batch, staff) == {BatchStatus.ACKNOWLEDGED}
+    batch = services.batch_mark(batch=batch, by=staff, status=BatchStatus.ACKNOWLEDGED)
+    assert services.allowed_batch_actions(batch, staff) == set()
+    with pytest.raises(services.ExportBusy):
+        services.batch_mark(batch=batch, by=staff, status=BatchStatus.SUBMITTED)
+
+
+def test_the_xml_is_byte_for_byte_what_libxml2_writes_for_the_same_records(issued, staff):
+    """The writer escapes text itself: the file must equal lxml's own serialisation of its content."""
+    (certificate,) = numbered(issued.documents[:1])
+    certificate_services.certificate_revoke(
+        document=certificate, by=staff, reason='Решение суда "A&B" <№ 5>\nстрока 2\tи табуляция'
+    )
+    other = issued.documents[1]
+    IssuedDocument.objects.filter(pk=other.pk).update(holder_last_name='О\'Брайен & <Ко> "Ltd"\r')
+    center = center_get()
+    center.name = 'Центр "Автопром" & <партнёры>'
+    center.save()
+
+    batch = export().batch
+    data = Path(batch.xml_file.path).read_bytes()
+
+    assert batch.counts["revocation"] == 1
+    assert etree.tostring(etree.parse(batch.xml_file.path), xml_declaration=True, encoding="utf-8") == data
+    assert 'О\'Брайен &amp; &lt;Ко&gt; "Ltd"&#13;'.encode() in data
+    assert 'Решение суда "A&amp;B" &lt;№ 5&gt;\nстрока 2\tи табуляция'.encode() in data
+    assert 'qacName="Центр &quot;Автопром&quot; &amp; &lt;партнёры&gt;"'.encode() in data
+
+
+def test_a_large_export_is_checked_in_a_second_process_and_a_schema_error_there_marks_nothing(
+    issued, monkeypatch, media
+):
+    monkeypatch.setattr(writer, "IN_PROCESS_BYTES", 100)  # every export here is "large"
+    started = []
+    real_popen = writer.subprocess.Popen
+    monkeypatch.setattr(writer.subprocess, "Popen", lambda *a, **k: started.append(a) or real_popen(*a, **k))
+    real = document_records._record
+
+    def level_fifteen(record_type, row, qac):
+        xml, cells = real(record_type, row, qac)
+        return xml.replace("<level>", "<level>1"), cells
+
+    monkeypatch.setattr(document_records, "_record", level_fifteen)
+
+    with pytest.raises(services.ExportInvalid) as exc:
+        export()
+
+    assert started and "level" in str(exc.value)
+    assert ExportRecord.objects.count() == 0
+    assert stored_registry_files(media) == []
+    monkeypatch.setattr(document_records, "_record", real)
+    assert export().batch.counts == {"certificate": 2, "conclusion": 2}
+    assert len(started) == 2

@@ -21,9 +21,9 @@ from candidates.models import ApplicantIdentity
 from qac.certificates.models import IssuedDocument
 from qac.registry import services
 from qac.registry.models import BatchStatus, ExportBatch
-from tests.conftest import PERSONAS
-from tests.exams.conftest import ru
-from tests.registry.conftest import registry_state, reported
+from tests.helpers.access import PERSONAS
+from tests.helpers.exams import ru
+from tests.helpers.registry import registry_state, reported
 
 pytestmark = pytest.mark.django_db
 
@@ -241,24 +241,22 @@ def test_the_list_takes_the_same_queries_for_2_and_10_batches(client, staff, hea
 
 
 def test_the_staff_home_counts_the_records_close_to_their_deadline(client, staff, issued):
+    """The to-do board's registry item: unreported records near or past their deadline, due on the earliest."""
     today = timezone.localdate()
     overdue, soon = issued.documents[:2]
     IssuedDocument.objects.filter(pk=overdue.pk).update(exam_date=today - datetime.timedelta(days=31))
     IssuedDocument.objects.filter(pk=soon.pk).update(exam_date=today - datetime.timedelta(days=25))
     client.force_login(staff)
 
-    response = client.get(reverse("home"))
+    def item():
+        board = client.get(reverse("home")).context["board"]
+        return next(i for i in board if i["key"] == "registry.to_report")
 
-    assert (response.context["registry"]["overdue"], response.context["registry"]["due_soon"]) == (1, 1)
-    line = ru("Register: %(overdue)s records past the reporting deadline, %(soon)s close to it.", overdue=1, soon=1)
-    assert line in response.content.decode()
+    shown = item()
+    assert (shown["count"], shown["state"], shown["days_over"]) == (2, "overdue", 1)
+    assert shown["due"] == today - datetime.timedelta(days=1)
+    watch = client.get(shown["url"]).context["watch"]
+    assert (watch["overdue"], watch["due_soon"]) == (1, 1)  # the page it links to lists the same two
 
     services.registry_export(trigger="test")
-    response = client.get(reverse("home"))
-    assert (response.context["registry"]["overdue"], response.context["registry"]["due_soon"]) == (0, 0)
-    page = response.content.decode()
-    assert line not in page
-    assert (
-        ru("Register: %(overdue)s records past the reporting deadline, %(soon)s close to it.", overdue=0, soon=0)
-        not in page
-    )
+    assert (item()["count"], item()["state"]) == (0, "none")

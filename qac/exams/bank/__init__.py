@@ -1,0 +1,1 @@
+"""The question bank: import and export, the staff pages that show it."""

@@ -1,0 +1,122 @@
+"""Reads for the registry's pages and the staff home; the one place that decides who sees which batch or file."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qac.accounts.roles import is_qac_staff
+from qac.certificates.models import IssuedDocument, Kind, NumberSource, Variant
+
+from .models import AnswerImport, BatchStatus, ExportBatch, ExportRecord, RecordType
+
+RECENT_IMPORTS = 10
+
+
+def batch_list() -> QuerySet[ExportBatch]:
+    return ExportBatch.objects.select_related("started_by")
+
+
+def answer_imports_recent(*, limit: int = RECENT_IMPORTS) -> list[AnswerImport]:
+    return list(AnswerImport.objects.select_related("imported_by")[:limit])
+
+
+def batch_get_for_staff(*, user, pk: int) -> ExportBatch:
+    """An export batch, for the center's staff only; 404 for anyone else or no such batch."""
+    batch = ExportBatch.objects.filter(pk=pk).first() if is_qac_staff(user) else None
+    if batch is None:
+        raise Http404
+    return batch
+
+
+def answer_import_get_for_staff(*, user, pk: int) -> AnswerImport:
+    """An imported answer file of the register, for the center's staff only; 404 otherwise."""
+    record = AnswerImport.objects.filter(pk=pk).first() if is_qac_staff(user) else None
+    if record is None:
+        raise Http404
+    return record
+
+
+def _not_reported(record_type: str):
+    return ~Exists(ExportRecord.objects.filter(document=OuterRef("pk"), record_type=record_type))
+
+
+def pending_querysets() -> list[tuple[str, object]]:
+    """One queryset per record type, each of the documents not yet reported as that type.
+
+    Certificates and conclusions are reported once the Council decided, before they
+    have a number: the register's answer numbers them. A document that a corrected
+    Council decision cancelled before it was reported is never reported.
+    """
+    docs = IssuedDocument.objects.exclude(number_source=NumberSource.AWAITING, is_current=False)
+    return [
+        (
+            RecordType.CERTIFICATE,
+            docs.filter(kind=Kind.CERTIFICATE, variant=Variant.ORIGINAL).filter(_not_reported(RecordType.CERTIFICATE)),
+        ),
+        (
+            RecordType.CONCLUSION,
+            docs.filter(kind=Kind.CONCLUSION, variant=Variant.ORIGINAL).filter(_not_reported(RecordType.CONCLUSION)),
+        ),
+        (RecordType.DUPLICATE, docs.filter(variant=Variant.DUPLICATE).filter(_not_reported(RecordType.DUPLICATE))),
+        (RecordType.CORRECTION, docs.filter(variant=Variant.CORRECTION).filter(_not_reported(RecordType.CORRECTION))),
+        # A revocation is reported once per number, on the original, after the original itself.
+        (
+            RecordType.REVOCATION,
+            docs.filter(kind=Kind.CERTIFICATE, variant=Variant.ORIGINAL, revoked_on__isnull=False)
+            .exclude(number_source=NumberSource.AWAITING)
+            .filter(_not_reported(RecordType.REVOCATION)),
+        ),
+    ]
+
+
+def deadline_watch(*, today: datetime.date | None = None, limit: int = 50) -> dict:
+    """Documents not yet reported whose reporting deadline (exam date + QAC_REGISTRY_REPORT_DAYS) is near or past."""
+    today = today or timezone.localdate()
+    warn_from = today - datetime.timedelta(days=settings.QAC_REGISTRY_REPORT_DAYS - settings.QAC_REGISTRY_WARN_DAYS)
+    overdue_from = today - datetime.timedelta(days=settings.QAC_REGISTRY_REPORT_DAYS)
+    condition = Q()
+    for _record_type, qs in pending_querysets():
+        condition |= Q(pk__in=qs.values("pk"))
+    pending = IssuedDocument.objects.filter(condition, exam_date__lte=warn_from).select_related("qualification")
+    return {
+        "overdue": pending.filter(exam_date__lt=overdue_from).count(),
+        "due_soon": pending.filter(exam_date__gte=overdue_from).count(),
+        "items": list(pending.order_by("exam_date", "pk")[:limit]),
+        "overdue_from": overdue_from,
+    }
+
+
+def board_items(*, today: datetime.date) -> list[dict]:
+    """Documents not yet reported whose reporting deadline (exam + QAC_REGISTRY_REPORT_DAYS) is near or past,
+    and export batches that failed. Two aggregate queries; the first is the registry page's deadline watch."""
+    warn_from = today - datetime.timedelta(days=settings.QAC_REGISTRY_REPORT_DAYS - settings.QAC_REGISTRY_WARN_DAYS)
+    condition = Q()
+    for _record_type, qs in pending_querysets():
+        condition |= Q(pk__in=qs.values("pk"))
+    pending = IssuedDocument.objects.filter(condition, exam_date__lte=warn_from).aggregate(
+        n=Count("pk"), first_exam=Min("exam_date")
+    )
+    report_days = datetime.timedelta(days=settings.QAC_REGISTRY_REPORT_DAYS)
+    failed = ExportBatch.objects.filter(status=BatchStatus.FAILED).count()
+    batches = reverse("registry:batches")
+    return [
+        {
+            "key": "registry.to_report",
+            "label": _("Documents to report to the register"),
+            "count": pending["n"],
+            "due": pending["first_exam"] + report_days if pending["first_exam"] else None,
+            "url": batches + "#registry-deadlines",
+        },
+        {
+            "key": "registry.failed",
+            "label": _("Registry exports that failed"),
+            "count": failed,
+            "due": None,
+            "url": batches + f"?status={BatchStatus.FAILED}",
+        },
+    ]
