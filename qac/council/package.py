@@ -54,6 +54,7 @@ from qac.exams.models import (
     SessionStatus,
 )
 from qac.exams.selectors import protocol_context, score_percent  # the same rounding the result was computed with
+from qac.pdf import font_config
 from standards.models import PracticalCriterion
 from standards.selectors import center_get
 
@@ -349,28 +350,13 @@ def _plan(session, enrolments, profiles) -> tuple[list[Member], list[CandidateMa
 
 # --- Rendering -------------------------------------------------------------------------------------
 
-_font_config = None
-
-
-def _fonts():
-    """One WeasyPrint font configuration per worker process, as qac/certificates/render.py keeps one.
-
-    (Not imported from there: the certificates app is downstream of this one.)
-    """
-    global _font_config
-    if _font_config is None:
-        from weasyprint.text.fonts import FontConfiguration
-
-        _font_config = FontConfiguration()
-    return _font_config
-
 
 def _pdf(template: str, context: dict) -> bytes:
     from weasyprint import HTML
 
     with translation.override(DOCUMENT_LANGUAGE):
         html = render_to_string(template, context)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=_fonts())
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=font_config())
 
 
 def blank_application_pdf(center) -> bytes:

@@ -210,21 +210,13 @@ def is_due(*, kind: str, object_id: int, today: datetime.date) -> bool:
 # --- Access and pages -------------------------------------------------------------------------
 
 
-def is_head(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and has_role(user, Role.HEAD))
-
-
-def is_staff_member(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and is_qac_staff(user))
-
-
 def is_candidate(user) -> bool:
     return has_role(user, Role.CANDIDATE) and not is_qac_staff(user)
 
 
 def act_get_for_head(*, user, pk: int) -> DestructionAct:
     """The one door to an act: the head only (others 403), 404 for an act that does not exist."""
-    if not is_head(user):
+    if not has_role(user, Role.HEAD):
         raise PermissionDenied
     act = DestructionAct.objects.select_related("decided_by").filter(pk=pk).first()
     if act is None:
@@ -241,7 +233,7 @@ def acts_for_head() -> QuerySet[DestructionAct]:
 
 
 def allowed_act_actions(act: DestructionAct, user) -> set[str]:
-    if act.status == ActStatus.PROPOSED and is_head(user):
+    if act.status == ActStatus.PROPOSED and has_role(user, Role.HEAD):
         return {"approve", "reject"}
     return set()
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from candidates import services as candidate_services
 from candidates.models import Application
+from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.enqueue import enqueue
 
 from . import selectors
@@ -142,7 +143,7 @@ def _propose(*, today: datetime.date, trigger: str, by) -> DestructionAct | None
 
 
 def _require_head(by) -> None:
-    if not selectors.is_head(by):
+    if not has_role(by, Role.HEAD):
         raise RetentionError(_("Only the head of the center approves or rejects a destruction act."))
 
 
@@ -273,7 +274,7 @@ def consent_withdraw(*, candidate, by, via: str = WithdrawalVia.PROFILE, note: s
     the rest goes into the next act within the legal term; the candidate is told what is kept and why."""
     if via == WithdrawalVia.PROFILE and by.pk != candidate.pk:
         raise RetentionError(_("Only the candidate withdraws their consent from their profile."))
-    if via == WithdrawalVia.STAFF and not selectors.is_staff_member(by):
+    if via == WithdrawalVia.STAFF and not is_qac_staff(by):
         raise RetentionError(_("Only the center's staff register a withdrawal received on paper."))
     if not selectors.is_candidate(candidate):
         raise RetentionError(_("Consent is withdrawn for a candidate's account only."))

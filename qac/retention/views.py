@@ -1,37 +1,19 @@
 """Pages of retention: the head's acts, staff's withdrawals received on paper, the candidate's withdrawal."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from qac.accounts.decorators import candidate_required, staff_required
+from qac.accounts.decorators import candidate_required, head_required, staff_required
 from qac.files import private_file_response
 from qac.forms_util import form_errors_text
 
 from . import selectors, services
 from .forms import ActDecisionForm, StaffWithdrawalForm, WithdrawConsentForm
 from .models import WithdrawalVia
-
-
-def head_required(view):
-    """The head of the center only: anonymous visitors log in, everyone else gets 403."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not selectors.is_head(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 @head_required
