@@ -24,6 +24,7 @@ from candidates import services as candidate_services
 from candidates.models import Application
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.enqueue import enqueue
+from qac.statemachine import Machine, move
 
 from . import selectors
 from .destroy import DESTROY, anonymise_account
@@ -81,20 +82,20 @@ def _refusal(act: DestructionAct, to: str) -> str:
     }
 
 
+ACT = Machine(
+    model=DestructionAct,
+    history=ActTransition,
+    link="act",
+    table=TRANSITIONS,
+    error=RetentionError,
+    refusal=_refusal,
+    lock_related=("decided_by",),
+)
+
+
 def _act_move(*, act: DestructionAct, to: str, by=None, actor: str, note: str = "", **changes) -> DestructionAct:
     """The one door for an act's status: checks the table, writes the row and its history in one transaction."""
-    with transaction.atomic():
-        locked = DestructionAct.objects.select_for_update(of=("self",)).select_related("decided_by").get(pk=act.pk)
-        if TRANSITIONS.get((locked.status, to)) != actor:
-            raise RetentionError(_refusal(locked, to))
-        frm = locked.status
-        locked.status = to
-        locked.version += 1
-        for field, value in changes.items():
-            setattr(locked, field, value)
-        locked.save()
-        ActTransition.objects.create(act=locked, from_status=frm, to_status=to, by=by, note=note)
-    return locked
+    return move(ACT, act, to, by=by, actor=actor, note=note, changes=changes)[0]
 
 
 # --- Proposing ------------------------------------------------------------------------------
