@@ -55,7 +55,9 @@ class ApplicantIdentity(PersonalDataDisplay, models.Model):
         return f"{self.last_name} {initials}".strip()
 
 
-IDENTITY_PROFILE_FIELDS = (
+NAME_FIELDS = ("last_name", "first_name", "patronymic")
+# The person as the identity document and the register know them, beside the name (725n App. 3 p.6).
+DOCUMENT_FIELDS = (
     "date_of_birth",
     "snils",
     "id_doc_type",
@@ -64,29 +66,17 @@ IDENTITY_PROFILE_FIELDS = (
     "id_doc_issued_by",
     "id_doc_issued_on",
     "address",
-    "phone",
 )
-IDENTITY_USER_FIELDS = ("last_name", "first_name", "patronymic", "email")
+# What an identity copies from the profile and from the account.
+IDENTITY_PROFILE_FIELDS = (*DOCUMENT_FIELDS, "phone")
+IDENTITY_USER_FIELDS = (*NAME_FIELDS, "email")
 
 
 # --- Changes to the identity after submission ------------------------------------------------
 
-# The fields a change request carries: the person as the identity document and the register know
-# them (725n App. 3 p.6). Phone and e-mail are contact data: the profile changes them at once.
-CHANGE_REQUEST_FIELDS = (
-    "last_name",
-    "first_name",
-    "patronymic",
-    "date_of_birth",
-    "snils",
-    "id_doc_type",
-    "id_doc_series",
-    "id_doc_number",
-    "id_doc_issued_by",
-    "id_doc_issued_on",
-    "address",
-)
-NAME_FIELDS = ("last_name", "first_name", "patronymic")
+# The fields a change request carries: the person's name and document data. Phone and e-mail are
+# contact data: the profile changes them at once.
+CHANGE_REQUEST_FIELDS = (*NAME_FIELDS, *DOCUMENT_FIELDS)
 # Applications whose identity an approved change is carried into: submitted, and the exam not yet held.
 IDENTITY_OPEN_STATUSES = (
     ApplicationStatus.SUBMITTED,
