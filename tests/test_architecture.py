@@ -74,7 +74,6 @@ LONG_MODULES = {
     "candidates/services.py": "to split: applications, identity changes, accounts",
     "candidates/views.py": "to split: candidate's and staff's pages (issue 14a edits the staff queue)",
     "qac/exams/services.py": "to split: sessions, enrolment, theory, scoring",
-    "qac/certificates/services.py": "to split: issuing, numbering, duplicates",
     "qac/registry/answers.py": "to split: reading the answer file, applying it",
     "qac/council/package.py": "to split: the PDFs, the ZIP",
 }
@@ -82,10 +81,6 @@ LONG_MODULES = {
 LONG_FUNCTIONS = {
     ("candidates/services.py", "_change_request_record"),
     ("candidates/services.py", "accounts_merge"),
-    ("qac/certificates/services.py", "document_issue"),
-    ("qac/certificates/services.py", "document_register"),
-    ("qac/certificates/services.py", "duplicate_request_receive"),
-    ("qac/certificates/services.py", "document_deliver"),
     ("qac/demo/seed.py", "_seed_exams"),
     ("qac/demo/seed.py", "_seed_council"),
     ("qac/council/package.py", "write_package"),
