@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from lxml import etree
 
 from qac.certificates.services import register_number_valid, register_url_valid
@@ -300,6 +301,13 @@ def _check_row(raw: dict, names: dict[str, str], errors: list) -> AnswerRow | No
     )
 
 
+#: A value that must be unique within one file, repeated: the error by the field repeated.
+_REPEATED = {
+    "registration_number": gettext_lazy("The number %(number)s appears more than once in the file (lines %(lines)s)."),
+    "record_id": gettext_lazy("Record %(id)s appears more than once in the file (lines %(lines)s)."),
+}
+
+
 def _check_repeats(parsed: ParsedAnswer, names: dict[str, str]) -> None:
     """A number or a record twice in one file: an error on each of its lines."""
     by_number, by_record = defaultdict(list), defaultdict(list)
@@ -307,23 +315,10 @@ def _check_repeats(parsed: ParsedAnswer, names: dict[str, str]) -> None:
         by_number[row.number].append(row.line)
         by_record[row.record_id].append(row.line)
     for row in parsed.rows:
-        lines = by_number[row.number]
-        if len(lines) > 1:
-            parsed.errors.append(
-                answer_error(
-                    row.line,
-                    names["registration_number"],
-                    _("The number %(number)s appears more than once in the file (lines %(lines)s).")
-                    % {"number": row.number, "lines": ", ".join(map(str, lines))},
-                )
-            )
-        lines = by_record[row.record_id]
-        if len(lines) > 1:
-            parsed.errors.append(
-                answer_error(
-                    row.line,
-                    names["record_id"],
-                    _("Record %(id)s appears more than once in the file (lines %(lines)s).")
-                    % {"id": row.record_id, "lines": ", ".join(map(str, lines))},
-                )
-            )
+        for field_name, lines, values in (
+            ("registration_number", by_number[row.number], {"number": row.number}),
+            ("record_id", by_record[row.record_id], {"id": row.record_id}),
+        ):
+            if len(lines) > 1:
+                message = _REPEATED[field_name] % {**values, "lines": ", ".join(map(str, lines))}
+                parsed.errors.append(answer_error(row.line, names[field_name], message))
