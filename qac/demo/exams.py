@@ -106,12 +106,9 @@ class _Crew:
 
 def _results_approved(crew: _Crew, people, *, starts) -> None:
     """Three weeks ago, results approved: two passed, one failed."""
-    past = crew.plan("31.00400.02", starts, crew.e1, [crew.e2, crew.e3])
-    enrolments = crew.enrol_accepted(past, people, code="31.00400.02")
-    xsv.session_open(session=past, by=crew.staff)
-    for e in enrolments:
-        crew.admit(e)
-    xsv.session_start(session=past, by=crew.staff)
+    past, enrolments = _started(
+        crew, people, code="31.00400.02", starts=starts, chair=crew.e1, others=[crew.e2, crew.e3]
+    )
     for enrolment, share, practical in zip(enrolments, (0.9, 0.85, 0.4), (2, 2, 1), strict=True):
         sit_exam(session=past, enrolment=enrolment, experts=crew.experts, right_share=share, practical=practical)
     xsv.session_complete(session=past, by=crew.staff)
@@ -132,12 +129,18 @@ def _awaiting_approval(crew: _Crew, people, *, starts) -> None:
 
 def _in_progress(crew: _Crew, people, *, starts) -> None:
     """In progress now: the theory test is open for the candidates, who are present."""
-    running = crew.plan("31.00400.03", starts, crew.e3, [crew.e1, crew.e2])
-    enrolments = crew.enrol_accepted(running, people, code="31.00400.03")
-    xsv.session_open(session=running, by=crew.staff)
+    _started(crew, people, code="31.00400.03", starts=starts, chair=crew.e3, others=[crew.e1, crew.e2])
+
+
+def _started(crew: _Crew, people, *, code, starts, chair, others) -> tuple[ExamSession, list]:
+    """A session of ``people``, every one of them present, started: the theory test is open."""
+    session = crew.plan(code, starts, chair, others)
+    enrolments = crew.enrol_accepted(session, people, code=code)
+    xsv.session_open(session=session, by=crew.staff)
     for e in enrolments:
         crew.admit(e)
-    xsv.session_start(session=running, by=crew.staff)
+    xsv.session_start(session=session, by=crew.staff)
+    return session, enrolments
 
 
 def _ahead(crew: _Crew, *, now) -> None:
