@@ -3,7 +3,8 @@ the center's Council details filled in, and readers for the written ZIP.
 
 ``exam(...)`` is the one of ``tests/certificates/conftest.py`` (with experts scoring 5 and 4).
 
-``MEDIA_ROOT`` is a temporary directory for every test here.
+``MEDIA_ROOT`` is a temporary directory for every test here; the media and qualification fixtures
+and ``make_exam`` are those of ``tests/helpers/exam_fixtures.py``, with the commission named here.
 """
 
 import datetime
@@ -27,14 +28,7 @@ from tests.helpers.council import (
     LEGAL_ADDRESS,
     exam,
 )
-from tests.helpers.exams import make_qualification
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    return settings.MEDIA_ROOT
+from tests.helpers.exam_fixtures import make_exam_fixture, media, qualification  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -75,18 +69,7 @@ def commission(chair, make_user):
     ]
 
 
-@pytest.fixture
-def qualification(db):
-    return make_qualification()
-
-
-@pytest.fixture
-def make_exam(staff, commission, qualification):
-    def make(outcomes, **kwargs):
-        kwargs.setdefault("qualification", qualification)
-        return exam(staff=staff, commission=commission, outcomes=outcomes, **kwargs)
-
-    return make
+make_exam = make_exam_fixture(exam)
 
 
 # --- State snapshot and sessions at each step, for the services and pages tests --------------------

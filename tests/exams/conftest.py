@@ -16,6 +16,7 @@ from qac.exams.models import Question
 from tests.factories import (
     UserFactory,
 )
+from tests.helpers.access import user_fixture
 from tests.helpers.exams import (
     accepted_application,
     decide,
@@ -43,20 +44,9 @@ def chair(expert):
     return expert
 
 
-@pytest.fixture
-def member_a(make_user):
-    return make_user(Role.EXPERT)
-
-
-@pytest.fixture
-def member_b(make_user):
-    return make_user(Role.EXPERT)
-
-
-@pytest.fixture
-def other_expert(make_user):
-    """An expert who sits on no commission of the fixtures' sessions."""
-    return make_user(Role.EXPERT)
+member_a = user_fixture(Role.EXPERT)
+member_b = user_fixture(Role.EXPERT)
+other_expert = user_fixture(Role.EXPERT, "An expert who sits on no commission of the fixtures' sessions.")
 
 
 @pytest.fixture

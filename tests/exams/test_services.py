@@ -355,52 +355,47 @@ def test_reschedule_moves_the_session_and_mails_a_newer_invitation(
     assert "Новый адрес\\, 5\\, 202" in props["LOCATION"]
 
 
+@pytest.fixture
+def refused_reschedule(planned_session, staff, django_capture_on_commit_callbacks):
+    """Try to move ``planned_session``; check that the refusal changed nothing and return its message."""
+
+    def attempt(starts, ends, *, reason="Перенос"):
+        before = state()
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ExamError) as exc:
+            services.session_reschedule(
+                session=planned_session,
+                by=staff,
+                starts_at=starts,
+                ends_at=ends,
+                venue_address="X",
+                venue_room="",
+                reason=reason,
+            )
+        assert state() == before
+        return str(exc.value)
+
+    return attempt
+
+
 @pytest.mark.parametrize(
     ("reason", "hours", "message"),
     [("", 3, "Say why the session is moved: the candidates are told."), ("Ремонт", 0, None)],
     ids=["no_reason", "ends_before_start"],
 )
-def test_reschedule_needs_a_reason_and_a_sane_time(
-    planned_session, enrolment, staff, reason, hours, message, django_capture_on_commit_callbacks
-):
+def test_reschedule_needs_a_reason_and_a_sane_time(enrolment, reason, hours, message, refused_reschedule):
     starts, ends = slot(days=6, hours=hours)
-    before = state()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ExamError) as exc:
-        services.session_reschedule(
-            session=planned_session,
-            by=staff,
-            starts_at=starts,
-            ends_at=ends,
-            venue_address="X",
-            venue_room="",
-            reason=reason,
-        )
-    assert str(exc.value) == ru(message or "The session must end after it starts.")
-    assert state() == before
+    assert refused_reschedule(starts, ends, reason=reason) == ru(message or "The session must end after it starts.")
 
 
 def test_reschedule_into_a_busy_slot_of_one_expert_is_refused(
-    planned_session, enrolment, make_session, make_user, member_a, staff, django_capture_on_commit_callbacks
+    enrolment, make_session, make_user, member_a, refused_reschedule
 ):
     make_session(days=6, hour=10, chair=make_user(Role.EXPERT), experts=[make_user(Role.EXPERT), member_a])
-    starts, ends = slot(days=6, hour=12)
-    before = state()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ExamError) as exc:
-        services.session_reschedule(
-            session=planned_session,
-            by=staff,
-            starts_at=starts,
-            ends_at=ends,
-            venue_address="X",
-            venue_room="",
-            reason="Перенос",
-        )
-    assert str(member_a) in str(exc.value)
-    assert state() == before
+    assert str(member_a) in refused_reschedule(*slot(days=6, hour=12))
 
 
 def test_reschedule_into_a_slot_where_a_candidate_sits_another_exam_is_refused(
-    planned_session, enrolment, candidate, make_session, make_user, staff, django_capture_on_commit_callbacks
+    enrolment, candidate, make_session, make_user, staff, refused_reschedule
 ):
     other_qualification = make_qualification()
     other_app = accepted_application(candidate=candidate, qualification=other_qualification, staff=staff)
@@ -411,22 +406,9 @@ def test_reschedule_into_a_slot_where_a_candidate_sits_another_exam_is_refused(
         experts=[make_user(Role.EXPERT), make_user(Role.EXPERT)],
     )
     services.enrol(session=elsewhere, applications=[other_app], by=staff)
-    starts, ends = slot(days=6, hour=11)
-    before = state()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ExamError) as exc:
-        services.session_reschedule(
-            session=planned_session,
-            by=staff,
-            starts_at=starts,
-            ends_at=ends,
-            venue_address="X",
-            venue_room="",
-            reason="Перенос",
-        )
-    assert str(exc.value) == ru(
+    assert refused_reschedule(*slot(days=6, hour=11)) == ru(
         "%(name)s is already enrolled in another session at that time.", name=candidate.get_full_name()
     )
-    assert state() == before
 
 
 def test_reschedule_may_overlap_the_sessions_own_old_time(planned_session, enrolment, staff):
