@@ -27,6 +27,7 @@ from candidates.models import Application, ApplicationStatus, CallTask, IdDocume
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.contracts.selectors import payment_block_reason
 from qac.enqueue import enqueue
+from qac.statemachine import Machine, move
 from standards.models import ExamSpecification, PracticalCriterion
 
 from .models import (
@@ -198,17 +199,43 @@ def session_create(
     return session
 
 
+def _session_refusal(locked: ExamSession, to: str) -> str:
+    who = SESSION_TRANSITIONS.get((locked.status, to))
+    if who == "chair":
+        return _("Only the chair of the commission approves the results.")
+    if who == "staff":
+        return _("Only the center's staff change a session's status.")
+    return _("A session that is «%(status)s» cannot become «%(to)s».") % {
+        "status": locked.get_status_display(),
+        "to": SessionStatus(to).label,
+    }
+
+
+SESSION = Machine(
+    model=ExamSession,
+    history=SessionEvent,
+    link="session",
+    table=SESSION_TRANSITIONS,
+    error=ExamError,
+    refusal=_session_refusal,
+)
+
+
+def _plays(who: str, session: ExamSession, user) -> bool:
+    """Whether ``user`` is the table's ``who`` ("staff", "chair") for ``session``."""
+    return (who == "staff" and is_qac_staff(user)) or (who == "chair" and is_chair(session, user))
+
+
 def allowed_session_actions(session: ExamSession, user, *, chair: bool = False) -> set[str]:
     """What ``user`` may do with ``session`` now; the staff and expert pages show exactly these buttons.
 
     ``chair``: whether the user chairs the session's commission (the expert page knows it already).
     """
     staff, expert = is_qac_staff(user), has_role(user, Role.EXPERT)
-    allowed = {
-        SESSION_MOVES[to]
-        for (frm, to), who in SESSION_TRANSITIONS.items()
-        if frm == session.status and ((who == "staff" and staff) or (who == "chair" and chair))
-    }
+    allowed = set()
+    for actor, granted in (("staff", staff), ("chair", chair)):
+        if granted:
+            allowed |= {SESSION_MOVES[to] for to in SESSION.moves_from(session.status, actor)}
     for work, granted in ((STAFF_SESSION_WORK, staff), (EXPERT_SESSION_WORK, expert), (CHAIR_SESSION_WORK, chair)):
         if granted:
             allowed |= {name for name, statuses in work.items() if session.status in statuses}
@@ -216,23 +243,12 @@ def allowed_session_actions(session: ExamSession, user, *, chair: bool = False) 
 
 
 def session_transition(*, session: ExamSession, to: str, by, note: str = "") -> ExamSession:
-    with transaction.atomic():
-        locked = ExamSession.objects.select_for_update().get(pk=session.pk)
-        who = SESSION_TRANSITIONS.get((locked.status, to))
-        if who is None:
-            raise ExamError(
-                _("A session that is «%(status)s» cannot become «%(to)s».")
-                % {"status": locked.get_status_display(), "to": SessionStatus(to).label}
-            )
-        if who == "chair" and not is_chair(locked, by):
-            raise ExamError(_("Only the chair of the commission approves the results."))
-        if who == "staff" and not is_qac_staff(by):
-            raise ExamError(_("Only the center's staff change a session's status."))
-        from_status = locked.status
-        locked.status = to
-        locked.version += 1
-        locked.save(update_fields=["status", "version"])
-        _event(locked, by, from_status=from_status, to_status=to, note=note)
+    """Move ``session`` to ``to`` through the one door (``qac.statemachine``), with its ``SessionEvent``."""
+    # The part ``by`` plays in a move to ``to``; "nobody" is refused by the table with its reason.
+    actor = next(
+        (who for (_frm, dest), who in SESSION_TRANSITIONS.items() if dest == to and _plays(who, session, by)), "nobody"
+    )
+    move(SESSION, session, to, by=by, actor=actor, note=note)
     session.refresh_from_db()
     return session
 
