@@ -69,11 +69,9 @@ LONG_MODULES = {
     # Known debt (issue 15), each to split along its state machines; the list only shrinks.
     "qac/demo/seed.py": "split after issue 14a's rewrite of the bulk seeders",
     "qac/demo/volume.py": "data: the bulk rows of seed_demo --volume, one COPY per table",
-    "qac/exams/selectors.py": "to split: the board and the expert's home (issue 12) into a module of their own",
     "candidates/models.py": "to split into a models/ package",
     "candidates/services.py": "to split: applications, identity changes, accounts",
     "candidates/views.py": "to split: candidate's and staff's pages (issue 14a edits the staff queue)",
-    "qac/exams/services.py": "to split: sessions, enrolment, theory, scoring",
     "qac/certificates/services.py": "to split: issuing, numbering, duplicates",
     "qac/registry/answers.py": "to split: reading the answer file, applying it",
     "qac/council/package.py": "to split: the PDFs, the ZIP",

@@ -192,21 +192,30 @@ def date_offer_make(*, application: Application, sessions: list[ExamSession], by
     return offer
 
 
+def _answer(*, offer: DateOffer, to: str, by, note: str, note_from: tuple, no_note: str, **kwargs) -> DateOffer:
+    """An answer to ``offer``: the candidate's on the site, or staff's record of it by phone.
+
+    ``note_from``: who must say something with the answer; ``no_note`` refuses it when they do not.
+    """
+    actor = _actor(offer, by)
+    note = (note or "").strip()
+    if actor in note_from and not note:
+        raise OfferError(no_note)
+    via = Via.PHONE if actor == STAFF else Via.SITE
+    return _move(offer=offer, to=to, by=by, actor=actor, via=via, note=note, **kwargs)
+
+
 def date_offer_confirm(
     *, offer: DateOffer, session: ExamSession, by, note: str = "", expected_version: int | None = None
 ) -> DateOffer:
     """The candidate takes one of the offered sessions (or staff record that they did, by phone): enrolled."""
-    actor = _actor(offer, by)
-    note = (note or "").strip()
-    if actor == STAFF and not note:
-        raise OfferError(_("Note what the candidate said on the phone."))
-    return _move(
+    return _answer(
         offer=offer,
         to=DO.CONFIRMED,
         by=by,
-        actor=actor,
-        via=Via.PHONE if actor == STAFF else Via.SITE,
         note=note,
+        note_from=(STAFF,),
+        no_note=_("Note what the candidate said on the phone."),
         session=session,
         expected_version=expected_version,
     )
@@ -214,17 +223,13 @@ def date_offer_confirm(
 
 def date_offer_decline(*, offer: DateOffer, by, comment: str, expected_version: int | None = None) -> DateOffer:
     """The candidate asks for another date, saying why or when suits them; staff then offer again."""
-    actor = _actor(offer, by)
-    comment = (comment or "").strip()
-    if not comment:
-        raise OfferError(_("Say which dates would suit you (or why these do not)."))
-    return _move(
+    return _answer(
         offer=offer,
         to=DO.DECLINED,
         by=by,
-        actor=actor,
-        via=Via.PHONE if actor == STAFF else Via.SITE,
         note=comment,
+        note_from=(STAFF, CANDIDATE),
+        no_note=_("Say which dates would suit you (or why these do not)."),
         expected_version=expected_version,
     )
 

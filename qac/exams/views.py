@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -196,60 +197,31 @@ def _staff_enrolment(request, pk):
     return selectors.enrolment_get_for_staff(user=request.user, pk=pk)
 
 
+# The enrolment's actions that take a form: the form, the service its fields go to, fixed arguments, and
+# the message for an invalid form (None: the form's own errors).
+ENROLMENT_FORMS = {
+    "present": (PresenceForm, services.mark_presence, {"present": True}, None),
+    "extra_time": (ExtraTimeForm, services.enrolment_grant_extra_time, {}, None),
+    "unenrol": (ReasonForm, services.unenrol, {}, gettext_lazy("Say why the candidate is taken off the session.")),
+    "paper": (PaperScoreForm, services.theory_record_paper, {}, None),
+    "special": (SpecialDecisionForm, services.result_set_special, {}, None),
+}
+
+
 @staff_required
 @require_POST
 def enrolment_action(request, pk: int):
     enrolment = _staff_enrolment(request, pk)
     action = request.POST.get("action")
     try:
-        if action == "present":
-            form = PresenceForm(request.POST)
-            if not form.is_valid():
-                raise services.ExamError(form_errors_text(form))
-            services.mark_presence(
-                enrolment=enrolment,
-                by=request.user,
-                present=True,
-                id_document_type=form.cleaned_data["id_document_type"],
-                id_document_tail=form.cleaned_data["id_document_tail"],
-            )
-        elif action == "absent_mark":
+        if action == "absent_mark":
             services.mark_presence(enrolment=enrolment, by=request.user, present=False)
-        elif action == "extra_time":
-            form = ExtraTimeForm(request.POST)
+        elif action in ENROLMENT_FORMS:
+            form_class, service, fixed, invalid = ENROLMENT_FORMS[action]
+            form = form_class(request.POST)
             if not form.is_valid():
-                raise services.ExamError(form_errors_text(form))
-            services.enrolment_grant_extra_time(
-                enrolment=enrolment,
-                by=request.user,
-                percent=form.cleaned_data["percent"],
-                reason=form.cleaned_data["reason"],
-            )
-        elif action == "unenrol":
-            form = ReasonForm(request.POST)
-            if not form.is_valid():
-                raise services.ExamError(_("Say why the candidate is taken off the session."))
-            services.unenrol(enrolment=enrolment, by=request.user, reason=form.cleaned_data["reason"])
-        elif action == "paper":
-            form = PaperScoreForm(request.POST)
-            if not form.is_valid():
-                raise services.ExamError(form_errors_text(form))
-            services.theory_record_paper(
-                enrolment=enrolment,
-                by=request.user,
-                percent=form.cleaned_data["percent"],
-                reason=form.cleaned_data["reason"],
-            )
-        elif action == "special":
-            form = SpecialDecisionForm(request.POST)
-            if not form.is_valid():
-                raise services.ExamError(form_errors_text(form))
-            services.result_set_special(
-                enrolment=enrolment,
-                by=request.user,
-                decision=form.cleaned_data["decision"],
-                note=form.cleaned_data["note"],
-            )
+                raise services.ExamError(str(invalid) if invalid else form_errors_text(form))
+            service(enrolment=enrolment, by=request.user, **fixed, **form.cleaned_data)
         else:
             raise services.ExamError(_("Unknown action."))
     except services.ExamError as exc:

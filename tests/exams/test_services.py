@@ -11,6 +11,7 @@ import hashlib
 from collections import Counter
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
 from candidates import services as candidate_services
@@ -355,52 +356,42 @@ def test_reschedule_moves_the_session_and_mails_a_newer_invitation(
     assert "Новый адрес\\, 5\\, 202" in props["LOCATION"]
 
 
+def reschedule(session, by, starts, ends, *, reason="Перенос"):
+    return services.session_reschedule(
+        session=session, by=by, starts_at=starts, ends_at=ends, venue_address="X", venue_room="", reason=reason
+    )
+
+
+def refused_reschedule(session, by, starts, ends, *, reason="Перенос") -> str:
+    """The message refusing to move ``session``, once checked that nothing changed (after-commit work run)."""
+    before = state()
+    with TestCase.captureOnCommitCallbacks(execute=True), pytest.raises(services.ExamError) as exc:
+        reschedule(session, by, starts, ends, reason=reason)
+    assert state() == before
+    return str(exc.value)
+
+
 @pytest.mark.parametrize(
     ("reason", "hours", "message"),
     [("", 3, "Say why the session is moved: the candidates are told."), ("Ремонт", 0, None)],
     ids=["no_reason", "ends_before_start"],
 )
-def test_reschedule_needs_a_reason_and_a_sane_time(
-    planned_session, enrolment, staff, reason, hours, message, django_capture_on_commit_callbacks
-):
+def test_reschedule_needs_a_reason_and_a_sane_time(planned_session, enrolment, staff, reason, hours, message):
     starts, ends = slot(days=6, hours=hours)
-    before = state()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ExamError) as exc:
-        services.session_reschedule(
-            session=planned_session,
-            by=staff,
-            starts_at=starts,
-            ends_at=ends,
-            venue_address="X",
-            venue_room="",
-            reason=reason,
-        )
-    assert str(exc.value) == ru(message or "The session must end after it starts.")
-    assert state() == before
+    refusal = refused_reschedule(planned_session, staff, starts, ends, reason=reason)
+    assert refusal == ru(message or "The session must end after it starts.")
 
 
 def test_reschedule_into_a_busy_slot_of_one_expert_is_refused(
-    planned_session, enrolment, make_session, make_user, member_a, staff, django_capture_on_commit_callbacks
+    planned_session, enrolment, make_session, make_user, member_a, staff
 ):
     make_session(days=6, hour=10, chair=make_user(Role.EXPERT), experts=[make_user(Role.EXPERT), member_a])
     starts, ends = slot(days=6, hour=12)
-    before = state()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ExamError) as exc:
-        services.session_reschedule(
-            session=planned_session,
-            by=staff,
-            starts_at=starts,
-            ends_at=ends,
-            venue_address="X",
-            venue_room="",
-            reason="Перенос",
-        )
-    assert str(member_a) in str(exc.value)
-    assert state() == before
+    assert str(member_a) in refused_reschedule(planned_session, staff, starts, ends)
 
 
 def test_reschedule_into_a_slot_where_a_candidate_sits_another_exam_is_refused(
-    planned_session, enrolment, candidate, make_session, make_user, staff, django_capture_on_commit_callbacks
+    planned_session, enrolment, candidate, make_session, make_user, staff
 ):
     other_qualification = make_qualification()
     other_app = accepted_application(candidate=candidate, qualification=other_qualification, staff=staff)
@@ -412,53 +403,23 @@ def test_reschedule_into_a_slot_where_a_candidate_sits_another_exam_is_refused(
     )
     services.enrol(session=elsewhere, applications=[other_app], by=staff)
     starts, ends = slot(days=6, hour=11)
-    before = state()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.ExamError) as exc:
-        services.session_reschedule(
-            session=planned_session,
-            by=staff,
-            starts_at=starts,
-            ends_at=ends,
-            venue_address="X",
-            venue_room="",
-            reason="Перенос",
-        )
-    assert str(exc.value) == ru(
+    message = refused_reschedule(planned_session, staff, starts, ends)
+    assert message == ru(
         "%(name)s is already enrolled in another session at that time.", name=candidate.get_full_name()
     )
-    assert state() == before
 
 
 def test_reschedule_may_overlap_the_sessions_own_old_time(planned_session, enrolment, staff):
     starts = planned_session.starts_at + datetime.timedelta(hours=1)
-    services.session_reschedule(
-        session=planned_session,
-        by=staff,
-        starts_at=starts,
-        ends_at=starts + datetime.timedelta(hours=4),
-        venue_address="X",
-        venue_room="",
-        reason="На час позже",
-    )
+    reschedule(planned_session, staff, starts, starts + datetime.timedelta(hours=4), reason="На час позже")
     planned_session.refresh_from_db()
     assert planned_session.starts_at == starts
 
 
 def test_a_running_session_is_not_moved(running, staff):
     starts, ends = slot(days=6)
-    before = state()
-    with pytest.raises(services.ExamError) as exc:
-        services.session_reschedule(
-            session=running.session,
-            by=staff,
-            starts_at=starts,
-            ends_at=ends,
-            venue_address="X",
-            venue_room="",
-            reason="Перенос",
-        )
-    assert str(exc.value) == ru("Only a planned or open session can be moved.")
-    assert state() == before
+    message = refused_reschedule(running.session, staff, starts, ends)
+    assert message == ru("Only a planned or open session can be moved.")
 
 
 # --- Enrolment ---------------------------------------------------------------------------------------

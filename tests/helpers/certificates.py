@@ -127,7 +127,7 @@ def exam(
         _score_all(enrolment, commission, *((0, 0) if outcome == FAIL_PRACTICAL else passing_scores))
     exam_services.session_complete(session=session, by=staff)
     if approve:
-        with mock.patch.object(exam_services, "_after_approval", lambda session_id: None):
+        with mock.patch.object(exam_services.sessions, "_after_approval", lambda session_id: None):
             exam_services.session_approve(session=session, by=chair)
     session = ExamSession.objects.get(pk=session.pk)
     results = [ExamResult.objects.select_related("enrolment").get(enrolment=e) for e in enrolments]
