@@ -117,6 +117,9 @@ def _move(
     if to == DO.CONFIRMED:
         changes["session"] = session
     with transaction.atomic():
+        # The application's row first, as date_offer_make takes it, so that the two never wait on each other
+        # crosswise (``move`` locks the offer's own row only, and the application is written after it).
+        list(Application.objects.select_for_update().filter(pk=offer.application_id).values_list("pk", flat=True))
         locked, _event = move(
             OFFER,
             offer,
