@@ -20,14 +20,19 @@ class CommissionInline(admin.TabularInline):
     raw_id_fields = ["expert"]
 
 
-class EventInline(admin.TabularInline):
-    model = SessionEvent
+class RecordInline(admin.TabularInline):
+    """Rows of a record (history, corrections): shown, never added or deleted in the admin."""
+
     extra = 0
     can_delete = False
-    readonly_fields = ["at", "by", "from_status", "to_status", "note"]
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class EventInline(RecordInline):
+    model = SessionEvent
+    readonly_fields = ["at", "by", "from_status", "to_status", "note"]
 
 
 @admin.register(ExamSession)
@@ -100,14 +105,9 @@ class PracticalScoreAdmin(admin.ModelAdmin):
         return False
 
 
-class CorrectionInline(admin.TabularInline):
+class CorrectionInline(RecordInline):
     model = ResultCorrection
-    extra = 0
-    can_delete = False
     readonly_fields = ["at", "by", "reason", "before", "after"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExamResult)

@@ -36,6 +36,16 @@ def _error(request, exc):
     messages.error(request, str(exc))
 
 
+def _run(request, success, service, /, **kwargs) -> None:
+    """Call ``service(**kwargs)`` and say ``success`` on the next page, or the refusal an ``ExamError`` carries."""
+    try:
+        service(**kwargs)
+    except services.ExamError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, success)
+
+
 def _client(request) -> str:
     # Behind the proxy, REMOTE_ADDR must be the client's (set by the proxy from the connection), as for verification.
     return request.META.get("REMOTE_ADDR") or ""
@@ -134,29 +144,28 @@ def session_detail(request, pk: int):
     return _session_page(request, selectors.session_get_for_staff(user=request.user, pk=pk))
 
 
+def _session_move(*, session, by, data) -> None:
+    action = data.get("action")
+    if action == "open":
+        services.session_open(session=session, by=by)
+    elif action == "start":
+        services.session_start(session=session, by=by)
+    elif action == "complete":
+        services.session_complete(session=session, by=by)
+    elif action == "cancel":
+        form = ReasonForm(data)
+        if not form.is_valid():
+            raise services.ExamError(_("Say why the session is cancelled: the candidates are told."))
+        services.session_cancel(session=session, by=by, reason=form.cleaned_data["reason"])
+    else:
+        raise services.ExamError(_("Unknown action."))
+
+
 @staff_required
 @require_POST
 def session_action(request, pk: int):
     session = selectors.session_get_for_staff(user=request.user, pk=pk)
-    action = request.POST.get("action")
-    try:
-        if action == "open":
-            services.session_open(session=session, by=request.user)
-        elif action == "start":
-            services.session_start(session=session, by=request.user)
-        elif action == "complete":
-            services.session_complete(session=session, by=request.user)
-        elif action == "cancel":
-            form = ReasonForm(request.POST)
-            if not form.is_valid():
-                raise services.ExamError(_("Say why the session is cancelled: the candidates are told."))
-            services.session_cancel(session=session, by=request.user, reason=form.cleaned_data["reason"])
-        else:
-            raise services.ExamError(_("Unknown action."))
-    except services.ExamError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Done."))
+    _run(request, _("Done."), _session_move, session=session, by=request.user, data=request.POST)
     return redirect("exams:session", pk=pk)
 
 
@@ -167,13 +176,8 @@ def session_reschedule(request, pk: int):
     form = RescheduleForm(request.POST)
     if not form.is_valid():
         return _session_page(request, session, reschedule_form=form, status=400)
-    data = form.cleaned_data
-    try:
-        services.session_reschedule(session=session, by=request.user, **data)
-    except services.ExamError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("The session is moved; the candidates get a new invitation."))
+    moved = _("The session is moved; the candidates get a new invitation.")
+    _run(request, moved, services.session_reschedule, session=session, by=request.user, **form.cleaned_data)
     return redirect("exams:session", pk=pk)
 
 
@@ -208,26 +212,25 @@ ENROLMENT_FORMS = {
 }
 
 
+def _enrolment_act(*, enrolment, by, data) -> None:
+    action = data.get("action")
+    if action == "absent_mark":
+        services.mark_presence(enrolment=enrolment, by=by, present=False)
+    elif action in ENROLMENT_FORMS:
+        form_class, service, fixed, invalid = ENROLMENT_FORMS[action]
+        form = form_class(data)
+        if not form.is_valid():
+            raise services.ExamError(str(invalid) if invalid else form_errors_text(form))
+        service(enrolment=enrolment, by=by, **fixed, **form.cleaned_data)
+    else:
+        raise services.ExamError(_("Unknown action."))
+
+
 @staff_required
 @require_POST
 def enrolment_action(request, pk: int):
     enrolment = _staff_enrolment(request, pk)
-    action = request.POST.get("action")
-    try:
-        if action == "absent_mark":
-            services.mark_presence(enrolment=enrolment, by=request.user, present=False)
-        elif action in ENROLMENT_FORMS:
-            form_class, service, fixed, invalid = ENROLMENT_FORMS[action]
-            form = form_class(request.POST)
-            if not form.is_valid():
-                raise services.ExamError(str(invalid) if invalid else form_errors_text(form))
-            service(enrolment=enrolment, by=request.user, **fixed, **form.cleaned_data)
-        else:
-            raise services.ExamError(_("Unknown action."))
-    except services.ExamError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Saved."))
+    _run(request, _("Saved."), _enrolment_act, enrolment=enrolment, by=request.user, data=request.POST)
     return redirect("exams:session", pk=enrolment.session_id)
 
 
@@ -327,12 +330,8 @@ def expert_score(request, pk: int):
 @require_POST
 def expert_approve(request, pk: int):
     session = selectors.session_get_for_expert(user=request.user, pk=pk)
-    try:
-        services.session_approve(session=session, by=request.user)
-    except services.ExamError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("The results are approved and locked. Documents will be issued."))
+    approved = _("The results are approved and locked. Documents will be issued.")
+    _run(request, approved, services.session_approve, session=session, by=request.user)
     return redirect("exams:expert_session", pk=pk)
 
 
@@ -350,12 +349,8 @@ def expert_correct(request, pk: int):
     for field in ("theory_percent", "practical_percent"):
         if data.get(field) is not None:
             changes[field] = data[field]
-    try:
-        services.result_correct(result=result, by=request.user, reason=data["reason"], **changes)
-    except services.ExamError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("The correction is recorded."))
+    recorded = _("The correction is recorded.")
+    _run(request, recorded, services.result_correct, result=result, by=request.user, reason=data["reason"], **changes)
     return redirect("exams:expert_session", pk=result.enrolment.session_id)
 
 

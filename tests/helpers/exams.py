@@ -2,6 +2,8 @@
 
 import datetime
 
+import pytest
+from django.test import TestCase
 from django.utils import timezone, translation
 
 from candidates import services as candidate_services
@@ -298,3 +300,12 @@ def ics(message) -> tuple[str, dict, str]:
 
 def utc(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def refused(call, error=services.ExamError) -> str:
+    """The message ``call()`` is refused with, once checked that ``state()`` did not change (after-commit work run)."""
+    before = state()
+    with TestCase.captureOnCommitCallbacks(execute=True), pytest.raises(error) as exc:
+        call()
+    assert state() == before
+    return str(exc.value)
