@@ -15,7 +15,7 @@ from qac.accounts.roles import Role
 from qac.exams import offers, services
 from qac.exams.models import DateOffer, DateOfferEvent, DateOfferStatus, Enrolment, EnrolmentStatus, ExamSession
 from tests.factories import UserFactory
-from tests.helpers.exams import accepted_application, make_qualification, ru, slot
+from tests.helpers.exams import accepted_application, make_qualification, plan_session, ru
 from tests.helpers.threads import run_at_once
 
 O = DateOfferStatus  # noqa: E741
@@ -233,22 +233,11 @@ def test_two_confirmations_at_the_same_moment_enrol_once():
     qualification = make_qualification()
     candidate = UserFactory(role=Role.CANDIDATE)
     application = accepted_application(candidate=candidate, qualification=qualification, staff=staff)
-    sessions = []
-    for days in (3, 5):
-        starts, ends = slot(days)
-        sessions.append(
-            services.session_create(
-                by=staff,
-                qualification=qualification,
-                starts_at=starts,
-                ends_at=ends,
-                venue_address="Санкт-Петербург",
-                venue_room="1",
-                capacity=3,
-                chair=experts[0],
-                experts=experts[1:],
-            )
-        )
+    chair, *members = experts
+    sessions = [
+        plan_session(by=staff, qualification=qualification, chair=chair, experts=members, days=days, capacity=3)
+        for days in (3, 5)
+    ]
     offer = offers.date_offer_make(application=application, sessions=sessions, by=staff)
     outcomes = run_at_once(
         *(
