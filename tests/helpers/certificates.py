@@ -21,7 +21,7 @@ from tests.helpers.exams import (
     answer_all,
     criteria_of,
     fresh,
-    slot,
+    plan_session,
 )
 
 PASS = "pass"
@@ -85,17 +85,10 @@ def exam(
     """
     chair, *members = commission
     holders = list(holders or [None] * len(outcomes))
-    starts, ends = slot(days if days is not None else next(_days))
-    session = exam_services.session_create(
-        by=staff,
-        qualification=qualification,
-        starts_at=starts,
-        ends_at=ends,
-        venue_address="Санкт-Петербург, ул. Автомобильная, 1",
-        venue_room="101",
-        capacity=max(len(outcomes), 1),
-        chair=chair,
-        experts=members,
+    days = days if days is not None else next(_days)
+    capacity = max(len(outcomes), 1)
+    session = plan_session(
+        by=staff, qualification=qualification, chair=chair, experts=members, days=days, capacity=capacity
     )
     applications = [
         accepted_application(candidate=holder or make_candidate(), qualification=qualification, staff=staff)
