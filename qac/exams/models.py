@@ -1,7 +1,7 @@
 """Exam sessions, their commissions and candidates, the question bank, the theory
 attempts, the practical scores and the results.
 
-State changes go through ``qac/exams/services.py``; these models hold data and
+State changes go through ``qac/exams/services/``; these models hold data and
 constraints.
 """
 

@@ -404,7 +404,7 @@ QAC_DEADLINE_WARN_DAYS = env.int("QAC_DEADLINE_WARN_DAYS", default=3)
 QAC_BOARD_SOURCES = [
     "candidates.selectors.board_items",
     "qac.contracts.selectors.board_items",
-    "qac.exams.selectors.board_items",
+    "qac.exams.homes.board_items",
     "qac.council.selectors.board_items",
     "qac.certificates.selectors.board_items",
     "qac.appeals.selectors.board_items",

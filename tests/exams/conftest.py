@@ -22,12 +22,9 @@ from tests.helpers.exams import (
     decide,
     fresh,
     make_qualification,
-    slot,
+    plan_session,
     start_session,
 )
-
-# --- Plain helpers (importable by the test modules) ---------------------------------------------
-
 
 # --- People ------------------------------------------------------------------------------------------
 
@@ -87,18 +84,9 @@ def make_accepted(qualification, staff):
 @pytest.fixture
 def make_session(staff, qualification, chair, member_a, member_b):
     def make(*, days=3, hour=10, hours=4, capacity=5, qualification=qualification, chair=chair, experts=None):
-        starts, ends = slot(days, hour, hours)
-        return services.session_create(
-            by=staff,
-            qualification=qualification,
-            starts_at=starts,
-            ends_at=ends,
-            venue_address="Санкт-Петербург, ул. Автомобильная, 1",
-            venue_room="101",
-            capacity=capacity,
-            chair=chair,
-            experts=[member_a, member_b] if experts is None else experts,
-        )
+        experts = [member_a, member_b] if experts is None else experts
+        when = {"days": days, "hour": hour, "hours": hours, "capacity": capacity}
+        return plan_session(by=staff, qualification=qualification, chair=chair, experts=experts, **when)
 
     return make
 
