@@ -1,13 +1,11 @@
 """Workers' side of retention: the nightly proposal and carrying out an approved act."""
 
-import logging
-
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from qac.tasks import FAILED, attempt
 
-logger = logging.getLogger(__name__)
+from . import services
 
 
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
@@ -23,15 +21,12 @@ def retention_propose_task() -> str:
 @shared_task(bind=True, acks_late=True, max_retries=3, soft_time_limit=1800, time_limit=1900)
 def act_execute_task(self, act_id: int) -> str:
     """Carry out an approved act. A second delivery finds it executed (or its items done) and does no harm."""
-    try:
-        act = services.act_execute(act_id=act_id)
-    except OSError as exc:
-        if self.request.retries >= self.max_retries:
-            services.act_fail(act_id=act_id, error=f"{type(exc).__name__}: {exc}")
-            return "failed"
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
-    except Exception as exc:
-        logger.exception("carrying out destruction act %s failed", act_id)
-        services.act_fail(act_id=act_id, error=f"{type(exc).__name__}: {exc}")
+    act = attempt(
+        self,
+        lambda: services.act_execute(act_id=act_id),
+        fail=lambda exc: services.act_fail(act_id=act_id, error=f"{type(exc).__name__}: {exc}"),
+        what=f"carrying out destruction act {act_id}",
+    )
+    if act is FAILED:
         return "failed"
     return act.status if act else "missing"
