@@ -78,6 +78,11 @@ def _notify(transition: AppealTransition) -> None:
     enqueue("qac.appeals.tasks.appeal_notify_task", transition.pk)
 
 
+def _history_opened(appeal: Appeal, *, by, changes: dict) -> None:
+    """The first row of an appeal's history ("" -> filed), told to the candidate like every move."""
+    _notify(AppealTransition.objects.create(appeal=appeal, from_status="", to_status=S.FILED, by=by, changes=changes))
+
+
 def _logged(changes: dict) -> dict:
     """The fields a move set, as the history row's JSON keeps them: dates as ISO text, a correction as its id."""
     logged = {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in changes.items()}
@@ -242,15 +247,7 @@ def appeal_file(
         except IntegrityError as exc:
             raise AppealError(_("An appeal against this decision is already being handled.")) from exc
         _store_files(appeal, checked)
-        _notify(
-            AppealTransition.objects.create(
-                appeal=appeal,
-                from_status="",
-                to_status=S.FILED,
-                by=by,
-                changes={"grounds": grounds, "filed_on": str(filed_on)},
-            )
-        )
+        _history_opened(appeal, by=by, changes={"grounds": grounds, "filed_on": str(filed_on)})
     return appeal
 
 
