@@ -1,5 +1,6 @@
 """Project-level tasks that belong to no single app, and the way a worker runs a job that may fail."""
 
+import functools
 import logging
 from collections.abc import Callable
 
@@ -35,3 +36,26 @@ def attempt(task, job: Callable, *, fail: Callable[[Exception], None], what: str
         logging.getLogger(task.__module__).exception("%s failed", what)
         fail(exc)
         return FAILED
+
+
+def records_failure(fail: Callable[[int, str], None], *, what: str):
+    """Run a bound task whose work is one row's (its id the first argument) through :func:`attempt`.
+
+    ``fail(row_id, error_text)`` records on the row why it failed; the task then answers ``"failed"``.
+    ``what`` names the work in the log, with ``%s`` for the row's id.
+    """
+
+    def decorate(run):
+        @functools.wraps(run)
+        def task(self, row_id: int, *args):
+            result = attempt(
+                self,
+                lambda: run(self, row_id, *args),
+                fail=lambda exc: fail(row_id, f"{type(exc).__name__}: {exc}"),
+                what=what % row_id,
+            )
+            return "failed" if result is FAILED else result
+
+        return task
+
+    return decorate

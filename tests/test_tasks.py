@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from qac.tasks import FAILED, attempt
+from qac.tasks import FAILED, attempt, records_failure
 
 
 class Retry(Exception):
@@ -67,3 +67,23 @@ def test_any_other_error_fails_at_once_and_is_logged_by_the_task_s_module(caplog
         assert attempt(fake, broken(error), fail=failed.append, what="building package 7") is FAILED
     assert failed == [error] and calls == []
     assert [(r.name, r.getMessage()) for r in caplog.records] == [("qac.council.tasks", "building package 7 failed")]
+
+
+def test_a_task_that_records_failure_on_its_row_answers_failed():
+    failed = []
+
+    @records_failure(lambda pk, error: failed.append((pk, error)), what="building package %s")
+    def build(self, package_id):
+        raise ValueError("no protocol")
+
+    fake, calls = task(0)
+    assert build(fake, 7) == "failed"
+    assert failed == [(7, "ValueError: no protocol")] and calls == []
+
+
+def test_a_task_that_records_failure_answers_what_its_work_returns():
+    @records_failure(lambda pk, error: pytest.fail("nothing failed"), what="building package %s")
+    def build(self, package_id):
+        return f"ready {package_id}"
+
+    assert build(task(0)[0], 7) == "ready 7"

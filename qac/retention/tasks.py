@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from qac.tasks import FAILED, attempt
+from qac.tasks import records_failure
 
 from . import services
 
@@ -19,14 +19,8 @@ def retention_propose_task() -> str:
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3, soft_time_limit=1800, time_limit=1900)
+@records_failure(lambda pk, error: services.act_fail(act_id=pk, error=error), what="carrying out destruction act %s")
 def act_execute_task(self, act_id: int) -> str:
     """Carry out an approved act. A second delivery finds it executed (or its items done) and does no harm."""
-    act = attempt(
-        self,
-        lambda: services.act_execute(act_id=act_id),
-        fail=lambda exc: services.act_fail(act_id=act_id, error=f"{type(exc).__name__}: {exc}"),
-        what=f"carrying out destruction act {act_id}",
-    )
-    if act is FAILED:
-        return "failed"
+    act = services.act_execute(act_id=act_id)
     return act.status if act else "missing"
