@@ -360,7 +360,7 @@ def decision_correct(
         raise CouncilError(_("Say why the decision is corrected: the correction is recorded with its reason."))
     session = decision.session
     number = _check_decision_data(session, number, decided_on)
-    corrected = {}
+    corrected = {}  # the verdicts before and the changed ones: re-exams follow the history row, after the move
 
     def correct(locked: CouncilDecision) -> dict:
         before, changed = _correct_verdicts(locked, session=session, verdicts=verdicts)
