@@ -12,6 +12,7 @@ import datetime
 import pytest
 
 from qac.accounts.roles import Role
+from qac.council import services
 from standards.models import AssessmentCenter
 from tests.helpers.certificates import (  # noqa: F401 (re-exported to the test modules)
     ABSENT,
@@ -29,6 +30,7 @@ from tests.helpers.council import (
     exam,
 )
 from tests.helpers.exam_fixtures import make_exam_fixture, media, qualification  # noqa: F401
+from tests.helpers.legal import package_sent
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +75,17 @@ make_exam = make_exam_fixture(exam)
 
 
 # --- State snapshot and sessions at each step, for the services and pages tests --------------------
+
+
+# ``approved`` is each test module's own session.
+@pytest.fixture
+def ready(approved):
+    """The approved session's package, built by the worker's service (the real ZIP on disk)."""
+    package = services.package_request(session_id=approved.session.pk)
+    return services.package_build(package_id=package.pk)
+
+
+@pytest.fixture
+def sent(approved, staff):
+    """The approved session with its package recorded as sent (the ZIP stood in)."""
+    return package_sent(approved.session, staff)
