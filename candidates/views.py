@@ -392,7 +392,7 @@ def staff_queue(request):
             "query": params.urlencode(),
             "sort_query": sort_params.urlencode(),
             "review_days": settings.QAC_APPLICATION_REVIEW_DAYS,
-            "qualifications": form.fields["qualification"].queryset,
+            "qualification_choices": [(str(q.pk), q.code) for q in form.fields["qualification"].queryset],
         },
     )
 

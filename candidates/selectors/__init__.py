@@ -46,11 +46,11 @@ def profile_get(*, user) -> CandidateProfile | None:
 
 
 def _with_detail(qs: QuerySet[Application]) -> QuerySet[Application]:
+    """What an application's page shows; the candidate's page adds the required documents it checks."""
     return qs.select_related("qualification__standard", "candidate__candidate_profile", "identity").prefetch_related(
         Prefetch("history", queryset=ApplicationTransition.objects.select_related("by")),
         Prefetch("documents", queryset=ApplicationDocument.objects.select_related("required_document")),
         Prefetch("calls", queryset=CallTask.objects.select_related("transition", "called_by")),
-        "qualification__required_documents",
     )
 
 
@@ -62,7 +62,8 @@ def application_get_for_candidate(*, user, pk: int) -> Application:
     """The candidate's own application, or 404: another person's id looks like a missing one."""
     if not has_role(user, Role.CANDIDATE):
         raise Http404
-    application = _with_detail(Application.objects.filter(candidate=user, pk=pk)).first()
+    mine = Application.objects.filter(candidate=user, pk=pk)
+    application = _with_detail(mine).prefetch_related("qualification__required_documents").first()
     if application is None:
         raise Http404
     return application

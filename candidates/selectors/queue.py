@@ -162,6 +162,9 @@ class QueueRow:
 
     application: Application
     url: str
+    number: str
+    qualification_code: str
+    status: str
     name: str
     email: str
     snils: str
@@ -196,6 +199,9 @@ def queue_rows(page: KeysetPage, *, today: datetime.date | None = None) -> list[
             QueueRow(
                 application=a,
                 url=first.replace("/0/", f"/{a.pk}/"),
+                number=a.number,
+                qualification_code=a.qualification.code,
+                status=a.status,
                 name=a.candidate.get_full_name(),
                 email=a.candidate.email,
                 snils=profile.snils_masked if profile else "",

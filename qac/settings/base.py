@@ -122,16 +122,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and Celery ---------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 
-# "fragments": the parts of the base layout that are the same for every page of a language and role
-# (templates/layout/), rendered once per process; their {% cache %} keys name all they depend on.
+# "local": each process's own memory, for what every page prints: the base layout's parts that are the same
+# for a language and role (templates/layout/, keys name all they depend on) and the center's row.
 _LOCAL_CACHE = "django.core.cache.backends.locmem.LocMemCache"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "qac"}
     if REDIS_URL
     else {"BACKEND": _LOCAL_CACHE},
-    "fragments": {"BACKEND": _LOCAL_CACHE, "LOCATION": "qac-fragments"},
+    "local": {"BACKEND": _LOCAL_CACHE, "LOCATION": "qac-local"},
 }
-# Seconds the center's row, which every page prints, is kept in the shared cache (0: read on each page).
+# Seconds each process keeps the center's row, which every page prints (0: read on each page).
 QAC_CENTER_CACHE_SECONDS = env.int("QAC_CENTER_CACHE_SECONDS", default=0)
 
 # With Redis, sessions are read from the cache and written through to the database: one query fewer
