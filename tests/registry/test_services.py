@@ -354,13 +354,13 @@ def test_a_crash_between_writing_and_marking_marks_nothing_and_the_next_run_expo
 
 
 def test_a_file_that_fails_the_schema_raises_export_invalid_and_marks_nothing(issued, monkeypatch, media):
-    real = document_records._record
+    real = document_records._records
 
-    def level_twelve(record_type, row, qac):
-        xml, cells = real(record_type, row, qac)
-        return re.sub("<level>[^<]*</level>", "<level>12</level>", xml), cells
+    def level_twelve(record_type, rows, qac):
+        for key, xml, line, held in real(record_type, rows, qac):
+            yield key, re.sub("<level>[^<]*</level>", "<level>12</level>", xml), line, held
 
-    monkeypatch.setattr(document_records, "_record", level_twelve)
+    monkeypatch.setattr(document_records, "_records", level_twelve)
 
     with pytest.raises(services.ExportInvalid) as exc:
         export()
@@ -645,13 +645,13 @@ def test_a_large_export_is_checked_in_a_second_process_and_a_schema_error_there_
     started = []
     real_popen = writer.subprocess.Popen
     monkeypatch.setattr(writer.subprocess, "Popen", lambda *a, **k: started.append(a) or real_popen(*a, **k))
-    real = document_records._record
+    real = document_records._records
 
-    def level_fifteen(record_type, row, qac):
-        xml, cells = real(record_type, row, qac)
-        return xml.replace("<level>", "<level>1"), cells
+    def level_fifteen(record_type, rows, qac):
+        for key, xml, line, held in real(record_type, rows, qac):
+            yield key, xml.replace("<level>", "<level>1"), line, held
 
-    monkeypatch.setattr(document_records, "_record", level_fifteen)
+    monkeypatch.setattr(document_records, "_records", level_fifteen)
 
     with pytest.raises(services.ExportInvalid) as exc:
         export()
@@ -659,6 +659,6 @@ def test_a_large_export_is_checked_in_a_second_process_and_a_schema_error_there_
     assert started and "level" in str(exc.value)
     assert ExportRecord.objects.count() == 0
     assert stored_registry_files(media) == []
-    monkeypatch.setattr(document_records, "_record", real)
+    monkeypatch.setattr(document_records, "_records", real)
     assert export().batch.counts == {"certificate": 2, "conclusion": 2}
     assert len(started) == 2
