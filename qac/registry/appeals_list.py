@@ -35,7 +35,7 @@ def section() -> writer.Section:
     return writer.Section(
         name="appeals",
         sources=lambda: [(RECORD_TYPE, appeal_selectors.register_appeal_rows())],
-        records=lambda record_type, rows, qac: ((row["pk"], _element(row), None, "") for row in rows),
+        records=lambda record_type, rows, qac: ((row["pk"], _element(row).encode(), None, "") for row in rows),
     )
 
 

@@ -180,14 +180,14 @@ def _record(record_type: str, row: dict, qac: str) -> tuple[str, list]:
     return "".join(xml), cells
 
 
-def _checked(record_type: str, row: tuple, qac: str) -> tuple[int, str, str | None, str]:
-    """A record the long way: the reasons that hold it back, or its XML element and CSV line."""
+def _checked(record_type: str, row: tuple, qac: str) -> tuple[int, bytes, bytes | None, str]:
+    """A record the long way: the reasons that hold it back, or its XML element and CSV line (UTF-8)."""
     row = dict(zip(COLUMNS, row, strict=True))
     problems = _problems(record_type, row)
     if problems:
-        return row["pk"], "", None, "; ".join(problems)
+        return row["pk"], b"", None, "; ".join(problems)
     xml, cells = _record(record_type, row, qac)
-    return row["pk"], xml, writer.csv_line(cells, TYPED_CELLS), ""
+    return row["pk"], xml.encode(), writer.csv_line(cells, TYPED_CELLS).encode(), ""
 
 
 # What makes a record other than plain: a character that XML escapes, CSV quotes or the schema
@@ -197,8 +197,11 @@ def _checked(record_type: str, row: tuple, qac: str) -> tuple[int, str, str | No
 _SPECIAL = re.compile('[\x00-\x1f&<>";\ufffe\uffff]')
 _FORMULA_START = re.compile("\ue000[=+\\-@'\\s]")
 _DECISIONS = frozenset(("passed", "failed", "removed"))
+# The SNILS the quick way formats by slicing its bytes: ASCII digits only (``\\d`` takes any script's).
+_ASCII_SNILS = re.compile(r"[0-9]{11}\Z")
 # The kinds written quickly; duplicates and revocations (a few a night) always go the long way.
 _QUICK_TYPES = (RecordType.CERTIFICATE, RecordType.CONCLUSION, RecordType.CORRECTION)
+_RECORD = b'<record id="%d">%s<surname>%s</surname><name>%s</name>%s<birthDate>%s</birthDate><snils>%s</snils>%s'
 # Sessions remembered per record type (a night has a few hundred); past this many the memo starts again.
 _SESSIONS = 4096
 
@@ -208,8 +211,8 @@ def _plain(*texts: str | None) -> bool:
     return _SPECIAL.search(joined) is None and _FORMULA_START.search(joined) is None
 
 
-def _session(record_type: str, qac: str, key: tuple) -> tuple[str, ...] | None:
-    """The parts of a plain record that its session decides, as text; None when they are not plain.
+def _session(record_type: str, qac: str, key: tuple) -> tuple[bytes, ...] | None:
+    """The parts of a plain record that its session decides, in UTF-8; None when they are not plain.
 
     ``key``: exam date, qualification code, name and level, the chair's surname, name and
     patronymic, the exam decision, the Council's decision number and date.
@@ -222,7 +225,7 @@ def _session(record_type: str, qac: str, key: tuple) -> tuple[str, ...] | None:
     exam, decided_on = writer.DATES[exam], writer.DATES[decided_on]
     chair = _chair_name(chair_last, chair_first, chair_patronymic)
     council = f'<councilDecision number="{number}" date="{decided_on[0]}"/>' if number else ""
-    return (
+    parts = (
         f"<type>{record_type}</type><examDate>{exam[0]}</examDate><qualification><code>{q_code}</code>"
         f"<name>{q_name}</name><level>{q_level}</level></qualification><candidate>",
         f"</candidate><decision>{decision}</decision>{council}",
@@ -232,23 +235,24 @@ def _session(record_type: str, qac: str, key: tuple) -> tuple[str, ...] | None:
         f"{decision};{number or ''};{decided_on[1]};",
         f";;;{chair}\r\n",
     )
+    return tuple(part.encode() for part in parts)
 
 
-def _records(record_type: str, rows: Iterable[tuple], qac: str) -> Iterator[tuple[int, str, str | None, str]]:
-    """(pk, XML element, CSV line, "") for each record written, (pk, "", None, reasons) for one held back.
+def _records(record_type: str, rows: Iterable[tuple], qac: str) -> Iterator[tuple[int, bytes, bytes | None, str]]:
+    """(pk, XML element, CSV line, "") for each record written, (pk, b"", None, reasons) for one held back.
 
     Most records are plain: every check passes and no text needs escaping, quoting or a
-    formula guard. Those are written from templates, their session's part of them formatted
-    once (``_session``); the bytes are those ``_checked`` (``_problems`` + ``_record``) gives,
+    formula guard. Those are written from templates, as bytes (encoding whole slices of
+    Cyrillic text cost more than formatting them), their session's part formatted once
+    (``_session``); the bytes are those ``_checked`` (``_problems`` + ``_record``) gives,
     which every other record goes through (a test pins that the two agree).
     """
     if record_type not in _QUICK_TYPES or not _plain(qac):
         for row in rows:
             yield _checked(record_type, row, qac)
         return
-    record_type = record_type.value  # a plain str formats several times faster than the enum
-    dates, sessions, special, formula = writer.DATES, {}, _SPECIAL.search, _FORMULA_START.search
-    snils_ok, number_ok, awaiting = _SNILS_RE.match, _NUMBER_RE.match, NumberSource.AWAITING
+    dates, sessions, special, formula = writer.DATE_BYTES, {}, _SPECIAL.search, _FORMULA_START.search
+    snils_ok, number_ok, awaiting = _ASCII_SNILS.match, _NUMBER_RE.match, NumberSource.AWAITING
     for row in rows:
         (pk, number, exam, issue, valid, _revoked, _reason, last, first, patronymic, chair_last, chair_first,
          chair_patronymic, q_code, q_name, q_level, birth, snils, decision, decision_number, decided_on, original,
@@ -258,7 +262,7 @@ def _records(record_type: str, rows: Iterable[tuple], qac: str) -> Iterator[tupl
         if (session := sessions.get(key, False)) is False:
             if len(sessions) >= _SESSIONS:
                 sessions.clear()
-            session = sessions[key] = _session(record_type, qac, key)
+            session = sessions[key] = _session(str(record_type), qac, key)
         texts = f"\ue000{last}\ue000{first}\ue000{patronymic}\ue000{number}\ue000{original}\ue000{snils}"
         if not (
             session and snils and birth and last and first and (decision_number or source != awaiting)
@@ -268,26 +272,24 @@ def _records(record_type: str, rows: Iterable[tuple], qac: str) -> Iterator[tupl
         ):  # fmt: skip
             yield _checked(record_type, row, qac)
             continue
-        snils = f"{snils[:3]}-{snils[3:6]}-{snils[6:9]} {snils[9:]}"  # format_snils: the check let 11 digits through
+        last, first, patronymic, number = last.encode(), first.encode(), (patronymic or "").encode(), number.encode()
+        snils = f"{snils[:3]}-{snils[3:6]}-{snils[6:9]} {snils[9:]}".encode()  # format_snils
         birth, issue, valid = dates[birth], dates[issue], dates[valid]
-        optional = f"<patronymic>{patronymic}</patronymic>" if patronymic else ""
-        xml = (
-            f'<record id="{pk}">{session[0]}<surname>{last}</surname><name>{first}</name>{optional}'
-            f"<birthDate>{birth[0]}</birthDate><snils>{snils}</snils>{session[1]}"
-        )
+        xml = _RECORD % (
+            pk, session[0], last, first, b"<patronymic>%s</patronymic>" % patronymic if patronymic else b"", birth[0],
+            snils, session[1],
+        )  # fmt: skip
         if number:
-            xml += f"<certificateNumber>{number}</certificateNumber>"
+            xml += b"<certificateNumber>%s</certificateNumber>" % number
         if issue[0]:
-            xml += f"<issueDate>{issue[0]}</issueDate>"
+            xml += b"<issueDate>%s</issueDate>" % issue[0]
         if valid[0]:
-            xml += f"<validUntil>{valid[0]}</validUntil>"
-        yield (
-            pk,
-            f"{xml}{session[2]}",
-            f"{session[3]}{pk};{session[4]}{last};{first};{patronymic or ''};{birth[1]};{snils};{session[5]}{number};"
-            f";{issue[1]};{valid[1]}{session[6]}",
-            "",
-        )
+            xml += b"<validUntil>%s</validUntil>" % valid[0]
+        line = b"%s%d;%s%s;%s;%s;%s;%s;%s%s;;%s;%s%s" % (
+            session[3], pk, session[4], last, first, patronymic, birth[1], snils, session[5], number, issue[1],
+            valid[1], session[6],
+        )  # fmt: skip
+        yield pk, xml + session[2], line, ""
 
 
 TYPED_CELLS = tuple(CSV_COLUMNS.index(name) for name in TYPED_COLUMNS)

@@ -15,6 +15,7 @@ list the caller passes.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import datetime
@@ -70,7 +71,16 @@ class _Dates(dict):
         return value
 
 
+class _DateBytes(dict):
+    """The same, encoded, for records written as bytes."""
+
+    def __missing__(self, day: datetime.date) -> tuple[bytes, bytes]:
+        value = self[day] = (DATES[day][0].encode(), DATES[day][1].encode())
+        return value
+
+
 DATES = _Dates({None: ("", "")})
+DATE_BYTES = _DateBytes()
 
 
 def iso(day: datetime.date | None) -> str:
@@ -97,14 +107,15 @@ class Section:
 
     name: str
     sources: Callable[[], Iterable[tuple[str, Iterable]]]
-    records: Callable[[str, Iterable, str], Iterable[tuple[int, str, str | None, str]]]
+    records: Callable[[str, Iterable, str], Iterable[tuple[int, bytes, bytes | None, str]]]
 
 
 @dataclass
 class Written:
     counts: dict[str, int] = field(default_factory=dict)
     skipped: list[dict] = field(default_factory=list)
-    marks: list[tuple[int, str]] = field(default_factory=list)
+    #: record type -> the keys written, in order
+    marks: dict[str, list[int]] = field(default_factory=dict)
 
 
 class _Line(list):
@@ -137,37 +148,42 @@ def write_export(
     qac: str,
     validator: Validator,
 ) -> Written:
-    """Write both files and feed the validator; returns what was written and held back (nothing marked)."""
+    """Write both files (UTF-8, the CSV with a BOM) and feed the validator; returns what was written and held
+    back (nothing marked)."""
     done = Written()
-    marks, skipped = done.marks.append, done.skipped.append
-    with open(xml_path, "wb") as xml_out, open(csv_path, "w", encoding="utf-8-sig", newline="") as csv_out:
-        csv_out.write(csv_line(list(columns)))
-        xml, lines = [header_xml(root)], []
+    with open(xml_path, "wb") as xml_out, open(csv_path, "wb") as csv_out:
+        csv_out.write(codecs.BOM_UTF8 + csv_line(list(columns)).encode())
+        xml, lines = [header_xml(root).encode()], []
 
         def flush():
-            data = "".join(xml).encode()
+            data = b"".join(xml)
             xml_out.write(data)
             validator.feed(data)
-            csv_out.write("".join(lines))
+            csv_out.write(b"".join(lines))
             xml.clear()
             lines.clear()
 
         for section in sections:
             for record_type, rows in section.sources():
-                for key, element, line, held in section.records(record_type, rows, qac):
-                    if held:
-                        skipped({"document": key, "type": record_type, "reason": held})
-                        continue
-                    xml.append(element)
-                    if line is not None:
-                        lines.append(line)
-                    marks((key, record_type))
-                    if len(xml) >= FLUSH_EVERY:
-                        flush()
-        xml.append("</registryExport>")
+                # Closed however the loop ends: a query still streaming holds the connection, so
+                # even the rollback after an error would wait for it.
+                with contextlib.closing(rows) if hasattr(rows, "close") else contextlib.nullcontext():
+                    keys = done.marks.setdefault(record_type, [])
+                    add_xml, add_line, mark = xml.append, lines.append, keys.append
+                    for key, element, line, held in section.records(record_type, rows, qac):
+                        if held:
+                            done.skipped.append({"document": key, "type": record_type, "reason": held})
+                            continue
+                        add_xml(element)
+                        if line is not None:
+                            add_line(line)
+                        mark(key)
+                        if len(xml) >= FLUSH_EVERY:
+                            flush()
+        xml.append(b"</registryExport>")
         flush()
-    for _pk, record_type in done.marks:
-        done.counts[record_type] = done.counts.get(record_type, 0) + 1
+    done.marks = {record_type: keys for record_type, keys in done.marks.items() if keys}
+    done.counts = {record_type: len(keys) for record_type, keys in done.marks.items()}
     return done
 
 

@@ -124,4 +124,5 @@ def test_a_plain_record_takes_the_quick_way_and_an_unusual_one_the_long(monkeypa
 
     assert taken == rows[2:]
     assert [held for _pk, _xml, _line, held in written][:3] == ["", "", ""]
+    assert written[0][1].startswith(b'<record id="7"><type>certificate</type>')
     assert "SNILS" in written[3][3]

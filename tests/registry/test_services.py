@@ -353,12 +353,33 @@ def test_a_crash_between_writing_and_marking_marks_nothing_and_the_next_run_expo
     assert len(reported()) == 4 and ExportBatch.objects.exclude(status="failed").count() == 1
 
 
+def test_an_error_while_the_rows_stream_in_marks_nothing_and_leaves_the_connection_usable(issued, monkeypatch):
+    """On PostgreSQL the rows come from a query still streaming: it is closed, so the rollback and the
+    failed batch go through (an open stream would hold the connection and the rollback would wait)."""
+    real = document_records._records
+
+    def broken(record_type, rows, qac):
+        for written in real(record_type, rows, qac):
+            yield written
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(document_records, "_records", broken)
+
+    with pytest.raises(RuntimeError):
+        export()
+
+    assert ExportRecord.objects.count() == 0
+    assert "disk full" in ExportBatch.objects.get().error
+    monkeypatch.undo()
+    assert export().batch.counts == {"certificate": 2, "conclusion": 2}
+
+
 def test_a_file_that_fails_the_schema_raises_export_invalid_and_marks_nothing(issued, monkeypatch, media):
     real = document_records._records
 
     def level_twelve(record_type, rows, qac):
         for key, xml, line, held in real(record_type, rows, qac):
-            yield key, re.sub("<level>[^<]*</level>", "<level>12</level>", xml), line, held
+            yield key, re.sub(b"<level>[^<]*</level>", b"<level>12</level>", xml), line, held
 
     monkeypatch.setattr(document_records, "_records", level_twelve)
 
@@ -649,7 +670,7 @@ def test_a_large_export_is_checked_in_a_second_process_and_a_schema_error_there_
 
     def level_fifteen(record_type, rows, qac):
         for key, xml, line, held in real(record_type, rows, qac):
-            yield key, xml.replace("<level>", "<level>1"), line, held
+            yield key, xml.replace(b"<level>", b"<level>1"), line, held
 
     monkeypatch.setattr(document_records, "_records", level_fifteen)
 
