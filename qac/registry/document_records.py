@@ -256,7 +256,7 @@ def _records(record_type: str, rows: Iterable[tuple], qac: str) -> Iterator[tupl
     for row in rows:
         (pk, number, exam, issue, valid, _revoked, _reason, last, first, patronymic, chair_last, chair_first,
          chair_patronymic, q_code, q_name, q_level, birth, snils, decision, decision_number, decided_on, original,
-         source) = row  # fmt: skip
+         source, _kind) = row  # fmt: skip
         key = (exam, q_code, q_name, q_level, chair_last, chair_first, chair_patronymic, decision, decision_number,
                decided_on)  # fmt: skip
         if (session := sessions.get(key, False)) is False:

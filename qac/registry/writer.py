@@ -138,6 +138,10 @@ def header_xml(attributes: dict[str, str]) -> str:
     return f"<?xml version='1.0' encoding='utf-8'?>\n<registryExport{attrs}>"
 
 
+def _closing(things):
+    return contextlib.closing(things) if hasattr(things, "close") else contextlib.nullcontext()
+
+
 def write_export(
     xml_path: Path,
     csv_path: Path,
@@ -164,22 +168,23 @@ def write_export(
             lines.clear()
 
         for section in sections:
-            for record_type, rows in section.sources():
-                # Closed however the loop ends: a query still streaming holds the connection, so
-                # even the rollback after an error would wait for it.
-                with contextlib.closing(rows) if hasattr(rows, "close") else contextlib.nullcontext():
-                    keys = done.marks.setdefault(record_type, [])
-                    add_xml, add_line, mark = xml.append, lines.append, keys.append
-                    for key, element, line, held in section.records(record_type, rows, qac):
-                        if held:
-                            done.skipped.append({"document": key, "type": record_type, "reason": held})
-                            continue
-                        add_xml(element)
-                        if line is not None:
-                            add_line(line)
-                        mark(key)
-                        if len(xml) >= FLUSH_EVERY:
-                            flush()
+            # Sources and rows are closed however the loop ends: a query still streaming holds the
+            # connection, so even the rollback after an error would wait for it.
+            with _closing(sources := iter(section.sources())):
+                for record_type, rows in sources:
+                    with _closing(rows):
+                        keys = done.marks.setdefault(record_type, [])
+                        add_xml, add_line, mark = xml.append, lines.append, keys.append
+                        for key, element, line, held in section.records(record_type, rows, qac):
+                            if held:
+                                done.skipped.append({"document": key, "type": record_type, "reason": held})
+                                continue
+                            add_xml(element)
+                            if line is not None:
+                                add_line(line)
+                            mark(key)
+                            if len(xml) >= FLUSH_EVERY:
+                                flush()
         xml.append(b"</registryExport>")
         flush()
     done.marks = {record_type: keys for record_type, keys in done.marks.items() if keys}

@@ -45,6 +45,7 @@ def row(**changes) -> tuple:
         "decision_date": COUNCIL,
         "original_number": None,
         "number_source": "awaiting",
+        "kind": "certificate",
         **changes,
     }
     assert set(values) == set(document_records.COLUMNS)

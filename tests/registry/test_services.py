@@ -683,3 +683,25 @@ def test_a_large_export_is_checked_in_a_second_process_and_a_schema_error_there_
     monkeypatch.setattr(document_records, "_records", real)
     assert export().batch.counts == {"certificate": 2, "conclusion": 2}
     assert len(started) == 2
+
+
+def test_the_export_streams_exactly_the_documents_pending_querysets_lists_each_type_in_pk_order(issued, staff):
+    """Certificates and conclusions come from one query of their own; it must agree with the per-type ones."""
+    certificate = next(d for d in issued.documents if d.kind == "certificate")
+    conclusion = next(d for d in issued.documents if d.kind == "conclusion")
+    batch = ExportBatch.objects.create(trigger="test", status=BatchStatus.EXPORTED)
+    # Reported as what it is, so no longer pending; and a mark of another type, which does not count.
+    ExportRecord.objects.create(batch=batch, document=certificate, record_type="certificate")
+    ExportRecord.objects.create(batch=batch, document=conclusion, record_type="certificate")
+    expected = {
+        record_type: sorted(qs.values_list("pk", flat=True))
+        for record_type, qs in selectors.pending_querysets()
+        if qs.exists()
+    }
+
+    rows = selectors.pending_document_rows()
+    streamed = {record_type: [row[0] for row in group] for record_type, group in rows}
+
+    assert {t: pks for t, pks in streamed.items() if pks} == expected
+    assert conclusion.pk in streamed["conclusion"] and certificate.pk not in streamed["certificate"]
+    assert list(streamed)[:2] == ["certificate", "conclusion"]
