@@ -197,8 +197,6 @@ def _checked(record_type: str, row: tuple, qac: str) -> tuple[int, bytes, bytes 
 _SPECIAL = re.compile('[\x00-\x1f&<>";\ufffe\uffff]')
 _FORMULA_START = re.compile("\ue000[=+\\-@'\\s]")
 _DECISIONS = frozenset(("passed", "failed", "removed"))
-# The SNILS the quick way formats by slicing its bytes: ASCII digits only (``\\d`` takes any script's).
-_ASCII_SNILS = re.compile(r"[0-9]{11}\Z")
 # The kinds written quickly; duplicates and revocations (a few a night) always go the long way.
 _QUICK_TYPES = (RecordType.CERTIFICATE, RecordType.CONCLUSION, RecordType.CORRECTION)
 _RECORD = b'<record id="%d">%s<surname>%s</surname><name>%s</name>%s<birthDate>%s</birthDate><snils>%s</snils>%s'
@@ -217,22 +215,22 @@ def _session(record_type: str, qac: str, key: tuple) -> tuple[bytes, ...] | None
     ``key``: exam date, qualification code, name and level, the chair's surname, name and
     patronymic, the exam decision, the Council's decision number and date.
     """
-    exam, q_code, q_name, q_level, chair_last, chair_first, chair_patronymic, decision, number, decided_on = key
+    exam, q_code, q_name, q_level, chair_last, chair_first, chair_patronymic, decision, council, decided_on = key
     if not (
         chair_last and q_level is not None and decision in _DECISIONS and len(q_name) <= 500 and len(chair_last) <= 500
-    ) or not _plain(q_code, q_name, chair_last, chair_first, chair_patronymic, number):
+    ) or not _plain(q_code, q_name, chair_last, chair_first, chair_patronymic, council):
         return None
     exam, decided_on = writer.DATES[exam], writer.DATES[decided_on]
     chair = _chair_name(chair_last, chair_first, chair_patronymic)
-    council = f'<councilDecision number="{number}" date="{decided_on[0]}"/>' if number else ""
+    element = f'<councilDecision number="{council}" date="{decided_on[0]}"/>' if council else ""
     parts = (
         f"<type>{record_type}</type><examDate>{exam[0]}</examDate><qualification><code>{q_code}</code>"
         f"<name>{q_name}</name><level>{q_level}</level></qualification><candidate>",
-        f"</candidate><decision>{decision}</decision>{council}",
+        f"</candidate><decision>{decision}</decision>{element}",
         f"<commissionChair>{chair}</commissionChair></record>",
         f"{qac};{record_type};",
         f"{exam[1]};{q_code};{q_name};{q_level};",
-        f"{decision};{number or ''};{decided_on[1]};",
+        f"{decision};{council or ''};{decided_on[1]};",
         f";;;{chair}\r\n",
     )
     return tuple(part.encode() for part in parts)
@@ -252,7 +250,7 @@ def _records(record_type: str, rows: Iterable[tuple], qac: str) -> Iterator[tupl
             yield _checked(record_type, row, qac)
         return
     dates, sessions, special, formula = writer.DATE_BYTES, {}, _SPECIAL.search, _FORMULA_START.search
-    snils_ok, number_ok, awaiting = _ASCII_SNILS.match, _NUMBER_RE.match, NumberSource.AWAITING
+    snils_ok, number_ok, awaiting = _SNILS_RE.match, _NUMBER_RE.match, NumberSource.AWAITING
     for row in rows:
         (pk, number, exam, issue, valid, _revoked, _reason, last, first, patronymic, chair_last, chair_first,
          chair_patronymic, q_code, q_name, q_level, birth, snils, decision, decision_number, decided_on, original,
@@ -273,7 +271,8 @@ def _records(record_type: str, rows: Iterable[tuple], qac: str) -> Iterator[tupl
             yield _checked(record_type, row, qac)
             continue
         last, first, patronymic, number = last.encode(), first.encode(), (patronymic or "").encode(), number.encode()
-        snils = f"{snils[:3]}-{snils[3:6]}-{snils[6:9]} {snils[9:]}".encode()  # format_snils
+        # format_snils: 11 digits (the match and the search for a line feed say so)
+        snils = f"{snils[:3]}-{snils[3:6]}-{snils[6:9]} {snils[9:]}".encode()
         birth, issue, valid = dates[birth], dates[issue], dates[valid]
         xml = _RECORD % (
             pk, session[0], last, first, b"<patronymic>%s</patronymic>" % patronymic if patronymic else b"", birth[0],
