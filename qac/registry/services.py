@@ -15,6 +15,7 @@ stays flat however many records there are.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import shutil
 import tempfile
@@ -86,7 +87,7 @@ def _acquire_lock() -> None:
         raise ExportBusy(_("Another registry export is running; try again in a few minutes.")) from exc
 
 
-def _write(tmpdir: Path, batch_id: int, qac: str, center=None) -> tuple[Path, Path, dict, list, list]:
+def _write(tmpdir: Path, batch_id: int, qac: str, center=None) -> tuple[Path, Path, dict, list, dict]:
     """Both files of the batch, the XML checked against the schema as it is written (ExportInvalid if not)."""
     xml_path, csv_path = tmpdir / "export.xml", tmpdir / "export.csv"
     root = {
@@ -180,7 +181,7 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
             target.mkdir(parents=True, exist_ok=True)
             for src, suffix in ((xml_path, "xml"), (csv_path, "csv")):
                 dest = target / f"{base}.{suffix}"
-                shutil.copyfile(src, dest)
+                shutil.move(src, dest)  # a rename where it can: the temporary directory goes anyway
                 outcome.paths.append(str(dest))
             if dry_run:
                 transaction.set_rollback(True)
@@ -208,7 +209,7 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
         if not outcome.paths:
             outcome.paths = [batch.xml_file.path, batch.csv_file.path]
         outcome.batch = batch
-        logger.info("registry export batch %s: %s records (%s held back)", batch.pk, len(written), len(skipped))
+        logger.info("registry export batch %s: %s records (%s held back)", batch.pk, outcome.total, len(skipped))
     return outcome
 
 
@@ -220,21 +221,20 @@ def _sha256(path: Path):
     return digest
 
 
-def _split_marks(written: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], list[int]]:
+def _split_marks(written: dict[str, list[int]]) -> tuple[dict[str, list[int]], list[int]]:
     """Documents are marked by an ExportRecord each; the appeals' list by the appeal's own batch field."""
-    marks = [(pk, record_type) for pk, record_type in written if record_type != APPEAL]
-    return marks, [pk for pk, record_type in written if record_type == APPEAL]
+    marks = {record_type: keys for record_type, keys in written.items() if record_type != APPEAL}
+    return marks, written.get(APPEAL, [])
 
 
-def _mark(batch, counts, skipped, digest, marks) -> None:
+def _mark(batch, counts, skipped, digest, marks: dict[str, list[int]]) -> None:
     batch.xml_sha256 = digest.hexdigest()
     batch.counts = counts
     batch.skipped = skipped
     batch.save()
-    for start in range(0, len(marks), CHUNK):
-        ExportRecord.objects.bulk_create(
-            [ExportRecord(batch=batch, document_id=pk, record_type=t) for pk, t in marks[start : start + CHUNK]]
-        )
+    rows = (ExportRecord(batch=batch, document_id=pk, record_type=t) for t, keys in marks.items() for pk in keys)
+    while chunk := list(itertools.islice(rows, CHUNK)):
+        ExportRecord.objects.bulk_create(chunk)
 
 
 #: The moves staff make by hand, (from, to): uploaded to the register, then acknowledged by it.
