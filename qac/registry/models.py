@@ -75,6 +75,31 @@ class ExportBatch(models.Model):
         return sum(self.counts.values())
 
 
+class BatchTransition(models.Model):
+    """History of a batch: who marked it uploaded to the register or acknowledged by it, when, with what note."""
+
+    batch = models.ForeignKey(
+        ExportBatch, on_delete=models.CASCADE, related_name="history", verbose_name=_("export batch")
+    )
+    from_status = models.CharField(
+        max_length=16, choices=BatchStatus.choices, blank=True, verbose_name=_("previous status")
+    )
+    to_status = models.CharField(max_length=16, choices=BatchStatus.choices, verbose_name=_("new status"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by whom")
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+
+    class Meta:
+        verbose_name = _("export batch history entry")
+        verbose_name_plural = _("export batch history")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
 class ExportRecord(models.Model):
     batch = models.ForeignKey(
         ExportBatch, on_delete=models.PROTECT, related_name="records", verbose_name=_("export batch")

@@ -26,8 +26,10 @@ from django.core.files import File
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qac.accounts.roles import is_qac_staff
+from qac.statemachine import Machine, move
 from standards.selectors import center_get
 
 from . import writer
@@ -36,7 +38,7 @@ from .appeals_list import mark_appeals
 from .appeals_list import section as appeals_section
 from .document_records import CHUNK, CSV_COLUMNS
 from .document_records import section as documents_section
-from .models import BatchStatus, ExportBatch, ExportLock, ExportRecord
+from .models import BatchStatus, BatchTransition, ExportBatch, ExportLock, ExportRecord
 from .xsd_check import check_chunks
 
 logger = logging.getLogger(__name__)
@@ -241,30 +243,35 @@ def _mark(batch, counts, skipped, digest, marks: dict[str, list[int]]) -> None:
 BATCH_TRANSITIONS = {(BatchStatus.EXPORTED, BatchStatus.SUBMITTED), (BatchStatus.SUBMITTED, BatchStatus.ACKNOWLEDGED)}
 
 
+BATCH = Machine(
+    model=ExportBatch,
+    history=BatchTransition,
+    link="batch",
+    table=BATCH_TRANSITIONS,
+    error=ExportBusy,
+    refusal=gettext_lazy("A batch that is «%(status)s» cannot be marked «%(to)s»."),
+    versioned=False,
+)
+
+
 def allowed_batch_actions(batch: ExportBatch, user) -> set[str]:
     """The statuses ``user`` may mark ``batch`` with now; the registry page shows exactly these buttons."""
     if not is_qac_staff(user):
         return set()
-    return {to for frm, to in BATCH_TRANSITIONS if frm == batch.status}
+    return BATCH.moves_from(batch.status)
 
 
 def batch_mark(*, batch: ExportBatch, by, status: str, note: str = "") -> ExportBatch:
-    """Staff record that a batch was uploaded to the register, then that the register acknowledged it."""
+    """Staff record that a batch was uploaded to the register, then that the register acknowledged it.
+
+    Who marked it, when and with what note is the batch's history row; the note is also kept on the batch.
+    """
     if not is_qac_staff(by):
         raise ExportBusy(_("Only the center's staff update export batches."))
-    with transaction.atomic():
-        locked = ExportBatch.objects.select_for_update().get(pk=batch.pk)
-        if (locked.status, status) not in BATCH_TRANSITIONS:
-            raise ExportBusy(
-                _("A batch that is «%(status)s» cannot be marked «%(to)s».")
-                % {"status": locked.get_status_display(), "to": BatchStatus(status).label}
-            )
-        locked.status = status
-        if status == BatchStatus.SUBMITTED:
-            locked.submitted_at = timezone.now()
-        else:
-            locked.acknowledged_at = timezone.now()
+    stamp = "submitted_at" if status == BatchStatus.SUBMITTED else "acknowledged_at"
+
+    def add_note(locked):
         if note:
             locked.note = (locked.note + "\n" + note).strip()
-        locked.save()
-    return locked
+
+    return move(BATCH, batch, status, by=by, note=note, changes={stamp: timezone.now()}, effect=add_note)[0]

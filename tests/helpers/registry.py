@@ -13,7 +13,7 @@ from candidates.models import ApplicantIdentity
 from qac.certificates.models import IssuedDocument
 from qac.exams.models import CommissionMember
 from qac.registry.document_records import CSV_COLUMNS
-from qac.registry.models import ExportBatch, ExportRecord
+from qac.registry.models import BatchTransition, ExportBatch, ExportRecord
 
 SCHEMA = Path(__file__).resolve().parents[2] / "qac" / "registry" / "schema" / "registry-export-2.0.xsd"
 
@@ -183,4 +183,5 @@ def registry_state() -> dict:
             )
         ),
         "records": list(ExportRecord.objects.order_by("pk").values_list("batch", "document", "record_type")),
+        "history": list(BatchTransition.objects.order_by("pk").values_list("batch", "from_status", "to_status")),
     }

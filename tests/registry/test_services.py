@@ -411,7 +411,7 @@ def test_only_the_centers_staff_export(issued, candidate, expert, head):
     for who in (candidate, expert):
         with pytest.raises(services.ExportBusy):
             export(by=who)
-        assert registry_state() == {"batches": [], "records": []}
+        assert registry_state() == {"batches": [], "records": [], "history": []}
 
     batch = export(by=head, trigger="manual").batch
     assert batch.started_by == head and batch.trigger == "manual"
@@ -432,7 +432,7 @@ def test_a_dry_run_writes_the_files_where_asked_prints_them_and_marks_nothing(is
     assert out[2] == "4 records would report (certificate: 2, conclusion: 2); 0 held back"
     _attrs, records = read_xml(files[1])
     assert len(records) == len(read_csv(files[0])) == 4
-    assert registry_state() == {"batches": [], "records": []}
+    assert registry_state() == {"batches": [], "records": [], "history": []}
     assert stored_registry_files(media) == []
 
     # The same again, for real: the files go to the directory too, and everything is marked.
@@ -477,6 +477,10 @@ def test_a_batch_is_marked_submitted_then_acknowledged(batch, staff, head):
     assert batch.status == acknowledged.status == BatchStatus.ACKNOWLEDGED
     assert batch.acknowledged_at >= batch.submitted_at
     assert batch.note == "Загружено в ЛК\nПринято"
+    assert [(h.from_status, h.to_status, h.by, h.note) for h in batch.history.all()] == [
+        (BatchStatus.EXPORTED, BatchStatus.SUBMITTED, staff, "Загружено в ЛК"),
+        (BatchStatus.SUBMITTED, BatchStatus.ACKNOWLEDGED, head, "Принято"),
+    ]
 
 
 @pytest.mark.parametrize(
