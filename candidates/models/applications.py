@@ -11,6 +11,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from qac.statemachine import SHORT_LABELS, TransitionRecord, done_by, status_fields
 from standards.models import Qualification, RequiredDocument
 
 
@@ -153,26 +154,21 @@ class Application(models.Model):
         return self.notify_by == NotifyBy.PHONE
 
 
-class ApplicationTransition(models.Model):
+class ApplicationTransition(TransitionRecord):
     """One row per status change: who, when, from, to, and the note shown to the candidate."""
 
+    link = "application"
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="history", verbose_name=_("application")
     )
-    from_status = models.CharField(_("from"), max_length=32, choices=ApplicationStatus.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=32, choices=ApplicationStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    from_status, to_status = status_fields(ApplicationStatus, max_length=32, labels=SHORT_LABELS)
+    by = done_by(verbose_name=_("by"))
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.TextField(_("note"), blank=True)
     notified_at = models.DateTimeField(_("candidate notified"), null=True, blank=True)
 
-    class Meta:
+    class Meta(TransitionRecord.Meta):
         verbose_name = _("status change")
         verbose_name_plural = _("status history")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.application}: {self.from_status or '-'} -> {self.to_status}"
 
 
 class CallTask(models.Model):

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qac.statemachine import SHORT_LABELS, TransitionRecord, done_by, status_fields
+
 from .applications import Application, ApplicationStatus
 from .profiles import IdDocumentType, PersonalDataDisplay
 
@@ -167,23 +169,18 @@ class IdentityChangeRequest(models.Model):
         return any(f in self.changed_fields for f in NAME_FIELDS)
 
 
-class IdentityChangeTransition(models.Model):
+class IdentityChangeTransition(TransitionRecord):
     """History of a change request: who, when, from, to, why, and what the change was at that moment."""
 
+    link = "request"
     request = models.ForeignKey(
         IdentityChangeRequest, on_delete=models.CASCADE, related_name="history", verbose_name=_("request")
     )
-    from_status = models.CharField(_("from"), max_length=16, choices=ChangeRequestStatus.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, choices=ChangeRequestStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    from_status, to_status = status_fields(ChangeRequestStatus, labels=SHORT_LABELS)
+    by = done_by(verbose_name=_("by"))
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.TextField(_("note"), blank=True)
     data = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
 
-    class Meta:
+    class Meta(TransitionRecord.Meta):
         verbose_name = _("identity change request history entry")
         verbose_name_plural = _("identity change request history")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.request_id}: {self.from_status or '-'} -> {self.to_status}"
