@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qac.certificates.models import IssuedDocument
+from qac.statemachine import TransitionRecord, status_fields
 
 
 class RecordType(models.TextChoices):
@@ -75,29 +76,18 @@ class ExportBatch(models.Model):
         return sum(self.counts.values())
 
 
-class BatchTransition(models.Model):
+class BatchTransition(TransitionRecord):
     """History of a batch: who marked it uploaded to the register or acknowledged by it, when, with what note."""
 
+    link = "batch"
     batch = models.ForeignKey(
         ExportBatch, on_delete=models.CASCADE, related_name="history", verbose_name=_("export batch")
     )
-    from_status = models.CharField(
-        max_length=16, choices=BatchStatus.choices, blank=True, verbose_name=_("previous status")
-    )
-    to_status = models.CharField(max_length=16, choices=BatchStatus.choices, verbose_name=_("new status"))
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by whom")
-    )
-    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
-    note = models.TextField(blank=True, verbose_name=_("note"))
+    from_status, to_status = status_fields(BatchStatus)
 
-    class Meta:
+    class Meta(TransitionRecord.Meta):
         verbose_name = _("export batch history entry")
         verbose_name_plural = _("export batch history")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.batch_id}: {self.from_status or '-'} -> {self.to_status}"
 
 
 class ExportRecord(models.Model):
