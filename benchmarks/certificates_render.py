@@ -616,7 +616,7 @@ def seed(count: int) -> dict:
     # register's shape (the stand-in's: <code>.<8-digit sequence>.<yy>; the document id keeps it unique), the
     # issue date and the record's link. Its render after the commit is switched off here: the children render.
     today = timezone.localdate()
-    services.render_soon = lambda ids: None
+    services.rendering.render_soon = lambda ids: None
     awaiting = IssuedDocument.objects.filter(
         result__enrolment__session=session, number_source=NumberSource.AWAITING
     ).order_by("pk")

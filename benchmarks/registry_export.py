@@ -175,6 +175,14 @@ def report(seed: dict, export: dict, copy: dict) -> bool:
         f"the XSD check's second process: {export['child_cpu_seconds']:.2f} CPU s, "
         f"peak RSS {mb(export['child_peak_rss_kb']):.1f} MB (beside the export's own {peak:.1f} MB)"
     )
+    # On a shared machine the wall clock waits for other work; CPU time is steadier. The export's two
+    # processes run side by side, so the busier one, against COPY's wall clock, is what a quiet
+    # machine's ratio approaches (plus the database's own time before the first row).
+    busier = max(export["cpu_seconds"], export["child_cpu_seconds"])
+    print(
+        f"CPU: the export's process {export['cpu_seconds']:.2f} s, its XSD check {export['child_cpu_seconds']:.2f} s; "
+        f"the busier / COPY wall: {busier / copy['seconds']:.2f}x (for reading, not the verdict)"
+    )
     print()
     ratio_ok = _common.target_line("registry export / COPY, wall clock", ratio, TARGET_RATIO, at_least=False)
     memory_ok = _common.target_line("peak RSS of the export", peak, TARGET_RSS_MB, " MB", at_least=False)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from qac.admin_util import ReadOnlyInline
+
 from .models import (
     Application,
     ApplicationDocument,
@@ -31,26 +33,16 @@ class CandidateProfileAdmin(admin.ModelAdmin):
     inlines = [EducationInline, ExperienceInline]
 
 
-class TransitionInline(admin.TabularInline):
+class TransitionInline(ReadOnlyInline):
     model = ApplicationTransition
-    extra = 0
-    can_delete = False
     fields = ["at", "from_status", "to_status", "by", "note", "notified_at"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class DocumentInline(admin.TabularInline):
+class DocumentInline(ReadOnlyInline):
     model = ApplicationDocument
-    extra = 0
-    can_delete = False
     fields = ["required_document", "original_name", "content_type", "size", "sha256", "uploaded_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Application)

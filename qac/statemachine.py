@@ -11,12 +11,71 @@ the table, the messages, and what else happens beside a move.
 
 ``who`` in a table is one actor (``"staff"``), several (a tuple or a set of them), or
 anything at all when the table does not care who moves (a set of pairs).
+
+Every history model is a :class:`TransitionRecord`: the fields :func:`move` writes
+(from, to, by whom, when, the note), the order and the name of a row, declared once.
 """
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+#: The labels of ``from_status`` and ``to_status`` most history models show, and the
+#: shorter ones of the candidates' and the contracts' (each keeps its own in the admin).
+STATUS_LABELS = (_("previous status"), _("new status"))
+SHORT_LABELS = (_("from"), _("to"))
+BY_LABEL = _("by whom")
+
+
+def status_fields(statuses, *, max_length=16, labels=STATUS_LABELS, to_blank=False):
+    """A history model's ``from_status`` and ``to_status`` for ``statuses`` (a ``TextChoices``).
+
+    ``from_status, to_status = status_fields(AppealStatus)``; ``from_status`` is empty
+    for the row that records a creation.
+    """
+    before, after = labels
+    return (
+        models.CharField(before, max_length=max_length, choices=statuses.choices, blank=True),
+        models.CharField(after, max_length=max_length, choices=statuses.choices, blank=to_blank),
+    )
+
+
+def done_by(*, null=False, verbose_name=BY_LABEL):
+    """Who made a move: a user kept as long as their moves are (``null``: the system may move too)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=null,
+        blank=null,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
+class TransitionRecord(models.Model):
+    """One row of a state machine's history; a subclass adds its ``link`` to the record and its statuses.
+
+    Subclasses override a field where theirs differs (a nullable ``by``, other labels):
+    each keeps the columns it always had.
+    """
+
+    #: The name of the foreign key to the record that moves (the ``link`` of its :class:`Machine`).
+    link = ""
+
+    by = done_by()
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        record = getattr(self, f"{self.link}_id")
+        return f"{record}: {self.from_status or '-'} -> {self.to_status or '-'}"
 
 
 @dataclass(frozen=True)

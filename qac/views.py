@@ -19,8 +19,9 @@ from qac import board, charts, journey, stats
 from qac.accounts.decorators import head_required
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.certificates.selectors import documents_for_holder
-from qac.council.package import blank_application_pdf
-from qac.exams.selectors import enrolments_for_candidate, expert_home_sessions, sessions_public_upcoming
+from qac.council.package_pdfs import blank_application_pdf
+from qac.exams.homes import expert_home_sessions
+from qac.exams.selectors import enrolments_for_candidate, sessions_public_upcoming
 from qac.exports import spreadsheet_safe_row
 from qac.forms import PeriodForm
 from qac.forms_util import form_errors_text

@@ -2,7 +2,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -18,8 +17,28 @@ from .models import (
 )
 
 
+class ExampleFieldsWarning:
+    """Warns each time a row is opened while fields of it still hold the values shipped as examples
+    (listed in its ``example_fields``); ``example_warning`` says where they show, with ``%(fields)s``."""
+
+    example_warning = ""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and obj.example_fields:
+                fields = ", ".join(_field_label(name) for name in obj.example_fields.split(",") if name.strip())
+                messages.warning(request, str(self.example_warning) % {"fields": fields})
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(AssessmentCenter)
-class AssessmentCenterAdmin(admin.ModelAdmin):
+class AssessmentCenterAdmin(ExampleFieldsWarning, admin.ModelAdmin):
+    # The examples shipped with the system are published: say so each time the row is opened.
+    example_warning = _(
+        "These fields hold example values, shown on the public pages: %(fields)s. "
+        "Replace them with the center's own, then clear the list of example values."
+    )
     list_display = ["name", "register_number", "city", "council_name", "empowerment_minutes", "empowerment_date"]
     search_fields = ["name", "name_en", "register_number", "city"]
     # A website typed without a scheme is taken as https (the Django 6 default, asked for now).
@@ -81,25 +100,6 @@ class AssessmentCenterAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        # The examples shipped with the system are published: say so each time the row is opened.
-        if request.method == "GET":
-            obj = self.get_object(request, unquote(object_id))
-            if obj is not None and obj.example_fields:
-                messages.warning(
-                    request,
-                    gettext(
-                        "These fields hold example values, shown on the public pages: %(fields)s. "
-                        "Replace them with the center's own, then clear the list of example values."
-                    )
-                    % {
-                        "fields": ", ".join(
-                            _field_label(name) for name in obj.example_fields.split(",") if name.strip()
-                        )
-                    },
-                )
-        return super().change_view(request, object_id, form_url, extra_context)
-
 
 @admin.register(PublicPage)
 class PublicPageAdmin(admin.ModelAdmin):
@@ -155,7 +155,12 @@ def _field_label(name: str) -> str:
 
 
 @admin.register(Qualification)
-class QualificationAdmin(admin.ModelAdmin):
+class QualificationAdmin(ExampleFieldsWarning, admin.ModelAdmin):
+    # Values shipped as examples are printed on certificates: say so each time the card is opened.
+    example_warning = _(
+        "These fields hold example values, printed on certificates: %(fields)s. "
+        "Check them against the register card, then clear the list of example values."
+    )
     list_display = ["code", "name", "level", "standard", "validity_years", "is_active"]
     list_filter = ["is_active", "level", "standard"]
     search_fields = ["code", "name", "name_en", "standard__code"]
@@ -183,25 +188,6 @@ class QualificationAdmin(admin.ModelAdmin):
             },
         ),
     )
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        # Values shipped as examples are printed on certificates: say so each time the card is opened.
-        if request.method == "GET":
-            obj = self.get_object(request, unquote(object_id))
-            if obj is not None and obj.example_fields:
-                messages.warning(
-                    request,
-                    gettext(
-                        "These fields hold example values, printed on certificates: %(fields)s. "
-                        "Check them against the register card, then clear the list of example values."
-                    )
-                    % {
-                        "fields": ", ".join(
-                            _field_label(name) for name in obj.example_fields.split(",") if name.strip()
-                        )
-                    },
-                )
-        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(RequiredDocument)

@@ -52,6 +52,14 @@ def admit(enrolment, *, staff):
     )
 
 
+def _ends_today(now):
+    """Three hours from now, but not past the local midnight: the Council's deadlines run from the exam's
+    last day, so a session ending tomorrow would make "sent today" a date before the exam (a test run late
+    in the evening failed so)."""
+    midnight = timezone.localtime(now).replace(hour=23, minute=59, second=0, microsecond=0)
+    return max(min(now + timedelta(hours=3), midnight), now + timedelta(seconds=30))
+
+
 def session_in_progress(*, qualification, staff, chair, experts, applications, started_ago=timedelta(minutes=10)):
     """A session started ``started_ago``, with ``applications`` enrolled and present; returns (session, enrolments).
 
@@ -64,7 +72,7 @@ def session_in_progress(*, qualification, staff, chair, experts, applications, s
         by=staff,
         qualification=qualification,
         starts_at=now - started_ago,
-        ends_at=now + timedelta(hours=3),
+        ends_at=_ends_today(now),
         venue_address="г. Санкт-Петербург, ул. Тестовая, 1",
         venue_room="101",
         capacity=10,

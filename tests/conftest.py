@@ -2,6 +2,7 @@ import pytest
 
 from qac.accounts.roles import Role
 from tests.factories import UserFactory
+from tests.helpers.access import user_fixture
 
 
 @pytest.fixture
@@ -12,30 +13,12 @@ def make_user(db):
     return make
 
 
-@pytest.fixture
-def candidate(make_user):
-    return make_user(Role.CANDIDATE)
-
-
-@pytest.fixture
-def other_candidate(make_user):
-    return make_user(Role.CANDIDATE)
-
-
-@pytest.fixture
-def expert(make_user):
-    return make_user(Role.EXPERT)
-
-
-@pytest.fixture
-def staff(make_user):
-    # is_staff opens the Django admin; the role gives the rights inside it.
-    return make_user(Role.STAFF, is_staff=True)
-
-
-@pytest.fixture
-def head(make_user):
-    return make_user(Role.HEAD, is_staff=True)
+candidate = user_fixture(Role.CANDIDATE)
+other_candidate = user_fixture(Role.CANDIDATE)
+expert = user_fixture(Role.EXPERT)
+# is_staff opens the Django admin; the role gives the rights inside it.
+staff = user_fixture(Role.STAFF, is_staff=True)
+head = user_fixture(Role.HEAD, is_staff=True)
 
 
 @pytest.fixture

@@ -5,8 +5,17 @@ import datetime
 import pytest
 from django.utils import translation
 
+from candidates.services.applications import APPLICATION
+from candidates.services.change_requests import CHANGE_REQUEST
+from qac.appeals.services import APPEAL
+from qac.certificates.services.duplicates import DUPLICATE
+from qac.contracts.rules import CONTRACT
+from qac.council.services import DECISION, PACKAGE
+from qac.exams.offers import OFFER
+from qac.exams.services.sessions import SESSION
 from qac.retention.models import ActStatus, ActTransition, DestructionAct
-from qac.statemachine import Machine, move
+from qac.retention.services import ACT
+from qac.statemachine import Machine, TransitionRecord, move
 
 A = ActStatus
 
@@ -130,3 +139,22 @@ def test_a_callable_refusal_reads_the_locked_row():
     m = machine(ACTORS, refusal=lambda locked, to: f"{locked.number}: {to}")
     with pytest.raises(Refused, match="T-1: executed"):
         move(m, act, A.EXECUTED, actor="system")
+
+
+MACHINES = [APPLICATION, CHANGE_REQUEST, CONTRACT, SESSION, OFFER, PACKAGE, DECISION, DUPLICATE, APPEAL, ACT]
+
+
+@pytest.mark.parametrize("m", MACHINES, ids=lambda m: m.history.__name__)
+def test_every_history_is_a_transition_record_linked_as_its_machine_says(m):
+    assert issubclass(m.history, TransitionRecord)
+    assert m.history.link == m.link
+    assert m.history._meta.get_field(m.link).related_model is m.model
+
+
+@pytest.mark.django_db
+def test_a_history_row_names_its_record_and_both_statuses(django_user_model):
+    act = _act()
+    created = ActTransition.objects.create(act=act, to_status=A.PROPOSED)
+    _locked, row = move(machine(ACTORS), act, A.APPROVED, by=django_user_model.objects.create_user("h"), actor="head")
+    assert (str(created), str(row)) == (f"{act.pk}: - -> proposed", f"{act.pk}: proposed -> approved")
+    assert list(ActTransition.objects.all()) == [created, row]

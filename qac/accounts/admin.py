@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from qac.admin_util import ReadOnlyInline
+
 from . import services
 from .models import RoleChange, User
 from .roles import ROLE_LABELS, Role, user_roles
@@ -74,17 +76,12 @@ class UserRolesForm(_RefusesEscalation, UserChangeForm):
             )
 
 
-class RoleChangeInline(admin.TabularInline):
+class RoleChangeInline(ReadOnlyInline):
     model = RoleChange
     fk_name = "user"
-    extra = 0
-    can_delete = False
     fields = ["at", "role_label", "action", "by", "source"]
     readonly_fields = fields
     verbose_name_plural = _("role history")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Application
 from qac.exams.models import ExamResult, ResultCorrection
+from qac.statemachine import TransitionRecord, status_fields
 
 
 class AppealStatus(models.TextChoices):
@@ -130,21 +131,15 @@ class AppealFile(models.Model):
         return self.original_name
 
 
-class AppealTransition(models.Model):
+class AppealTransition(TransitionRecord):
     """History of an appeal: every move, who made it, and what it recorded."""
 
+    link = "appeal"
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=16, choices=AppealStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=AppealStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True)
+    from_status, to_status = status_fields(AppealStatus)
     changes = models.JSONField(default=dict, blank=True)
     # Set when the candidate's e-mail about this move went out (a second delivery of the task sends nothing).
     notified_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(TransitionRecord.Meta):
         ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.appeal_id}: {self.from_status} -> {self.to_status}"

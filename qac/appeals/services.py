@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from candidates import services as candidate_services
 from candidates.models import OPEN_STATUSES, Application, ApplicationStatus
@@ -25,6 +26,7 @@ from qac.certificates import services as certificate_services
 from qac.certificates.models import DuplicateGrounds
 from qac.enqueue import enqueue
 from qac.exams import services as exam_services
+from qac.statemachine import Machine, move
 
 from . import selectors
 from .models import Appeal, AppealFile, AppealStatus, AppealTransition, Channel, Grounds, Remedy
@@ -48,6 +50,22 @@ class AppealError(Exception):
     """A request the rules do not allow; the message is shown to the user as it is."""
 
 
+APPEAL = Machine(
+    model=Appeal,
+    history=AppealTransition,
+    link="appeal",
+    table=TRANSITIONS,
+    error=AppealError,
+    refusal=gettext_lazy("An appeal that is «%(status)s» cannot become «%(to)s»."),
+    stale=gettext_lazy(
+        "Someone else changed this appeal in the meantime (it is now «%(status)s»). Nothing was "
+        "applied: look at its current state and act again if still needed."
+    ),
+    # Executing a satisfied appeal reads both (its remedy); the other moves do not mind them.
+    lock_related=("application", "result"),
+)
+
+
 def actor_of(user) -> str:
     return STAFF if is_qac_staff(user) else CANDIDATE
 
@@ -56,44 +74,52 @@ def _fmt(day: datetime.date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
-def _history(appeal: Appeal, *, frm: str, to: str, by, note: str, changes: dict) -> None:
-    transition = AppealTransition.objects.create(
-        appeal=appeal, from_status=frm, to_status=to, by=by, note=note, changes=changes
-    )
+def _notify(transition: AppealTransition) -> None:
     enqueue("qac.appeals.tasks.appeal_notify_task", transition.pk)
 
 
-def _check(locked: Appeal, *, to: str, by, expected_version: int | None) -> None:
-    if expected_version is not None and locked.version != expected_version:
-        raise AppealError(
-            _(
-                "Someone else changed this appeal in the meantime (it is now «%(status)s»). Nothing was "
-                "applied: look at its current state and act again if still needed."
-            )
-            % {"status": locked.get_status_display()}
-        )
-    if actor_of(by) not in TRANSITIONS.get((locked.status, to), ()):
-        raise AppealError(
-            _("An appeal that is «%(status)s» cannot become «%(to)s».")
-            % {"status": locked.get_status_display(), "to": AppealStatus(to).label}
-        )
+def _history_opened(appeal: Appeal, *, by, changes: dict) -> None:
+    """The first row of an appeal's history ("" -> filed), told to the candidate like every move."""
+    _notify(AppealTransition.objects.create(appeal=appeal, from_status="", to_status=S.FILED, by=by, changes=changes))
 
 
-def _move(*, appeal: Appeal, to: str, by, expected_version: int | None, note: str = "", **changes) -> Appeal:
-    """The one door for an appeal's status: row lock, version, the table, the row and its history."""
-    with transaction.atomic():
-        locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
-        _check(locked, to=to, by=by, expected_version=expected_version)
-        frm = locked.status
-        locked.status = to
-        locked.version += 1
-        for field, value in changes.items():
+def _logged(changes: dict) -> dict:
+    """The fields a move set, as the history row's JSON keeps them: dates as ISO text, a correction as its id."""
+    logged = {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in changes.items()}
+    if "correction" in logged:
+        logged["correction"] = changes["correction"].pk if changes["correction"] else None
+    return logged
+
+
+def _move(
+    *, appeal: Appeal, to: str, by, expected_version: int | None, note: str = "", effect=None, **changes
+) -> Appeal:
+    """The one door for an appeal's status: row lock, version, the table, the row and its history.
+
+    ``effect(locked)`` runs once the move is checked (it may refuse by raising); the fields it
+    returns are set on the appeal and kept in the history beside ``changes``.
+    """
+
+    def record(locked: Appeal) -> dict:
+        done = dict(changes)
+        for field, value in (effect(locked) if effect else {}).items():
             setattr(locked, field, value)
-        locked.save()
-        logged = {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in changes.items()}
-        if "correction" in logged:
-            logged["correction"] = changes["correction"].pk if changes["correction"] else None
-        _history(locked, frm=frm, to=to, by=by, note=note, changes=logged)
+            done[field] = value
+        return {"changes": _logged(done)}
+
+    with transaction.atomic():
+        locked, transition = move(
+            APPEAL,
+            appeal,
+            to,
+            by=by,
+            actor=actor_of(by),
+            note=note,
+            expected_version=expected_version,
+            changes=changes,
+            effect=record,
+        )
+        _notify(transition)
     return locked
 
 
@@ -221,7 +247,7 @@ def appeal_file(
         except IntegrityError as exc:
             raise AppealError(_("An appeal against this decision is already being handled.")) from exc
         _store_files(appeal, checked)
-        _history(appeal, frm="", to=S.FILED, by=by, note="", changes={"grounds": grounds, "filed_on": str(filed_on)})
+        _history_opened(appeal, by=by, changes={"grounds": grounds, "filed_on": str(filed_on)})
     return appeal
 
 
@@ -361,28 +387,26 @@ def appeal_execute(
 ) -> Appeal:
     """Carry out a satisfied appeal, all or nothing: the remedy through its own service, then the move."""
     note = (note or "").strip()
-    with transaction.atomic():
-        locked = (
-            Appeal.objects.select_for_update(of=("self",)).select_related("application", "result").get(pk=appeal.pk)
-        )
-        _check(locked, to=S.EXECUTED, by=by, expected_version=expected_version)
-        if locked.remedy == Remedy.REEXAM:
-            extra = _reexam(locked, by)
-        elif locked.remedy == Remedy.CORRECT:
-            extra = _correct(locked, by, result_changes or {})
-        elif locked.remedy == Remedy.REISSUE:
-            extra = _reissue(locked, by)
-        elif not note:
-            raise AppealError(_("Say how the decision was carried out."))
-        else:
-            extra = {}
-        return _move(
-            appeal=locked,
-            to=S.EXECUTED,
-            by=by,
-            expected_version=None,
-            note=note,
-            executed_on=timezone.localdate(),
-            execution_note=note,
-            **extra,
-        )
+    return _move(
+        appeal=appeal,
+        to=S.EXECUTED,
+        by=by,
+        expected_version=expected_version,
+        note=note,
+        effect=lambda locked: _remedy(locked, by, note=note, result_changes=result_changes or {}),
+        executed_on=timezone.localdate(),
+        execution_note=note,
+    )
+
+
+def _remedy(appeal: Appeal, by, *, note: str, result_changes: dict) -> dict:
+    """What the commission's decision requires, through the service that owns it; the appeal's fields it sets."""
+    if appeal.remedy == Remedy.REEXAM:
+        return _reexam(appeal, by)
+    if appeal.remedy == Remedy.CORRECT:
+        return _correct(appeal, by, result_changes)
+    if appeal.remedy == Remedy.REISSUE:
+        return _reissue(appeal, by)
+    if not note:
+        raise AppealError(_("Say how the decision was carried out."))
+    return {}

@@ -1,16 +1,13 @@
 from django.contrib import admin
 
+from qac.admin_util import ReadOnlyInline
+
 from .models import DocumentEvent, DuplicateRequest, IssuedDocument
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = DocumentEvent
-    extra = 0
-    can_delete = False
     readonly_fields = ["at", "by", "action", "reason", "data"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(IssuedDocument)

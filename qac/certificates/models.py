@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from qac.exams.models import ExamResult
+from qac.statemachine import TransitionRecord, status_fields
 from standards.models import Qualification
 
 
@@ -296,24 +297,14 @@ class DuplicateRequest(models.Model):
         return f"{self.original_id}: {self.get_grounds_display()}"
 
 
-class DuplicateTransition(models.Model):
+class DuplicateTransition(TransitionRecord):
+    link = "request"
     request = models.ForeignKey(
         DuplicateRequest, on_delete=models.CASCADE, related_name="history", verbose_name=_("request")
     )
-    from_status = models.CharField(
-        max_length=16, choices=DuplicateStatus.choices, blank=True, verbose_name=_("previous status")
-    )
-    to_status = models.CharField(max_length=16, choices=DuplicateStatus.choices, verbose_name=_("new status"))
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by whom")
-    )
-    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
-    note = models.TextField(blank=True, verbose_name=_("note"))
+    from_status, to_status = status_fields(DuplicateStatus)
 
-    class Meta:
+    class Meta(TransitionRecord.Meta):
         verbose_name = _("duplicate request history entry")
         verbose_name_plural = _("duplicate request history")
         ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.request_id}: {self.from_status} -> {self.to_status}"

@@ -81,6 +81,14 @@ def render_documents_task(self, document_ids: list[int]) -> dict:
     return {"rendered": len(todo)}
 
 
+def _mail_text(name: str, context: dict) -> tuple[str, str]:
+    """The subject and body of the mail ``certificates/email/<name>_*.txt``, in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"certificates/email/{name}_subject.txt", context).strip()
+        body = render_to_string(f"certificates/email/{name}_body.txt", context)
+    return subject, body
+
+
 @shared_task(acks_late=True, expires=3600)
 def expiry_reminders_task() -> int:
     """E-mail holders whose certificate expires in QAC_EXPIRY_REMINDER_DAYS days or less (once per date)."""
@@ -91,10 +99,7 @@ def expiry_reminders_task() -> int:
         if not services.expiry_reminder_claim(document=document):
             continue
         try:
-            with translation.override(settings.LANGUAGE_CODE):
-                context = {"doc": document}
-                subject = render_to_string("certificates/email/expiry_subject.txt", context).strip()
-                body = render_to_string("certificates/email/expiry_body.txt", context)
+            subject, body = _mail_text("expiry", {"doc": document})
             send_mail(subject, body, None, [document.holder.email])
         except TRANSIENT_MAIL_ERRORS:
             services.expiry_reminder_release(document=document)
@@ -113,10 +118,7 @@ def notify_holder_task(document_id: int) -> str:
     if not services.holder_notified(document=document):
         return "already told"
     try:
-        with translation.override(settings.LANGUAGE_CODE):
-            context = {"doc": document}
-            subject = render_to_string("certificates/email/issued_subject.txt", context).strip()
-            body = render_to_string("certificates/email/issued_body.txt", context)
+        subject, body = _mail_text("issued", {"doc": document})
         send_mail(subject, body, None, [document.holder.email])
     except TRANSIENT_MAIL_ERRORS:
         services.holder_notice_release(document=document)
@@ -144,10 +146,7 @@ def notify_payer_task(document_id: int) -> str:
     if not contract_services.payer_notice_claim(document_id=document.pk, payer=payer):
         return "already sent"
     try:
-        with translation.override(settings.LANGUAGE_CODE):
-            context = {"doc": document, "payer": payer}
-            subject = render_to_string("certificates/email/payer_copy_subject.txt", context).strip()
-            body = render_to_string("certificates/email/payer_copy_body.txt", context)
+        subject, body = _mail_text("payer_copy", {"doc": document, "payer": payer})
         message = EmailMessage(subject, body, None, [payer.email])
         with document.file.open("rb") as handle:
             message.attach(services.document_file_name(document), handle.read(), "application/pdf")

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qac.statemachine import SHORT_LABELS, TransitionRecord, done_by, status_fields
+
 from .validators import validate_inn, validate_kpp
 
 
@@ -120,21 +122,17 @@ class ContractLine(models.Model):
         return f"{self.contract}: {self.application}"
 
 
-class ContractTransition(models.Model):
+class ContractTransition(TransitionRecord):
+    link = "contract"
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(_("from"), max_length=16, choices=ContractStatus.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, choices=ContractStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    from_status, to_status = status_fields(ContractStatus, labels=SHORT_LABELS)
+    by = done_by(verbose_name=_("by"))
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.TextField(_("note"), blank=True)
 
-    class Meta:
+    class Meta(TransitionRecord.Meta):
         verbose_name = _("contract status change")
         verbose_name_plural = _("contract status changes")
         ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.contract}: {self.from_status} -> {self.to_status}"
 
 
 class PaperKind(models.TextChoices):

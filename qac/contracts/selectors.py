@@ -24,7 +24,7 @@ from .models import (
     Payer,
     RenderStatus,
 )
-from .rules import CONTRACT_TRANSITIONS, CONTRACTABLE, PAYABLE, SETTLED
+from .rules import CONTRACT, CONTRACT_TRANSITIONS, CONTRACTABLE, PAYABLE, SETTLED
 
 CS = ContractStatus
 
@@ -161,7 +161,7 @@ def allowed_contract_actions(contract: Contract, user) -> set[str]:
     """The buttons a contract's page shows to this user: from the transitions table, plus payment and papers."""
     if not is_qac_staff(user):
         return set()
-    actions = {a for (frm, _to), a in CONTRACT_TRANSITIONS.items() if frm == contract.status and a != "pay"}
+    actions = {CONTRACT_TRANSITIONS[(contract.status, to)] for to in CONTRACT.moves_from(contract.status)} - {"pay"}
     if contract.status in PAYABLE:
         actions.add("payment")
     # Printed once; printed again while a draft (the center's details may have been corrected) or after a failure.

@@ -1,6 +1,6 @@
 """Every write of payers, contracts, payments and contract papers.
 
-A contract's life is one state machine (``CONTRACT_TRANSITIONS``) moved only by
+A contract's life is one state machine (``rules.CONTRACT``) moved only by
 ``contract_move``, which writes its history row in the same transaction. A payment
 moves the contract to «paid» when the sum received reaches the contract's amount;
 less is recorded as a partial payment (the money did arrive), more is refused.
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from candidates.models import Application
 from qac.accounts.roles import is_qac_staff
 from qac.enqueue import enqueue
+from qac.statemachine import move
 
 from . import selectors, statement
 from .models import (
@@ -40,13 +41,9 @@ from .models import (
     Payment,
     RenderStatus,
 )
-from .rules import CONTRACT_TRANSITIONS, CONTRACTABLE, PAYABLE
+from .rules import CONTRACT, CONTRACTABLE, PAYABLE, ContractError
 
 CS = ContractStatus
-
-
-class ContractError(Exception):
-    """A request the rules do not allow; the message is shown to the user."""
 
 
 def _require_staff(by) -> None:
@@ -90,20 +87,7 @@ def payer_for_candidate(*, candidate) -> Payer:
 
 def contract_move(*, contract: Contract, to: str, by, note: str = "", **changes) -> Contract:
     """The one way a contract's status changes: checked against the table, history written, row locked."""
-    with transaction.atomic():
-        locked = Contract.objects.select_for_update().get(pk=contract.pk)
-        if (locked.status, to) not in CONTRACT_TRANSITIONS:
-            raise ContractError(
-                _("Contract № %(number)s is «%(status)s»: it cannot become «%(to)s».")
-                % {"number": locked.number, "status": locked.get_status_display(), "to": CS(to).label}
-            )
-        from_status = locked.status
-        locked.status = to
-        for name, value in changes.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=["status", *changes])
-        ContractTransition.objects.create(contract=locked, from_status=from_status, to_status=to, by=by, note=note)
-    return locked
+    return move(CONTRACT, contract, to, by=by, note=note, changes=changes)[0]
 
 
 def _price(application: Application, on: datetime.date):

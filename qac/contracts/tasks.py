@@ -3,8 +3,8 @@
 Safe to deliver twice: only papers still pending are rendered, and storing skips a rendered one.
 """
 
-import logging
 import smtplib
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
@@ -12,11 +12,11 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from qac.tasks import FAILED, attempt
+
 from . import services
 from .models import Contract, RenderStatus
 from .render import render_paper
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, soft_time_limit=300, time_limit=330)
@@ -25,18 +25,15 @@ def render_contract_papers_task(self, contract_id: int) -> dict:
     todo = services.render_claim(contract_id=contract_id)
     done = failed = 0
     for paper in todo:
-        try:
-            pdf = render_paper(paper)
-        except OSError as exc:
-            # A disk or font hiccup: retry with backoff; when the retries are spent, say so on the paper.
-            if self.request.retries >= self.max_retries:
-                services.render_fail(paper=paper, error=exc)
-                failed += 1
-                continue
-            raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 300)) from exc
-        except Exception as exc:
-            logger.exception("rendering contract paper %s failed", paper.pk)
-            services.render_fail(paper=paper, error=exc)
+        pdf = attempt(
+            self,
+            partial(render_paper, paper),
+            fail=lambda error, paper=paper: services.render_fail(paper=paper, error=error),
+            what=f"rendering contract paper {paper.pk}",
+            backoff=10,
+            cap=300,
+        )
+        if pdf is FAILED:
             failed += 1
             continue
         services.render_store(paper=paper, pdf=pdf)

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qac.exams.models import ExamResult, ExamSession
+from qac.statemachine import TransitionRecord, done_by, status_fields
 
 
 class PackageStatus(models.TextChoices):
@@ -70,34 +71,20 @@ class CouncilPackage(models.Model):
         return f"{self.session}: {self.get_status_display()}"
 
 
-class PackageTransition(models.Model):
+class PackageTransition(TransitionRecord):
     """History of a package: every status change, who made it and why."""
 
+    link = "package"
     package = models.ForeignKey(
         CouncilPackage, on_delete=models.CASCADE, related_name="history", verbose_name=_("package for the Council")
     )
-    from_status = models.CharField(
-        max_length=16, choices=PackageStatus.choices, blank=True, verbose_name=_("previous status")
-    )
-    to_status = models.CharField(max_length=16, choices=PackageStatus.choices, verbose_name=_("new status"))
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by whom"),
-    )
-    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
-    note = models.TextField(blank=True, verbose_name=_("note"))
+    from_status, to_status = status_fields(PackageStatus)
+    by = done_by(null=True)
 
-    class Meta:
+    class Meta(TransitionRecord.Meta):
         verbose_name = _("package history entry")
         verbose_name_plural = _("package history")
         ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.package_id}: {self.from_status} -> {self.to_status}"
 
 
 class DecisionStatus(models.TextChoices):
@@ -158,27 +145,17 @@ class CouncilVerdict(models.Model):
         return f"{self.result_id}: {self.verdict}"
 
 
-class DecisionTransition(models.Model):
+class DecisionTransition(TransitionRecord):
     """History of a decision: recorded, corrected (with the reason and what changed)."""
 
+    link = "decision"
     decision = models.ForeignKey(
         CouncilDecision, on_delete=models.CASCADE, related_name="history", verbose_name=_("Council decision")
     )
-    from_status = models.CharField(
-        max_length=16, choices=DecisionStatus.choices, blank=True, verbose_name=_("previous status")
-    )
-    to_status = models.CharField(max_length=16, choices=DecisionStatus.choices, verbose_name=_("new status"))
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by whom")
-    )
-    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
-    note = models.TextField(blank=True, verbose_name=_("note"))
+    from_status, to_status = status_fields(DecisionStatus)
     changes = models.JSONField(default=dict, blank=True, verbose_name=_("changes"))
 
-    class Meta:
+    class Meta(TransitionRecord.Meta):
         verbose_name = _("decision history entry")
         verbose_name_plural = _("decision history")
         ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.decision_id}: {self.from_status} -> {self.to_status}"

@@ -16,12 +16,14 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from candidates import services as candidate_services
 from qac.accounts.roles import is_qac_staff
 from qac.enqueue import enqueue
 from qac.exams import services as exam_services
 from qac.exams.models import ExamResult, ExamSession, ResultCorrection, SessionStatus
+from qac.statemachine import Machine, move
 
 from . import package as package_files
 from . import selectors
@@ -64,32 +66,46 @@ class CouncilError(Exception):
     """A request the rules do not allow; the message is shown to the user as it is."""
 
 
+PACKAGE = Machine(
+    model=CouncilPackage,
+    history=PackageTransition,
+    link="package",
+    table=PACKAGE_TRANSITIONS,
+    error=CouncilError,
+    refusal=gettext_lazy("A package that is «%(status)s» cannot become «%(to)s»."),
+    stale=gettext_lazy(
+        "Someone else changed this in the meantime. Nothing was applied: "
+        "look at the current state and act again if still needed."
+    ),
+)
+DECISION = Machine(
+    model=CouncilDecision,
+    history=DecisionTransition,
+    link="decision",
+    table=DECISION_TRANSITIONS,
+    error=CouncilError,
+    refusal=gettext_lazy("This decision cannot be corrected."),
+    stale=gettext_lazy(
+        "Someone else changed this decision in the meantime. Nothing was applied: "
+        "look at the current state and act again if still needed."
+    ),
+)
+
+
 def allowed_package_actions(package: CouncilPackage | None, user) -> set[str]:
     """What ``user`` may do with a package now: the pages show exactly these buttons."""
     if package is None or not is_qac_staff(user):
         return set()
-    moves = {to for (frm, to), who in PACKAGE_TRANSITIONS.items() if frm == package.status and who == STAFF}
-    return {"rebuild" if to == PackageStatus.BUILDING else "send" for to in moves}
+    return {"rebuild" if to == PackageStatus.BUILDING else "send" for to in PACKAGE.moves_from(package.status, STAFF)}
 
 
-def _package_move(*, package: CouncilPackage, to: str, by=None, actor: str, note: str = "", **changes):
+def _package_move(
+    *, package: CouncilPackage, to: str, by=None, actor: str, note: str = "", expected_version=None, **changes
+):
     """The one door for a package's status: checks the table, writes the row and its history in one transaction."""
-    with transaction.atomic():
-        locked = CouncilPackage.objects.select_for_update().get(pk=package.pk)
-        who = PACKAGE_TRANSITIONS.get((locked.status, to))
-        if who != actor:
-            raise CouncilError(
-                _("A package that is «%(status)s» cannot become «%(to)s».")
-                % {"status": locked.get_status_display(), "to": PackageStatus(to).label}
-            )
-        frm = locked.status
-        locked.status = to
-        locked.version += 1
-        for field, value in changes.items():
-            setattr(locked, field, value)
-        locked.save()
-        PackageTransition.objects.create(package=locked, from_status=frm, to_status=to, by=by, note=note)
-    return locked
+    return move(
+        PACKAGE, package, to, by=by, actor=actor, note=note, expected_version=expected_version, changes=changes
+    )[0]
 
 
 def _build_soon(package_id: int) -> None:
@@ -114,8 +130,15 @@ def package_request(*, session_id: int) -> CouncilPackage:
 def package_rebuild(*, package: CouncilPackage, by, expected_version: int | None = None) -> CouncilPackage:
     if not is_qac_staff(by):
         raise CouncilError(_("Only the center's staff build packages."))
-    _check_version(CouncilPackage, package, expected_version)
-    package = _package_move(package=package, to=PS.BUILDING, by=by, actor=STAFF, note=_("Built again."), error="")
+    package = _package_move(
+        package=package,
+        to=PS.BUILDING,
+        by=by,
+        actor=STAFF,
+        note=_("Built again."),
+        expected_version=expected_version,
+        error="",
+    )
     with transaction.atomic():
         _build_soon(package.pk)
     return package
@@ -180,31 +203,18 @@ def package_mark_sent(
             _("The package was already recorded as sent on %(on)s; nothing was changed.")
             % {"on": already.strftime("%d.%m.%Y")}
         )
-    _check_version(CouncilPackage, package, expected_version)
     return _package_move(
         package=package,
         to=PS.SENT,
         by=by,
         actor=STAFF,
         note=reference,
+        expected_version=expected_version,
         sent_on=sent_on,
         sent_via=sent_via,
         sent_reference=(reference or "").strip()[:255],
         sent_recorded_by=by,
     )
-
-
-def _check_version(model, obj, expected_version) -> None:
-    if expected_version is None:
-        return
-    current = model.objects.filter(pk=obj.pk).values_list("version", flat=True).first()
-    if current != expected_version:
-        raise CouncilError(
-            _(
-                "Someone else changed this in the meantime. Nothing was applied: "
-                "look at the current state and act again if still needed."
-            )
-        )
 
 
 # --- The Council's decision -----------------------------------------------------------------------
@@ -350,62 +360,60 @@ def decision_correct(
         raise CouncilError(_("Say why the decision is corrected: the correction is recorded with its reason."))
     session = decision.session
     number = _check_decision_data(session, number, decided_on)
-    with transaction.atomic():
-        locked = CouncilDecision.objects.select_for_update().get(pk=decision.pk)
-        if locked.version != expected_version:
-            raise CouncilError(
-                _(
-                    "Someone else changed this decision in the meantime. Nothing was applied: "
-                    "look at the current state and act again if still needed."
-                )
-            )
-        who = DECISION_TRANSITIONS.get((locked.status, DecisionStatus.CORRECTED))
-        if who != STAFF:
-            raise CouncilError(_("This decision cannot be corrected."))
-        clean = _clean_verdicts(session, verdicts)
-        current = {v.result_id: v for v in locked.verdicts.all()}
-        before = {pk: v.verdict for pk, v in current.items()}
-        changed = {pk: vr for pk, vr in clean.items() if before.get(pk) != vr[0] or current[pk].reason != vr[1]}
-        for pk, (verdict, _r) in changed.items():
-            if before.get(pk) != verdict and current[pk].documents.exclude(number_source="awaiting").exists():
-                raise CouncilError(
-                    _(
-                        "%(name)s: a document under this verdict already has its register number; "
-                        "revoke it before changing the verdict."
-                    )
-                    % {"name": current[pk].result.enrolment.application.applicant.get_full_name()}
-                )
-            if before.get(pk) == Verdict.REEXAM and verdict != Verdict.REEXAM:
-                raise CouncilError(
-                    _("A re-exam verdict sent the application back for a new exam; it is not changed here.")
-                )
+    corrected = {}  # the verdicts before and the changed ones: re-exams follow the history row, after the move
+
+    def correct(locked: CouncilDecision) -> dict:
+        before, changed = _correct_verdicts(locked, session=session, verdicts=verdicts)
+        corrected.update(before=before, changed=changed)
         diff = {
             "reason": reason,
             "number": [locked.number, number],
             "decided_on": [locked.decided_on.isoformat(), decided_on.isoformat()],
             "verdicts": {str(pk): [before.get(pk), v] for pk, (v, _r) in changed.items()},
         }
-        for pk, (verdict, verdict_reason) in changed.items():
-            CouncilVerdict.objects.filter(pk=current[pk].pk).update(verdict=verdict, reason=verdict_reason)
         locked.number, locked.decided_on = number, decided_on
-        _decision_corrected(locked, by=by, note=reason, changes=diff)
-        _reexams(locked, changed, by, before=before)
+        return {"changes": diff}
+
+    with transaction.atomic():
+        locked, _row = move(
+            DECISION,
+            decision,
+            DecisionStatus.CORRECTED,
+            by=by,
+            actor=STAFF,
+            note=reason,
+            expected_version=expected_version,
+            effect=correct,
+        )
+        _reexams(locked, corrected["changed"], by, before=corrected["before"])
         session_id = session.pk
         transaction.on_commit(lambda: _after_decision(session_id))
     return locked
 
 
-def _decision_corrected(locked: CouncilDecision, *, by, note: str, changes: dict) -> None:
-    """The one door for a decision's correction: checks the table, saves, writes the history row."""
-    if DECISION_TRANSITIONS.get((locked.status, DecisionStatus.CORRECTED)) != STAFF:
-        raise CouncilError(_("This decision cannot be corrected."))
-    frm = locked.status
-    locked.status = DecisionStatus.CORRECTED
-    locked.version += 1
-    locked.save()
-    DecisionTransition.objects.create(
-        decision=locked, from_status=frm, to_status=DecisionStatus.CORRECTED, by=by, note=note, changes=changes
-    )
+def _correct_verdicts(locked: CouncilDecision, *, session: ExamSession, verdicts) -> tuple[dict, dict]:
+    """Change the verdicts that differ from ``verdicts``; returns the verdicts before and the changed ones.
+
+    Refused for a verdict whose document has its register number, and for a re-exam verdict.
+    """
+    clean = _clean_verdicts(session, verdicts)
+    current = {v.result_id: v for v in locked.verdicts.all()}
+    before = {pk: v.verdict for pk, v in current.items()}
+    changed = {pk: vr for pk, vr in clean.items() if before.get(pk) != vr[0] or current[pk].reason != vr[1]}
+    for pk, (verdict, _r) in changed.items():
+        if before.get(pk) != verdict and current[pk].documents.exclude(number_source="awaiting").exists():
+            raise CouncilError(
+                _(
+                    "%(name)s: a document under this verdict already has its register number; "
+                    "revoke it before changing the verdict."
+                )
+                % {"name": current[pk].result.enrolment.application.applicant.get_full_name()}
+            )
+        if before.get(pk) == Verdict.REEXAM and verdict != Verdict.REEXAM:
+            raise CouncilError(_("A re-exam verdict sent the application back for a new exam; it is not changed here."))
+    for pk, (verdict, verdict_reason) in changed.items():
+        CouncilVerdict.objects.filter(pk=current[pk].pk).update(verdict=verdict, reason=verdict_reason)
+    return before, changed
 
 
 def verdict_follow_result(*, result_id: int, correction_id: int) -> CouncilVerdict | None:
@@ -437,7 +445,15 @@ def verdict_follow_result(*, result_id: int, correction_id: int) -> CouncilVerdi
         reason = _("The exam result was corrected: %(reason)s") % {"reason": correction.reason}
         CouncilVerdict.objects.filter(pk=verdict.pk).update(verdict=new, reason=reason)
         changes = {"reason": reason, "verdicts": {str(result_id): [before, new]}, "result_correction": correction_id}
-        _decision_corrected(decision, by=correction.by, note=reason, changes=changes)
+        move(
+            DECISION,
+            decision,
+            DecisionStatus.CORRECTED,
+            by=correction.by,
+            actor=STAFF,
+            note=reason,
+            entry={"changes": changes},
+        )
         data = {"verdict_id": verdict.pk, "before": before, "reason": reason, "by_id": correction.by_id}
         transaction.on_commit(lambda: verdict_corrected.send(sender=CouncilVerdict, **data))
     verdict.refresh_from_db()

@@ -3,7 +3,7 @@
 Six candidates (``appealN@qac.local``) sat an exam of 31.00700.01 a week ago and failed it; the chair
 approved the results. Their appeals stand filed, with the commission, satisfied (a new exam to
 schedule), rejected, executed (the head corrected the result on appeal, so the application and the
-corrections page show it) and withdrawn (registered from paper). Called by ``qac.demo.seed``.
+corrections page show it) and withdrawn (registered from paper). Run by ``seed_demo`` after ``qac.demo.seed``.
 """
 
 import datetime
@@ -15,10 +15,14 @@ from django.utils import timezone
 from candidates.models import Application
 from qac.appeals import services as appeals
 from qac.appeals.models import Appeal, Grounds, Remedy
-from qac.demo import seed as demo
 from qac.exams import services as xsv
 from qac.exams.models import Decision, ExamSession
 from standards.models import Qualification
+
+from .applications import accepted_application
+from .base import QuietMail, demo_pdf
+from .exams import sit_exam
+from .people import archive_candidate
 
 CODE = "31.00700.01"
 APPELLANTS = [
@@ -37,7 +41,7 @@ STATEMENT = (
 
 def seed_appeals() -> int:
     """The demo's appeals, one per state; returns how many there are."""
-    with demo._QuietMail():
+    with QuietMail():
         return _seed_appeals()
 
 
@@ -86,7 +90,7 @@ def _file(result, staff) -> Appeal:
     application = Application.objects.get(pk=result.enrolment.application_id)
     # One file is enough to show: the first candidate's.
     first = application.candidate.email == APPELLANTS[0][0]
-    files = [ContentFile(demo._demo_pdf(), name="zhaloba.pdf")] if first else []
+    files = [ContentFile(demo_pdf(), name="zhaloba.pdf")] if first else []
     return appeals.appeal_file(
         application=application,
         by=staff or application.candidate,
@@ -101,7 +105,7 @@ def _failed_exam(staff) -> list:
     """A week-old session of six candidates who all failed the practical stage, results approved."""
     User = get_user_model()
     e1, e2, e3 = (User.objects.get(email=f"expert{i}@qac.local") for i in (1, 2, 3))
-    people = [demo._archive_candidate(*row, index=20 + i) for i, row in enumerate(APPELLANTS)]
+    people = [archive_candidate(*row, index=20 + i) for i, row in enumerate(APPELLANTS)]
     start = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) - datetime.timedelta(days=7)
     session = xsv.session_create(
         by=staff,
@@ -115,7 +119,7 @@ def _failed_exam(staff) -> list:
         experts=[e1, e3],
         allow_example=True,
     )
-    applications = [demo._accepted_application(user=u, code=CODE, staff=staff) for u in people]
+    applications = [accepted_application(user=u, code=CODE, staff=staff) for u in people]
     enrolments = xsv.enrol(session=session, applications=applications, by=staff)
     xsv.session_open(session=session, by=staff)
     for enrolment in enrolments:
@@ -129,7 +133,7 @@ def _failed_exam(staff) -> list:
         )
     xsv.session_start(session=session, by=staff)
     for enrolment in enrolments:
-        demo._sit_exam(session=session, enrolment=enrolment, experts=[e2, e1, e3], right_share=0.9, practical=0)
+        sit_exam(session=session, enrolment=enrolment, experts=[e2, e1, e3], right_share=0.9, practical=0)
     xsv.session_complete(session=session, by=staff)
     xsv.session_approve(session=ExamSession.objects.get(pk=session.pk), by=e2)
     return [e.result for e in enrolments]

@@ -1,6 +1,6 @@
 """Demo data of retention: a proposed destruction act the head can open, approve or reject.
 
-Called by one line from ``seed_demo`` (qac/demo.py). The act is real: it lists records that have
+Called by one line from ``seed_demo`` (qac/demo/seed.py). The act is real: it lists records that have
 genuinely passed their period, so approving it in the demo destroys exactly them. Two demo
 candidates, whose records are dated back, make it: one withdrew an application four years ago
 (152-FZ art. 5 p.7: kept 3 years after it closed), the other withdrew consent (art. 21 p.5).

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from qac.admin_util import ReadOnlyInline
+
 from .models import (
     Choice,
     CommissionMember,
@@ -20,14 +22,9 @@ class CommissionInline(admin.TabularInline):
     raw_id_fields = ["expert"]
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = SessionEvent
-    extra = 0
-    can_delete = False
     readonly_fields = ["at", "by", "from_status", "to_status", "note"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExamSession)
@@ -100,14 +97,9 @@ class PracticalScoreAdmin(admin.ModelAdmin):
         return False
 
 
-class CorrectionInline(admin.TabularInline):
+class CorrectionInline(ReadOnlyInline):
     model = ResultCorrection
-    extra = 0
-    can_delete = False
     readonly_fields = ["at", "by", "reason", "before", "after"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExamResult)

@@ -1,7 +1,7 @@
 """Exam sessions, their commissions and candidates, the question bank, the theory
 attempts, the practical scores and the results.
 
-State changes go through ``qac/exams/services.py``; these models hold data and
+State changes go through ``qac/exams/services/``; these models hold data and
 constraints.
 """
 
@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Application, IdDocumentType
+from qac.statemachine import TransitionRecord, done_by, status_fields
 from standards.models import PracticalCriterion, Qualification
 
 
@@ -350,29 +351,18 @@ class ResultCorrection(models.Model):
         return f"{self.result_id} corrected by {self.by_id}"
 
 
-class SessionEvent(models.Model):
+class SessionEvent(TransitionRecord):
     """History of a session: status changes, enrolments, moves, approvals."""
 
+    link = "session"
     session = models.ForeignKey(
         ExamSession, on_delete=models.CASCADE, related_name="events", verbose_name=_("exam session")
     )
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by whom")
-    )
-    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
-    from_status = models.CharField(
-        max_length=20, choices=SessionStatus.choices, blank=True, verbose_name=_("previous status")
-    )
-    to_status = models.CharField(max_length=20, choices=SessionStatus.choices, blank=True, verbose_name=_("new status"))
-    note = models.TextField(blank=True, verbose_name=_("note"))
+    from_status, to_status = status_fields(SessionStatus, max_length=20, to_blank=True)
 
-    class Meta:
+    class Meta(TransitionRecord.Meta):
         verbose_name = _("session history entry")
         verbose_name_plural = _("session history")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.session_id}: {self.from_status or '-'} -> {self.to_status or '-'}"
 
 
 # --- Agreeing the exam date (Decree 1204 p.8-9) ------------------------------------------------
@@ -430,7 +420,7 @@ class DateOffer(models.Model):
         return f"{self.application}: {self.status}"
 
 
-class DateOfferEvent(models.Model):
+class DateOfferEvent(TransitionRecord):
     """One row per move of an offer: who, when, how (the site, a phone call, the system), from, to, and the note."""
 
     class Via(models.TextChoices):
@@ -438,33 +428,18 @@ class DateOfferEvent(models.Model):
         PHONE = "phone", _("by phone")
         SYSTEM = "system", _("automatically")
 
+    link = "offer"
     offer = models.ForeignKey(
         DateOffer, on_delete=models.CASCADE, related_name="events", verbose_name=_("offer of exam dates")
     )
-    from_status = models.CharField(
-        max_length=16, choices=DateOfferStatus.choices, blank=True, verbose_name=_("previous status")
-    )
-    to_status = models.CharField(max_length=16, choices=DateOfferStatus.choices, verbose_name=_("new status"))
+    from_status, to_status = status_fields(DateOfferStatus)
     # None: the system (an offer that expired).
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by whom"),
-    )
-    at = models.DateTimeField(auto_now_add=True, verbose_name=_("when"))
+    by = done_by(null=True)
     via = models.CharField(max_length=8, choices=Via.choices, default=Via.SITE, verbose_name=_("how"))
     session = models.ForeignKey(
         ExamSession, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("exam session")
     )
-    note = models.TextField(blank=True, verbose_name=_("note"))
 
-    class Meta:
+    class Meta(TransitionRecord.Meta):
         verbose_name = _("offer history entry")
         verbose_name_plural = _("offer history")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.offer_id}: {self.from_status or '-'} -> {self.to_status}"

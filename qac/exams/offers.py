@@ -6,8 +6,8 @@ record the answer given by phone. Confirming enrols the candidate through
 ``services._enrol``, in the same transaction as the offer's move.
 
 The offer's life is an explicit state machine: ``OFFER_TRANSITIONS`` says
-which moves exist and who may make them; ``_move`` is the one place that
-makes a move, under a row lock, with its ``DateOfferEvent``. While an offer
+which moves exist and who may make them; ``_move`` makes every move through
+``qac.statemachine.move``, under a row lock, with its ``DateOfferEvent``. While an offer
 waits, the application carries ``date_offered_at`` (set through the
 candidates services), so the staff queue can filter without reading exams.
 
@@ -24,11 +24,13 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from candidates import services as candidate_services
 from candidates.models import Application, ApplicationStatus, CallTask
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.enqueue import enqueue
+from qac.statemachine import Machine, move
 
 from .models import DateOffer, DateOfferEvent, DateOfferStatus, EnrolmentStatus, ExamSession, SessionStatus
 from .services import ExamError, _enrol, _session_label
@@ -83,6 +85,18 @@ def _check_bookable(session: ExamSession, *, now: datetime.datetime) -> None:
         )
 
 
+OFFER = Machine(
+    model=DateOffer,
+    history=DateOfferEvent,
+    link="offer",
+    table=OFFER_TRANSITIONS,
+    error=OfferError,
+    refusal=gettext_lazy("An offer that is «%(status)s» cannot become «%(to)s»."),
+    stale=gettext_lazy("This offer has changed in the meantime (it is now «%(status)s»). Nothing was applied."),
+    lock_related=("application",),
+)
+
+
 def _move(
     *,
     offer: DateOffer,
@@ -94,34 +108,29 @@ def _move(
     session: ExamSession | None = None,
     expected_version: int | None = None,
 ) -> DateOffer:
-    """Move an offer to ``to`` under a row lock; the single door for its status changes.
+    """Move an offer to ``to`` through the one door (``qac.statemachine``), with its ``DateOfferEvent``.
 
     Confirming enrols the candidate in ``session`` inside the same transaction, so
     a refused enrolment (full, cancelled, started) leaves the offer as it was.
     """
+    changes = {"answered_at": timezone.now()}
+    if to == DO.CONFIRMED:
+        changes["session"] = session
     with transaction.atomic():
-        locked = DateOffer.objects.select_for_update().select_related("application").get(pk=offer.pk)
-        if expected_version is not None and locked.version != expected_version:
-            raise OfferError(
-                _("This offer has changed in the meantime (it is now «%(status)s»). Nothing was applied.")
-                % {"status": locked.get_status_display()}
-            )
-        if actor not in OFFER_TRANSITIONS.get((locked.status, to), ()):
-            raise OfferError(
-                _("An offer that is «%(status)s» cannot become «%(to)s».")
-                % {"status": locked.get_status_display(), "to": DateOfferStatus(to).label}
-            )
-        if to == DO.CONFIRMED:
-            _book(locked, session, by)
-        from_status = locked.status
-        locked.status = to
-        locked.version += 1
-        locked.answered_at = timezone.now()
-        if to == DO.CONFIRMED:
-            locked.session = session
-        locked.save(update_fields=["status", "version", "answered_at", "session"])
-        DateOfferEvent.objects.create(
-            offer=locked, from_status=from_status, to_status=to, by=by, via=via, session=session, note=note
+        # The application's row first, as date_offer_make takes it, so that the two never wait on each other
+        # crosswise (``move`` locks the offer's own row only, and the application is written after it).
+        list(Application.objects.select_for_update().filter(pk=offer.application_id).values_list("pk", flat=True))
+        locked, _event = move(
+            OFFER,
+            offer,
+            to,
+            by=by,
+            actor=actor,
+            note=note,
+            expected_version=expected_version,
+            changes=changes,
+            entry={"via": via, "session": session},
+            effect=(lambda locked: _book(locked, session, by)) if to == DO.CONFIRMED else None,
         )
         # One open offer per application (a DB constraint): once answered none waits.
         candidate_services.application_date_offered(application=locked.application, at=None)
@@ -186,21 +195,30 @@ def date_offer_make(*, application: Application, sessions: list[ExamSession], by
     return offer
 
 
+def _answer(*, offer: DateOffer, to: str, by, note: str, note_from: tuple, no_note: str, **kwargs) -> DateOffer:
+    """An answer to ``offer``: the candidate's on the site, or staff's record of it by phone.
+
+    ``note_from``: who must say something with the answer; ``no_note`` refuses it when they do not.
+    """
+    actor = _actor(offer, by)
+    note = (note or "").strip()
+    if actor in note_from and not note:
+        raise OfferError(no_note)
+    via = Via.PHONE if actor == STAFF else Via.SITE
+    return _move(offer=offer, to=to, by=by, actor=actor, via=via, note=note, **kwargs)
+
+
 def date_offer_confirm(
     *, offer: DateOffer, session: ExamSession, by, note: str = "", expected_version: int | None = None
 ) -> DateOffer:
     """The candidate takes one of the offered sessions (or staff record that they did, by phone): enrolled."""
-    actor = _actor(offer, by)
-    note = (note or "").strip()
-    if actor == STAFF and not note:
-        raise OfferError(_("Note what the candidate said on the phone."))
-    return _move(
+    return _answer(
         offer=offer,
         to=DO.CONFIRMED,
         by=by,
-        actor=actor,
-        via=Via.PHONE if actor == STAFF else Via.SITE,
         note=note,
+        note_from=(STAFF,),
+        no_note=_("Note what the candidate said on the phone."),
         session=session,
         expected_version=expected_version,
     )
@@ -208,17 +226,13 @@ def date_offer_confirm(
 
 def date_offer_decline(*, offer: DateOffer, by, comment: str, expected_version: int | None = None) -> DateOffer:
     """The candidate asks for another date, saying why or when suits them; staff then offer again."""
-    actor = _actor(offer, by)
-    comment = (comment or "").strip()
-    if not comment:
-        raise OfferError(_("Say which dates would suit you (or why these do not)."))
-    return _move(
+    return _answer(
         offer=offer,
         to=DO.DECLINED,
         by=by,
-        actor=actor,
-        via=Via.PHONE if actor == STAFF else Via.SITE,
         note=comment,
+        note_from=(STAFF, CANDIDATE),
+        no_note=_("Say which dates would suit you (or why these do not)."),
         expected_version=expected_version,
     )
 
@@ -265,15 +279,24 @@ def offer_allowed(*, application) -> bool:
     return application.status == ApplicationStatus.ACCEPTED
 
 
+# The buttons of each move, by who makes it.
+OFFER_BUTTONS = {
+    STAFF: {DO.CONFIRMED: "confirm_phone", DO.DECLINED: "decline_phone", DO.WITHDRAWN: "withdraw"},
+    CANDIDATE: {DO.CONFIRMED: "confirm", DO.DECLINED: "decline"},
+}
+
+
 def allowed_actions(offer: DateOffer, user) -> set[str]:
-    """The buttons a page shows for ``offer``; the services decide again on submit."""
-    if offer.status != DO.OFFERED or offer.application.status != ApplicationStatus.ACCEPTED:
+    """The buttons a page shows for ``offer``, from ``OFFER_TRANSITIONS``; the services decide again on submit."""
+    if offer.application.status != ApplicationStatus.ACCEPTED:
         return set()
     if is_qac_staff(user):
-        return {"confirm_phone", "decline_phone", "withdraw"}
-    if has_role(user, Role.CANDIDATE) and offer.application.candidate_id == user.pk:
-        return {"confirm", "decline"}
-    return set()
+        actor = STAFF
+    elif has_role(user, Role.CANDIDATE) and offer.application.candidate_id == user.pk:
+        actor = CANDIDATE
+    else:
+        return set()
+    return {OFFER_BUTTONS[actor][to] for to in OFFER.moves_from(offer.status, actor)}
 
 
 def _offers(application: Application) -> QuerySet[DateOffer]:

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -33,6 +34,16 @@ from .models import SessionStatus
 
 def _error(request, exc):
     messages.error(request, str(exc))
+
+
+def _run(request, success, service, /, **kwargs) -> None:
+    """Call ``service(**kwargs)`` and say ``success`` on the next page, or the refusal an ``ExamError`` carries."""
+    try:
+        service(**kwargs)
+    except services.ExamError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, success)
 
 
 def _client(request) -> str:
@@ -133,29 +144,28 @@ def session_detail(request, pk: int):
     return _session_page(request, selectors.session_get_for_staff(user=request.user, pk=pk))
 
 
+def _session_move(*, session, by, data) -> None:
+    action = data.get("action")
+    if action == "open":
+        services.session_open(session=session, by=by)
+    elif action == "start":
+        services.session_start(session=session, by=by)
+    elif action == "complete":
+        services.session_complete(session=session, by=by)
+    elif action == "cancel":
+        form = ReasonForm(data)
+        if not form.is_valid():
+            raise services.ExamError(_("Say why the session is cancelled: the candidates are told."))
+        services.session_cancel(session=session, by=by, reason=form.cleaned_data["reason"])
+    else:
+        raise services.ExamError(_("Unknown action."))
+
+
 @staff_required
 @require_POST
 def session_action(request, pk: int):
     session = selectors.session_get_for_staff(user=request.user, pk=pk)
-    action = request.POST.get("action")
-    try:
-        if action == "open":
-            services.session_open(session=session, by=request.user)
-        elif action == "start":
-            services.session_start(session=session, by=request.user)
-        elif action == "complete":
-            services.session_complete(session=session, by=request.user)
-        elif action == "cancel":
-            form = ReasonForm(request.POST)
-            if not form.is_valid():
-                raise services.ExamError(_("Say why the session is cancelled: the candidates are told."))
-            services.session_cancel(session=session, by=request.user, reason=form.cleaned_data["reason"])
-        else:
-            raise services.ExamError(_("Unknown action."))
-    except services.ExamError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Done."))
+    _run(request, _("Done."), _session_move, session=session, by=request.user, data=request.POST)
     return redirect("exams:session", pk=pk)
 
 
@@ -166,13 +176,8 @@ def session_reschedule(request, pk: int):
     form = RescheduleForm(request.POST)
     if not form.is_valid():
         return _session_page(request, session, reschedule_form=form, status=400)
-    data = form.cleaned_data
-    try:
-        services.session_reschedule(session=session, by=request.user, **data)
-    except services.ExamError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("The session is moved; the candidates get a new invitation."))
+    moved = _("The session is moved; the candidates get a new invitation.")
+    _run(request, moved, services.session_reschedule, session=session, by=request.user, **form.cleaned_data)
     return redirect("exams:session", pk=pk)
 
 
@@ -196,66 +201,36 @@ def _staff_enrolment(request, pk):
     return selectors.enrolment_get_for_staff(user=request.user, pk=pk)
 
 
+# The enrolment's actions that take a form: the form, the service its fields go to, fixed arguments, and
+# the message for an invalid form (None: the form's own errors).
+ENROLMENT_FORMS = {
+    "present": (PresenceForm, services.mark_presence, {"present": True}, None),
+    "extra_time": (ExtraTimeForm, services.enrolment_grant_extra_time, {}, None),
+    "unenrol": (ReasonForm, services.unenrol, {}, gettext_lazy("Say why the candidate is taken off the session.")),
+    "paper": (PaperScoreForm, services.theory_record_paper, {}, None),
+    "special": (SpecialDecisionForm, services.result_set_special, {}, None),
+}
+
+
+def _enrolment_act(*, enrolment, by, data) -> None:
+    action = data.get("action")
+    if action == "absent_mark":
+        services.mark_presence(enrolment=enrolment, by=by, present=False)
+    elif action in ENROLMENT_FORMS:
+        form_class, service, fixed, invalid = ENROLMENT_FORMS[action]
+        form = form_class(data)
+        if not form.is_valid():
+            raise services.ExamError(str(invalid) if invalid else form_errors_text(form))
+        service(enrolment=enrolment, by=by, **fixed, **form.cleaned_data)
+    else:
+        raise services.ExamError(_("Unknown action."))
+
+
 @staff_required
 @require_POST
 def enrolment_action(request, pk: int):
     enrolment = _staff_enrolment(request, pk)
-    action = request.POST.get("action")
-    try:
-        if action == "present":
-            form = PresenceForm(request.POST)
-            if not form.is_valid():
-                raise services.ExamError(form_errors_text(form))
-            services.mark_presence(
-                enrolment=enrolment,
-                by=request.user,
-                present=True,
-                id_document_type=form.cleaned_data["id_document_type"],
-                id_document_tail=form.cleaned_data["id_document_tail"],
-            )
-        elif action == "absent_mark":
-            services.mark_presence(enrolment=enrolment, by=request.user, present=False)
-        elif action == "extra_time":
-            form = ExtraTimeForm(request.POST)
-            if not form.is_valid():
-                raise services.ExamError(form_errors_text(form))
-            services.enrolment_grant_extra_time(
-                enrolment=enrolment,
-                by=request.user,
-                percent=form.cleaned_data["percent"],
-                reason=form.cleaned_data["reason"],
-            )
-        elif action == "unenrol":
-            form = ReasonForm(request.POST)
-            if not form.is_valid():
-                raise services.ExamError(_("Say why the candidate is taken off the session."))
-            services.unenrol(enrolment=enrolment, by=request.user, reason=form.cleaned_data["reason"])
-        elif action == "paper":
-            form = PaperScoreForm(request.POST)
-            if not form.is_valid():
-                raise services.ExamError(form_errors_text(form))
-            services.theory_record_paper(
-                enrolment=enrolment,
-                by=request.user,
-                percent=form.cleaned_data["percent"],
-                reason=form.cleaned_data["reason"],
-            )
-        elif action == "special":
-            form = SpecialDecisionForm(request.POST)
-            if not form.is_valid():
-                raise services.ExamError(form_errors_text(form))
-            services.result_set_special(
-                enrolment=enrolment,
-                by=request.user,
-                decision=form.cleaned_data["decision"],
-                note=form.cleaned_data["note"],
-            )
-        else:
-            raise services.ExamError(_("Unknown action."))
-    except services.ExamError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Saved."))
+    _run(request, _("Saved."), _enrolment_act, enrolment=enrolment, by=request.user, data=request.POST)
     return redirect("exams:session", pk=enrolment.session_id)
 
 
@@ -355,12 +330,8 @@ def expert_score(request, pk: int):
 @require_POST
 def expert_approve(request, pk: int):
     session = selectors.session_get_for_expert(user=request.user, pk=pk)
-    try:
-        services.session_approve(session=session, by=request.user)
-    except services.ExamError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("The results are approved and locked. Documents will be issued."))
+    approved = _("The results are approved and locked. Documents will be issued.")
+    _run(request, approved, services.session_approve, session=session, by=request.user)
     return redirect("exams:expert_session", pk=pk)
 
 
@@ -378,12 +349,8 @@ def expert_correct(request, pk: int):
     for field in ("theory_percent", "practical_percent"):
         if data.get(field) is not None:
             changes[field] = data[field]
-    try:
-        services.result_correct(result=result, by=request.user, reason=data["reason"], **changes)
-    except services.ExamError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("The correction is recorded."))
+    recorded = _("The correction is recorded.")
+    _run(request, recorded, services.result_correct, result=result, by=request.user, reason=data["reason"], **changes)
     return redirect("exams:expert_session", pk=result.enrolment.session_id)
 
 

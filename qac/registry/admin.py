@@ -1,12 +1,20 @@
 from django.contrib import admin
 
-from .models import ExportBatch, ExportRecord
+from qac.admin_util import ReadOnlyInline
+
+from .models import BatchTransition, ExportBatch, ExportRecord
+
+
+class HistoryInline(ReadOnlyInline):
+    model = BatchTransition
+    readonly_fields = ["at", "by", "from_status", "to_status", "note"]
 
 
 @admin.register(ExportBatch)
 class ExportBatchAdmin(admin.ModelAdmin):
     """Read-only: batches are made by the export and marked on the staff page."""
 
+    inlines = [HistoryInline]
     list_display = ["pk", "created_at", "trigger", "status", "submitted_at", "acknowledged_at"]
     list_filter = ["status", "trigger"]
     date_hierarchy = "created_at"

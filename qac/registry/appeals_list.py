@@ -35,8 +35,7 @@ def section() -> writer.Section:
     return writer.Section(
         name="appeals",
         sources=lambda: [(RECORD_TYPE, appeal_selectors.register_appeal_rows())],
-        problems=lambda record_type, row: [],
-        record=lambda record_type, row, qac: (_element(row), None),
+        records=lambda record_type, rows, qac: ((row["pk"], _element(row).encode(), None, "") for row in rows),
     )
 
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qac.certificates.models import IssuedDocument
+from qac.statemachine import TransitionRecord, status_fields
 
 
 class RecordType(models.TextChoices):
@@ -73,6 +74,20 @@ class ExportBatch(models.Model):
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+class BatchTransition(TransitionRecord):
+    """History of a batch: who marked it uploaded to the register or acknowledged by it, when, with what note."""
+
+    link = "batch"
+    batch = models.ForeignKey(
+        ExportBatch, on_delete=models.CASCADE, related_name="history", verbose_name=_("export batch")
+    )
+    from_status, to_status = status_fields(BatchStatus)
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("export batch history entry")
+        verbose_name_plural = _("export batch history")
 
 
 class ExportRecord(models.Model):

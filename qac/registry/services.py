@@ -15,6 +15,7 @@ stays flat however many records there are.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import shutil
 import tempfile
@@ -25,8 +26,10 @@ from django.core.files import File
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qac.accounts.roles import is_qac_staff
+from qac.statemachine import Machine, move
 from standards.selectors import center_get
 
 from . import writer
@@ -35,7 +38,7 @@ from .appeals_list import mark_appeals
 from .appeals_list import section as appeals_section
 from .document_records import CHUNK, CSV_COLUMNS
 from .document_records import section as documents_section
-from .models import BatchStatus, ExportBatch, ExportLock, ExportRecord
+from .models import BatchStatus, BatchTransition, ExportBatch, ExportLock, ExportRecord
 from .xsd_check import check_chunks
 
 logger = logging.getLogger(__name__)
@@ -86,7 +89,7 @@ def _acquire_lock() -> None:
         raise ExportBusy(_("Another registry export is running; try again in a few minutes.")) from exc
 
 
-def _write(tmpdir: Path, batch_id: int, qac: str, center=None) -> tuple[Path, Path, dict, list, list]:
+def _write(tmpdir: Path, batch_id: int, qac: str, center=None) -> tuple[Path, Path, dict, list, dict]:
     """Both files of the batch, the XML checked against the schema as it is written (ExportInvalid if not)."""
     xml_path, csv_path = tmpdir / "export.xml", tmpdir / "export.csv"
     root = {
@@ -180,7 +183,7 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
             target.mkdir(parents=True, exist_ok=True)
             for src, suffix in ((xml_path, "xml"), (csv_path, "csv")):
                 dest = target / f"{base}.{suffix}"
-                shutil.copyfile(src, dest)
+                shutil.move(src, dest)  # a rename where it can: the temporary directory goes anyway
                 outcome.paths.append(str(dest))
             if dry_run:
                 transaction.set_rollback(True)
@@ -208,7 +211,7 @@ def _export(*, trigger, by, output_dir, dry_run) -> ExportOutcome:
         if not outcome.paths:
             outcome.paths = [batch.xml_file.path, batch.csv_file.path]
         outcome.batch = batch
-        logger.info("registry export batch %s: %s records (%s held back)", batch.pk, len(written), len(skipped))
+        logger.info("registry export batch %s: %s records (%s held back)", batch.pk, outcome.total, len(skipped))
     return outcome
 
 
@@ -220,51 +223,55 @@ def _sha256(path: Path):
     return digest
 
 
-def _split_marks(written: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], list[int]]:
+def _split_marks(written: dict[str, list[int]]) -> tuple[dict[str, list[int]], list[int]]:
     """Documents are marked by an ExportRecord each; the appeals' list by the appeal's own batch field."""
-    marks = [(pk, record_type) for pk, record_type in written if record_type != APPEAL]
-    return marks, [pk for pk, record_type in written if record_type == APPEAL]
+    marks = {record_type: keys for record_type, keys in written.items() if record_type != APPEAL}
+    return marks, written.get(APPEAL, [])
 
 
-def _mark(batch, counts, skipped, digest, marks) -> None:
+def _mark(batch, counts, skipped, digest, marks: dict[str, list[int]]) -> None:
     batch.xml_sha256 = digest.hexdigest()
     batch.counts = counts
     batch.skipped = skipped
     batch.save()
-    for start in range(0, len(marks), CHUNK):
-        ExportRecord.objects.bulk_create(
-            [ExportRecord(batch=batch, document_id=pk, record_type=t) for pk, t in marks[start : start + CHUNK]]
-        )
+    rows = (ExportRecord(batch=batch, document_id=pk, record_type=t) for t, keys in marks.items() for pk in keys)
+    while chunk := list(itertools.islice(rows, CHUNK)):
+        ExportRecord.objects.bulk_create(chunk)
 
 
 #: The moves staff make by hand, (from, to): uploaded to the register, then acknowledged by it.
 BATCH_TRANSITIONS = {(BatchStatus.EXPORTED, BatchStatus.SUBMITTED), (BatchStatus.SUBMITTED, BatchStatus.ACKNOWLEDGED)}
 
 
+BATCH = Machine(
+    model=ExportBatch,
+    history=BatchTransition,
+    link="batch",
+    table=BATCH_TRANSITIONS,
+    error=ExportBusy,
+    refusal=gettext_lazy("A batch that is «%(status)s» cannot be marked «%(to)s»."),
+    versioned=False,
+)
+
+
 def allowed_batch_actions(batch: ExportBatch, user) -> set[str]:
     """The statuses ``user`` may mark ``batch`` with now; the registry page shows exactly these buttons."""
     if not is_qac_staff(user):
         return set()
-    return {to for frm, to in BATCH_TRANSITIONS if frm == batch.status}
+    return BATCH.moves_from(batch.status)
 
 
 def batch_mark(*, batch: ExportBatch, by, status: str, note: str = "") -> ExportBatch:
-    """Staff record that a batch was uploaded to the register, then that the register acknowledged it."""
+    """Staff record that a batch was uploaded to the register, then that the register acknowledged it.
+
+    Who marked it, when and with what note is the batch's history row; the note is also kept on the batch.
+    """
     if not is_qac_staff(by):
         raise ExportBusy(_("Only the center's staff update export batches."))
-    with transaction.atomic():
-        locked = ExportBatch.objects.select_for_update().get(pk=batch.pk)
-        if (locked.status, status) not in BATCH_TRANSITIONS:
-            raise ExportBusy(
-                _("A batch that is «%(status)s» cannot be marked «%(to)s».")
-                % {"status": locked.get_status_display(), "to": BatchStatus(status).label}
-            )
-        locked.status = status
-        if status == BatchStatus.SUBMITTED:
-            locked.submitted_at = timezone.now()
-        else:
-            locked.acknowledged_at = timezone.now()
+    stamp = "submitted_at" if status == BatchStatus.SUBMITTED else "acknowledged_at"
+
+    def add_note(locked):
         if note:
             locked.note = (locked.note + "\n" + note).strip()
-        locked.save()
-    return locked
+
+    return move(BATCH, batch, status, by=by, note=note, changes={stamp: timezone.now()}, effect=add_note)[0]

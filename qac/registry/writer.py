@@ -1,25 +1,30 @@
 """The registry export's files, written at the speed of the query: XML as escaped text, CSV, the XSD check beside.
 
 What the writer does per record is Python, so it does little: each value is formatted once
-(dates from a small cache), the XML record is one f-string with the values escaped as
-libxml2 escapes them (the bytes are those lxml's ``xmlfile`` wrote before; a test pins it),
-and the XSD validation runs in a second process (``python -m qac.registry.xsd_check``) fed
-through a pipe while the files are being written, so the two cores share the work. The
+(dates from a small cache), the XML record is text with the values escaped as libxml2
+escapes them (the bytes are those lxml's ``xmlfile`` wrote before; a test pins it), and the
+XSD validation runs in a second process (``python qac/registry/xsd_check.py``) fed through a
+pipe by a thread while the files are being written, so the two cores share the work. The
 caller marks nothing until ``Validator.close()`` has said the whole file is valid.
 
-The export is made of *sections*: each knows its pending rows, the problems that hold a
-record back, its XML element and its CSV row. ``write_export`` walks them in order; a new
-kind of record (the appeals of 649n p.15, say) is one more ``Section`` in the list the
-caller passes.
+The export is made of *sections*: each knows its pending rows and turns each into its XML
+element and CSV line, or holds it back with the reasons. ``write_export`` walks them in
+order; a new kind of record (the appeals of 649n p.15, say) is one more ``Section`` in the
+list the caller passes.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import datetime
+import fcntl
+import queue
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +38,8 @@ from .xsd_check import check_chunks
 FLUSH_EVERY = 2000
 # Up to this many bytes the check runs in this process: a second interpreter costs more than it saves.
 IN_PROCESS_BYTES = 2 << 20
+# The pipe to the check holds a slice or so (the default is 64 KB).
+PIPE_BYTES = 1 << 20
 
 _TEXT_SPECIAL = re.compile("[&<>\r]")
 _ATTR_SPECIAL = re.compile('[&<>"\r\n\t]')
@@ -64,7 +71,16 @@ class _Dates(dict):
         return value
 
 
-DATES = _Dates()
+class _DateBytes(dict):
+    """The same, encoded, for records written as bytes."""
+
+    def __missing__(self, day: datetime.date) -> tuple[bytes, bytes]:
+        value = self[day] = (DATES[day][0].encode(), DATES[day][1].encode())
+        return value
+
+
+DATES = _Dates({None: ("", "")})
+DATE_BYTES = _DateBytes()
 
 
 def iso(day: datetime.date | None) -> str:
@@ -83,31 +99,47 @@ def snils(digits: str) -> str:
 class Section:
     """One part of the export: where its records come from and how each is checked and written.
 
-    ``sources()`` gives (record type, rows) pairs in export order; ``problems(type, row)`` the
-    reasons a record is held back (empty: written); ``record(type, row, qac)`` the record's XML
-    element as text and its CSV cells (each value formatted once for both; None: no CSV line); ``key(row)`` what
-    marks it as reported.
+    ``sources()`` gives (record type, rows) pairs in export order; ``records(type, rows, qac)``
+    gives for each row ``(key, XML element, CSV line, "")`` when it is written (the CSV line
+    None for a section with no CSV line) or ``(key, "", None, reasons)`` when it is held back;
+    ``key`` is what marks it as reported.
     """
 
     name: str
-    sources: Callable[[], Iterable[tuple[str, Iterable[dict]]]]
-    problems: Callable[[str, dict], list[str]]
-    record: Callable[[str, dict, str], tuple[str, list]]
-    # The CSV cells people type (names, reasons): the only ones a spreadsheet could take for a formula.
-    typed_cells: tuple[int, ...] = ()
-    key: Callable[[dict], int] = lambda row: row["pk"]
+    sources: Callable[[], Iterable[tuple[str, Iterable]]]
+    records: Callable[[str, Iterable, str], Iterable[tuple[int, bytes, bytes | None, str]]]
 
 
 @dataclass
 class Written:
     counts: dict[str, int] = field(default_factory=dict)
     skipped: list[dict] = field(default_factory=list)
-    marks: list[tuple[int, str]] = field(default_factory=list)
+    #: record type -> the keys written, in order
+    marks: dict[str, list[int]] = field(default_factory=dict)
+
+
+class _Line(list):
+    """Where ``csv_line``'s writer puts its one line."""
+
+    write = list.append
+
+
+def csv_line(cells: list, typed_cells: Iterable[int] = ()) -> str:
+    """One CSV line of the export's dialect; the cells people type are kept from becoming formulas."""
+    for index in typed_cells:
+        cells[index] = spreadsheet_safe(cells[index])
+    line = _Line()
+    csv.writer(line, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerow(cells)
+    return "".join(line)
 
 
 def header_xml(attributes: dict[str, str]) -> str:
     attrs = "".join(f' {name}="{attr(value)}"' for name, value in attributes.items())
     return f"<?xml version='1.0' encoding='utf-8'?>\n<registryExport{attrs}>"
+
+
+def _closing(things):
+    return contextlib.closing(things) if hasattr(things, "close") else contextlib.nullcontext()
 
 
 def write_export(
@@ -120,45 +152,43 @@ def write_export(
     qac: str,
     validator: Validator,
 ) -> Written:
-    """Write both files and feed the validator; returns what was written and held back (nothing marked)."""
+    """Write both files (UTF-8, the CSV with a BOM) and feed the validator; returns what was written and held
+    back (nothing marked)."""
     done = Written()
-    with open(xml_path, "wb") as xml_out, open(csv_path, "w", encoding="utf-8-sig", newline="") as csv_out:
-        writer = csv.writer(csv_out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-        writer.writerow(columns)
-        pending = [header_xml(root)]
+    with open(xml_path, "wb") as xml_out, open(csv_path, "wb") as csv_out:
+        csv_out.write(codecs.BOM_UTF8 + csv_line(list(columns)).encode())
+        xml, lines = [header_xml(root).encode()], []
 
         def flush():
-            data = "".join(pending).encode()
+            data = b"".join(xml)
             xml_out.write(data)
             validator.feed(data)
-            pending.clear()
+            csv_out.write(b"".join(lines))
+            xml.clear()
+            lines.clear()
 
         for section in sections:
-            for record_type, rows in section.sources():
-                csv_rows = []
-                for row in rows:
-                    problems = section.problems(record_type, row)
-                    if problems:
-                        done.skipped.append(
-                            {"document": section.key(row), "type": record_type, "reason": "; ".join(problems)}
-                        )
-                        continue
-                    xml, cells = section.record(record_type, row, qac)
-                    pending.append(xml)
-                    if cells is not None:  # a section with no CSV line (the appeals' list) gives None
-                        for index in section.typed_cells:
-                            cells[index] = spreadsheet_safe(cells[index])
-                        csv_rows.append(cells)
-                    done.marks.append((section.key(row), record_type))
-                    if len(pending) >= FLUSH_EVERY:
-                        writer.writerows(csv_rows)
-                        csv_rows.clear()
-                        flush()
-                writer.writerows(csv_rows)
-        pending.append("</registryExport>")
+            # Sources and rows are closed however the loop ends: a query still streaming holds the
+            # connection, so even the rollback after an error would wait for it.
+            with _closing(sources := iter(section.sources())):
+                for record_type, rows in sources:
+                    with _closing(rows):
+                        keys = done.marks.setdefault(record_type, [])
+                        add_xml, add_line, mark = xml.append, lines.append, keys.append
+                        for key, element, line, held in section.records(record_type, rows, qac):
+                            if held:
+                                done.skipped.append({"document": key, "type": record_type, "reason": held})
+                                continue
+                            add_xml(element)
+                            if line is not None:
+                                add_line(line)
+                            mark(key)
+                            if len(xml) >= FLUSH_EVERY:
+                                flush()
+        xml.append(b"</registryExport>")
         flush()
-    for _pk, record_type in done.marks:
-        done.counts[record_type] = done.counts.get(record_type, 0) + 1
+    done.marks = {record_type: keys for record_type, keys in done.marks.items() if keys}
+    done.counts = {record_type: len(keys) for record_type, keys in done.marks.items()}
     return done
 
 
@@ -167,15 +197,20 @@ class Validator:
 
     ``feed`` the bytes in order, then ``close()``: it returns None when the document is valid,
     else the schema's message. The first ``IN_PROCESS_BYTES`` are kept; past them a child
-    process (``python -m qac.registry.xsd_check SCHEMA``) is started and fed everything.
+    process (``python qac/registry/xsd_check.py SCHEMA``) is started and fed everything by a
+    thread of this process, so the export never waits on the pipe while the check catches up
+    (at most ``QUEUED`` slices wait in between, which bounds the memory).
     """
+
+    QUEUED = 8
 
     def __init__(self, schema_path: Path):
         self.schema_path = schema_path
         self.head: list[bytes] = []
         self.size = 0
         self.child: subprocess.Popen | None = None
-        self.broken = False
+        self.queue: queue.Queue[bytes | None] = queue.Queue(self.QUEUED)
+        self.feeder: threading.Thread | None = None
 
     def feed(self, data: bytes) -> None:
         if self.child is None:
@@ -183,28 +218,52 @@ class Validator:
             self.size += len(data)
             if self.size <= IN_PROCESS_BYTES:
                 return
-            self.child = subprocess.Popen(  # noqa: S603 (this interpreter, our own module)
-                [sys.executable, "-m", "qac.registry.xsd_check", str(self.schema_path)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            self._start()
             data, self.head = b"".join(self.head), []
-        if not self.broken:
+        self.queue.put(data)
+
+    def _start(self) -> None:
+        # The module as a script, not ``-m qac.registry.xsd_check``: importing the package loads Celery.
+        self.child = subprocess.Popen(  # noqa: S603 (this interpreter, our own module)
+            [sys.executable, str(Path(__file__).with_name("xsd_check.py")), str(self.schema_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        with contextlib.suppress(AttributeError, OSError):  # Linux only; capped by /proc/sys/fs/pipe-max-size
+            fcntl.fcntl(self.child.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        self.feeder = threading.Thread(target=self._pump, name="registry-xsd-feed", daemon=True)
+        self.feeder.start()
+
+    def _pump(self) -> None:
+        """The feeding thread: writes what ``feed`` queued to the child until None comes."""
+        broken = False
+        while (data := self.queue.get()) is not None:
+            if broken:
+                continue  # the child stopped at the first error (close() reads it); keep draining the queue
             try:
                 self.child.stdin.write(data)
-            except BrokenPipeError:
-                self.broken = True  # the child stopped at the first error: close() reads it
+            except (OSError, ValueError):
+                broken = True
+
+    def _stop_feeding(self) -> None:
+        if self.feeder is not None:
+            self.queue.put(None)
+            self.feeder.join()
+            self.feeder = None
 
     def close(self) -> str | None:
         if self.child is None:
             return check_chunks(self.schema_path, self.head)
+        self._stop_feeding()
         out, err = self.child.communicate()  # closes its standard input: the end of the document
         if self.child.returncode == 0:
             return None
         return (out or err).decode("utf-8", "replace").strip() or f"the schema check exited {self.child.returncode}"
 
     def abort(self) -> None:
-        if self.child is not None and self.child.poll() is None:
-            self.child.kill()
+        if self.child is not None:
+            if self.child.poll() is None:
+                self.child.kill()
+            self._stop_feeding()
             self.child.communicate()

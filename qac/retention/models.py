@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qac.statemachine import TransitionRecord, done_by, status_fields
+
 
 class RecordKind(models.TextChoices):
     """What an act item destroys. Each kind has its own period and its own selector (selectors.DUE)."""
@@ -58,21 +60,14 @@ class DestructionAct(models.Model):
         return self.number
 
 
-class ActTransition(models.Model):
+class ActTransition(TransitionRecord):
     """History of an act: who, when, from, to, why."""
 
+    link = "act"
     act = models.ForeignKey(DestructionAct, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=16, choices=ActStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=ActStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.act_id}: {self.from_status or '-'} -> {self.to_status}"
+    from_status, to_status = status_fields(ActStatus)
+    # None: the system (the nightly proposal).
+    by = done_by(null=True)
 
 
 class ItemOutcome(models.TextChoices):

@@ -1,13 +1,11 @@
 """Workers' side of retention: the nightly proposal and carrying out an approved act."""
 
-import logging
-
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from qac.tasks import records_failure
 
-logger = logging.getLogger(__name__)
+from . import services
 
 
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
@@ -21,17 +19,8 @@ def retention_propose_task() -> str:
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3, soft_time_limit=1800, time_limit=1900)
+@records_failure(lambda pk, error: services.act_fail(act_id=pk, error=error), what="carrying out destruction act %s")
 def act_execute_task(self, act_id: int) -> str:
     """Carry out an approved act. A second delivery finds it executed (or its items done) and does no harm."""
-    try:
-        act = services.act_execute(act_id=act_id)
-    except OSError as exc:
-        if self.request.retries >= self.max_retries:
-            services.act_fail(act_id=act_id, error=f"{type(exc).__name__}: {exc}")
-            return "failed"
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
-    except Exception as exc:
-        logger.exception("carrying out destruction act %s failed", act_id)
-        services.act_fail(act_id=act_id, error=f"{type(exc).__name__}: {exc}")
-        return "failed"
+    act = services.act_execute(act_id=act_id)
     return act.status if act else "missing"

@@ -122,20 +122,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and Celery ---------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "qac",
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# "local": each process's own memory, for what every page prints: the base layout's parts that are the same
+# for a language and role (templates/layout/, keys name all they depend on) and the center's row.
+_LOCAL_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "qac"}
+    if REDIS_URL
+    else {"BACKEND": _LOCAL_CACHE},
+    "local": {"BACKEND": _LOCAL_CACHE, "LOCATION": "qac-local"},
+}
+# Seconds each process keeps the center's row, which every page prints (0: read on each page).
+QAC_CENTER_CACHE_SECONDS = env.int("QAC_CENTER_CACHE_SECONDS", default=0)
 
-# With Redis, sessions are read from the cache and written through to the
-# database: one query fewer on every request (the theory test's autosave
-# above all), and nobody is logged out when Redis restarts.
+# With Redis, sessions are read from the cache and written through to the database: one query fewer
+# on every request (the theory test's autosave above all), and nobody is logged out when Redis restarts.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 # Celery reads every CELERY_* setting (see qac/celery.py). Without Redis the
@@ -404,7 +404,7 @@ QAC_DEADLINE_WARN_DAYS = env.int("QAC_DEADLINE_WARN_DAYS", default=3)
 QAC_BOARD_SOURCES = [
     "candidates.selectors.board_items",
     "qac.contracts.selectors.board_items",
-    "qac.exams.selectors.board_items",
+    "qac.exams.homes.board_items",
     "qac.council.selectors.board_items",
     "qac.certificates.selectors.board_items",
     "qac.appeals.selectors.board_items",

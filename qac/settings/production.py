@@ -38,6 +38,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 postgresql_options(DATABASES["default"])
 
+# Every page prints the center's identity: an edit in the admin shows within a minute, not a query a page.
+QAC_CENTER_CACHE_SECONDS = env.int("QAC_CENTER_CACHE_SECONDS", default=60)
+
 QAC_ENVIRONMENT = "production"
 QAC_DEMO_DATA_ALLOWED = False
 DEBUG = False

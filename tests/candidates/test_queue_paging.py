@@ -15,6 +15,7 @@ from django.utils import timezone
 from candidates import selectors
 from candidates.models import Application
 from candidates.models import ApplicationStatus as S
+from candidates.selectors import queue as queue_selectors
 from tests.candidates.test_views import QUEUE, listed, queued
 
 
@@ -89,9 +90,9 @@ def _cursor_before_last_page(sort: str, expected: list[int]) -> str:
 @pytest.fixture(autouse=True)
 def _small_pages(monkeypatch):
     """Five rows a page, so a handful of applications spans several pages."""
-    original = selectors.application_queue_page
+    original = queue_selectors.application_queue_page
     monkeypatch.setattr(
-        selectors, "application_queue_page", lambda queue, **kw: original(queue, **{**kw, "per_page": 5})
+        queue_selectors, "application_queue_page", lambda queue, **kw: original(queue, **{**kw, "per_page": 5})
     )
 
 
@@ -132,7 +133,7 @@ def test_a_broken_or_forged_cursor_shows_the_first_page(staff_client, cursor):
 def test_the_caption_counts_up_to_the_cap_and_says_more_beyond_it(staff_client, monkeypatch):
     _many(7)
     assert staff_client.get(QUEUE).context["count"] == 7
-    monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 4)
+    monkeypatch.setattr(queue_selectors, "QUEUE_COUNT_CAP", 4)
     response = staff_client.get(QUEUE)
     assert response.context["count"] == 4 and response.context["count_capped"]
     assert "More than 4 applications" in response.content.decode()

@@ -53,7 +53,7 @@ def seq(number: str) -> int:
 
 
 class FixedClock:
-    """``services.timezone`` with "today" fixed; everything else is Django's."""
+    """A services module's ``timezone`` with "today" fixed; everything else is Django's."""
 
     def __init__(self, today: datetime.date):
         self.today = today
@@ -432,7 +432,7 @@ def test_add_years_keeps_the_day_and_turns_29_february_into_28(day, years, expec
 def test_a_certificate_issued_on_29_february_is_valid_until_28_february(make_exam, qualification, monkeypatch):
     built = make_exam([PASS])
     (document,) = issue(built.results, number=False)
-    monkeypatch.setattr(services, "timezone", FixedClock(datetime.date(2028, 2, 29)))
+    monkeypatch.setattr(services.numbering, "timezone", FixedClock(datetime.date(2028, 2, 29)))
     document, _changed = services.document_register(
         document=document,
         number=f"{qualification.code}.00000001.28",

@@ -385,7 +385,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_renders_nothing_twice(
     built = make_exam([PASS] * BATCH)
     # Autocommit here: numbering would render at once; hold that back, the test renders.
     with monkeypatch.context() as held:
-        held.setattr(services, "render_soon", lambda ids: None)
+        held.setattr(services.rendering, "render_soon", lambda ids: None)
         documents = issue(built.results)
     ids = [d.pk for d in documents]
     numbers = {d.pk: (d.number, d.issue_date) for d in documents}

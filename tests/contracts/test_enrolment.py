@@ -9,26 +9,15 @@ from qac.exams import offers
 from qac.exams import services as exam_services
 from qac.exams.models import DateOffer, Enrolment
 from tests.helpers.contracts import PRICE
-from tests.helpers.exams import ru, slot
+from tests.helpers.exams import plan_session, ru
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def session(qualification, staff, make_user):
-    starts, ends = slot(days=5)
-    experts = [make_user(Role.EXPERT) for _ in range(3)]
-    return exam_services.session_create(
-        by=staff,
-        qualification=qualification,
-        starts_at=starts,
-        ends_at=ends,
-        venue_address="г. Санкт-Петербург, ул. Тестовая, 1",
-        venue_room="1",
-        capacity=10,
-        chair=experts[0],
-        experts=experts[1:],
-    )
+    chair, *experts = [make_user(Role.EXPERT) for _ in range(3)]
+    return plan_session(by=staff, qualification=qualification, chair=chair, experts=experts, days=5, capacity=10)
 
 
 def test_an_application_without_a_contract_is_not_enrolled(session, application, staff):

@@ -3,7 +3,8 @@ the center's Council details filled in, and readers for the written ZIP.
 
 ``exam(...)`` is the one of ``tests/certificates/conftest.py`` (with experts scoring 5 and 4).
 
-``MEDIA_ROOT`` is a temporary directory for every test here.
+``MEDIA_ROOT`` is a temporary directory for every test here; the media and qualification fixtures
+and ``make_exam`` are those of ``tests/helpers/exam_fixtures.py``, with the commission named here.
 """
 
 import datetime
@@ -11,6 +12,7 @@ import datetime
 import pytest
 
 from qac.accounts.roles import Role
+from qac.council import services
 from standards.models import AssessmentCenter
 from tests.helpers.certificates import (  # noqa: F401 (re-exported to the test modules)
     ABSENT,
@@ -27,14 +29,8 @@ from tests.helpers.council import (
     LEGAL_ADDRESS,
     exam,
 )
-from tests.helpers.exams import make_qualification
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    return settings.MEDIA_ROOT
+from tests.helpers.exam_fixtures import make_exam_fixture, media, qualification  # noqa: F401
+from tests.helpers.legal import package_sent
 
 
 @pytest.fixture(autouse=True)
@@ -75,18 +71,21 @@ def commission(chair, make_user):
     ]
 
 
-@pytest.fixture
-def qualification(db):
-    return make_qualification()
-
-
-@pytest.fixture
-def make_exam(staff, commission, qualification):
-    def make(outcomes, **kwargs):
-        kwargs.setdefault("qualification", qualification)
-        return exam(staff=staff, commission=commission, outcomes=outcomes, **kwargs)
-
-    return make
+make_exam = make_exam_fixture(exam)
 
 
 # --- State snapshot and sessions at each step, for the services and pages tests --------------------
+
+
+# ``approved`` is each test module's own session.
+@pytest.fixture
+def ready(approved):
+    """The approved session's package, built by the worker's service (the real ZIP on disk)."""
+    package = services.package_request(session_id=approved.session.pk)
+    return services.package_build(package_id=package.pk)
+
+
+@pytest.fixture
+def sent(approved, staff):
+    """The approved session with its package recorded as sent (the ZIP stood in)."""
+    return package_sent(approved.session, staff)

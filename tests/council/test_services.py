@@ -86,19 +86,6 @@ def approved(make_exam):
     return built
 
 
-@pytest.fixture
-def ready(approved):
-    """The approved session's package, built by the worker's service (the real ZIP)."""
-    package = services.package_request(session_id=approved.session.pk)
-    return services.package_build(package_id=package.pk)
-
-
-@pytest.fixture
-def sent(approved, staff):
-    """The approved session with its package recorded as sent (the ZIP stood in)."""
-    return package_sent(approved.session, staff)
-
-
 # --- The package: opened on approval, built by a worker ------------------------------------------------
 
 

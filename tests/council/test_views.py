@@ -81,18 +81,6 @@ def approved(make_exam):
     return built
 
 
-@pytest.fixture
-def ready(approved):
-    """The package built by the worker's service: the real ZIP on disk."""
-    package = services.package_request(session_id=approved.session.pk)
-    return services.package_build(package_id=package.pk)
-
-
-@pytest.fixture
-def sent(approved, staff):
-    return package_sent(approved.session, staff)
-
-
 # --- Every URL, every persona ---------------------------------------------------------------------------
 
 

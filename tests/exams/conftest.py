@@ -16,17 +16,15 @@ from qac.exams.models import Question
 from tests.factories import (
     UserFactory,
 )
+from tests.helpers.access import user_fixture
 from tests.helpers.exams import (
     accepted_application,
     decide,
     fresh,
     make_qualification,
-    slot,
+    plan_session,
     start_session,
 )
-
-# --- Plain helpers (importable by the test modules) ---------------------------------------------
-
 
 # --- People ------------------------------------------------------------------------------------------
 
@@ -43,20 +41,9 @@ def chair(expert):
     return expert
 
 
-@pytest.fixture
-def member_a(make_user):
-    return make_user(Role.EXPERT)
-
-
-@pytest.fixture
-def member_b(make_user):
-    return make_user(Role.EXPERT)
-
-
-@pytest.fixture
-def other_expert(make_user):
-    """An expert who sits on no commission of the fixtures' sessions."""
-    return make_user(Role.EXPERT)
+member_a = user_fixture(Role.EXPERT)
+member_b = user_fixture(Role.EXPERT)
+other_expert = user_fixture(Role.EXPERT, "An expert who sits on no commission of the fixtures' sessions.")
 
 
 @pytest.fixture
@@ -97,18 +84,9 @@ def make_accepted(qualification, staff):
 @pytest.fixture
 def make_session(staff, qualification, chair, member_a, member_b):
     def make(*, days=3, hour=10, hours=4, capacity=5, qualification=qualification, chair=chair, experts=None):
-        starts, ends = slot(days, hour, hours)
-        return services.session_create(
-            by=staff,
-            qualification=qualification,
-            starts_at=starts,
-            ends_at=ends,
-            venue_address="Санкт-Петербург, ул. Автомобильная, 1",
-            venue_room="101",
-            capacity=capacity,
-            chair=chair,
-            experts=[member_a, member_b] if experts is None else experts,
-        )
+        experts = [member_a, member_b] if experts is None else experts
+        when = {"days": days, "hour": hour, "hours": hours, "capacity": capacity}
+        return plan_session(by=staff, qualification=qualification, chair=chair, experts=experts, **when)
 
     return make
 

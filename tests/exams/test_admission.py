@@ -23,6 +23,7 @@ from tests.helpers.exams import (
     correct_ids,
     criteria_of,
     fresh,
+    plan_session,
     ru,
     score,
     slot,
@@ -193,20 +194,9 @@ def test_no_networks_set_means_from_anywhere(settings):
 
 
 def _plan(staff, qualification, commission, **kwargs):
-    starts, ends = slot(4)
     chair, *experts = commission
-    return services.session_create(
-        by=staff,
-        qualification=qualification,
-        starts_at=starts,
-        ends_at=ends,
-        venue_address="Санкт-Петербург",
-        venue_room="1",
-        capacity=3,
-        chair=chair,
-        experts=experts,
-        **kwargs,
-    )
+    kwargs |= {"days": 4, "capacity": 3}
+    return plan_session(by=staff, qualification=qualification, chair=chair, experts=experts, **kwargs)
 
 
 EXAMPLE = (

@@ -12,7 +12,7 @@ from qac.accounts.roles import Role
 from qac.exams import services
 from qac.exams.models import CommissionMember, Enrolment, EnrolmentStatus, ExamSession
 from tests.factories import UserFactory
-from tests.helpers.exams import accepted_application, make_qualification, ru, slot
+from tests.helpers.exams import accepted_application, make_qualification, plan_session, ru
 from tests.helpers.threads import run_at_once
 
 pytestmark = pytest.mark.usefixtures("committed_catalogue")
@@ -26,19 +26,8 @@ def people():
     return staff_a, staff_b, experts
 
 
-def _session(qualification, by, chair, members, *, days=3, hour=10, capacity=2):
-    starts, ends = slot(days, hour)
-    return services.session_create(
-        by=by,
-        qualification=qualification,
-        starts_at=starts,
-        ends_at=ends,
-        venue_address="Санкт-Петербург",
-        venue_room="1",
-        capacity=capacity,
-        chair=chair,
-        experts=members,
-    )
+def _session(qualification, by, chair, members, *, hour=10, capacity=2):
+    return plan_session(by=by, qualification=qualification, chair=chair, experts=members, hour=hour, capacity=capacity)
 
 
 def test_two_staff_enrolling_different_candidates_into_the_last_place_one_wins(people):

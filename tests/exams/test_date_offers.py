@@ -15,7 +15,7 @@ from qac.accounts.roles import Role
 from qac.exams import offers, services
 from qac.exams.models import DateOffer, DateOfferEvent, DateOfferStatus, Enrolment, EnrolmentStatus, ExamSession
 from tests.factories import UserFactory
-from tests.helpers.exams import accepted_application, make_qualification, ru, slot
+from tests.helpers.exams import accepted_application, make_qualification, plan_session, ru
 from tests.helpers.threads import run_at_once
 
 O = DateOfferStatus  # noqa: E741
@@ -42,6 +42,14 @@ def snapshot() -> dict:
         ),
         "mail": len(mail.outbox),
     }
+
+
+def refused(client: Client, url: str, data: dict) -> None:
+    """Post ``data``: the page says no, and nothing in ``snapshot()`` changes."""
+    before = snapshot()
+    response = client.post(url, data)
+    assert flashed(response)[0][0] == "error"
+    assert snapshot() == before
 
 
 def answer_url(offer) -> str:
@@ -183,12 +191,9 @@ def test_confirming_a_full_session_is_refused_and_changes_nothing(offer, applica
 def test_confirming_a_cancelled_session_is_refused_and_changes_nothing(offer, candidate, two_sessions, staff):
     session = two_sessions[0]
     services.session_cancel(session=session, by=staff, reason="Болезнь эксперта")
-    before = snapshot()
-    response = client_for(candidate).post(
-        answer_url(offer), {"action": "confirm", "version": offer.version, "session": session.pk}
+    refused(
+        client_for(candidate), answer_url(offer), {"action": "confirm", "version": offer.version, "session": session.pk}
     )
-    assert flashed(response)[0][0] == "error"
-    assert snapshot() == before
     with translation.override("en"), pytest.raises(offers.OfferError, match="cancelled"):
         offers.date_offer_confirm(offer=offer, session=session, by=candidate)
 
@@ -216,10 +221,7 @@ def test_confirming_twice_from_two_browsers_enrols_once(offer, application, cand
     first, second = client_for(candidate), client_for(candidate)
     data = {"action": "confirm", "version": offer.version, "session": two_sessions[0].pk}
     first.post(answer_url(offer), data)
-    before = snapshot()
-    response = second.post(answer_url(offer), {**data, "session": two_sessions[1].pk})
-    assert flashed(response)[0][0] == "error"
-    assert snapshot() == before
+    refused(second, answer_url(offer), {**data, "session": two_sessions[1].pk})
     assert Enrolment.objects.filter(application=application).count() == 1
 
 
@@ -231,22 +233,11 @@ def test_two_confirmations_at_the_same_moment_enrol_once():
     qualification = make_qualification()
     candidate = UserFactory(role=Role.CANDIDATE)
     application = accepted_application(candidate=candidate, qualification=qualification, staff=staff)
-    sessions = []
-    for days in (3, 5):
-        starts, ends = slot(days)
-        sessions.append(
-            services.session_create(
-                by=staff,
-                qualification=qualification,
-                starts_at=starts,
-                ends_at=ends,
-                venue_address="Санкт-Петербург",
-                venue_room="1",
-                capacity=3,
-                chair=experts[0],
-                experts=experts[1:],
-            )
-        )
+    chair, *members = experts
+    sessions = [
+        plan_session(by=staff, qualification=qualification, chair=chair, experts=members, days=days, capacity=3)
+        for days in (3, 5)
+    ]
     offer = offers.date_offer_make(application=application, sessions=sessions, by=staff)
     outcomes = run_at_once(
         *(
@@ -273,10 +264,7 @@ def test_the_candidate_asks_for_another_date_with_a_comment(offer, application, 
 
 
 def test_asking_for_another_date_needs_a_comment(offer, candidate):
-    before = snapshot()
-    response = client_for(candidate).post(answer_url(offer), {"action": "decline", "version": offer.version})
-    assert flashed(response)[0][0] == "error"
-    assert snapshot() == before
+    refused(client_for(candidate), answer_url(offer), {"action": "decline", "version": offer.version})
 
 
 def test_another_candidates_offer_is_404_and_changes_nothing(offer, other_candidate, two_sessions, application):
@@ -292,12 +280,11 @@ def test_another_candidates_offer_is_404_and_changes_nothing(offer, other_candid
 
 
 def test_a_candidate_cannot_use_the_staff_actions(offer, candidate, two_sessions):
-    before = snapshot()
-    response = client_for(candidate).post(
-        answer_url(offer), {"action": "withdraw", "version": offer.version, "session": two_sessions[0].pk}
+    refused(
+        client_for(candidate),
+        answer_url(offer),
+        {"action": "withdraw", "version": offer.version, "session": two_sessions[0].pk},
     )
-    assert flashed(response)[0][0] == "error"
-    assert snapshot() == before
 
 
 def test_the_candidate_page_shows_the_offer_and_the_deadline(offer, application, candidate):
@@ -326,12 +313,11 @@ def test_staff_record_a_confirmation_given_by_phone(offer, application, staff, t
 
 
 def test_a_phone_confirmation_needs_the_phone_note(offer, staff, two_sessions):
-    before = snapshot()
-    response = client_for(staff).post(
-        staff_action_url(offer), {"action": "confirm_phone", "version": offer.version, "session": two_sessions[0].pk}
+    refused(
+        client_for(staff),
+        staff_action_url(offer),
+        {"action": "confirm_phone", "version": offer.version, "session": two_sessions[0].pk},
     )
-    assert flashed(response)[0][0] == "error"
-    assert snapshot() == before
 
 
 def test_staff_withdraw_an_offer(offer, application, staff):

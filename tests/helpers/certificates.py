@@ -21,7 +21,7 @@ from tests.helpers.exams import (
     answer_all,
     criteria_of,
     fresh,
-    slot,
+    plan_session,
 )
 
 PASS = "pass"
@@ -85,17 +85,10 @@ def exam(
     """
     chair, *members = commission
     holders = list(holders or [None] * len(outcomes))
-    starts, ends = slot(days if days is not None else next(_days))
-    session = exam_services.session_create(
-        by=staff,
-        qualification=qualification,
-        starts_at=starts,
-        ends_at=ends,
-        venue_address="Санкт-Петербург, ул. Автомобильная, 1",
-        venue_room="101",
-        capacity=max(len(outcomes), 1),
-        chair=chair,
-        experts=members,
+    days = days if days is not None else next(_days)
+    capacity = max(len(outcomes), 1)
+    session = plan_session(
+        by=staff, qualification=qualification, chair=chair, experts=members, days=days, capacity=capacity
     )
     applications = [
         accepted_application(candidate=holder or make_candidate(), qualification=qualification, staff=staff)
@@ -127,7 +120,7 @@ def exam(
         _score_all(enrolment, commission, *((0, 0) if outcome == FAIL_PRACTICAL else passing_scores))
     exam_services.session_complete(session=session, by=staff)
     if approve:
-        with mock.patch.object(exam_services, "_after_approval", lambda session_id: None):
+        with mock.patch.object(exam_services.sessions, "_after_approval", lambda session_id: None):
             exam_services.session_approve(session=session, by=chair)
     session = ExamSession.objects.get(pk=session.pk)
     results = [ExamResult.objects.select_related("enrolment").get(enrolment=e) for e in enrolments]

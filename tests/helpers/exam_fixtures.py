@@ -35,10 +35,20 @@ def qualification(db):
     return make_qualification()
 
 
-@pytest.fixture
-def make_exam(staff, commission, qualification):
-    def make(outcomes, **kwargs):
-        kwargs.setdefault("qualification", qualification)
-        return exam(staff=staff, commission=commission, outcomes=outcomes, **kwargs)
+def make_exam_fixture(build=exam):
+    """A ``make_exam`` fixture whose sessions ``build`` makes (``tests.helpers.certificates.exam``'s
+    signature): ``make_exam(outcomes, **kwargs)`` with this directory's staff, commission and
+    qualification."""
 
-    return make
+    @pytest.fixture
+    def make_exam(staff, commission, qualification):
+        def make(outcomes, **kwargs):
+            kwargs.setdefault("qualification", qualification)
+            return build(staff=staff, commission=commission, outcomes=outcomes, **kwargs)
+
+        return make
+
+    return make_exam
+
+
+make_exam = make_exam_fixture()

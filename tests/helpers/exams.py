@@ -2,20 +2,21 @@
 
 import datetime
 
+import pytest
+from django.test import TestCase
 from django.utils import timezone, translation
 
-from candidates import services as candidate_services
 from candidates.models import CandidateProfile
 from qac.exams import selectors, services
 from qac.exams.models import Choice, Enrolment, Question, QuestionKind, TheoryAttempt
 from standards.models import ExamSpecification
+from tests import builders
 from tests.factories import (
     CandidateProfileFactory,
     ExamSpecificationFactory,
     PracticalCriterionFactory,
     PracticalTaskFactory,
     RequiredDocumentFactory,
-    pdf_upload,
 )
 
 Rule = ExamSpecification.PracticalPassRule
@@ -55,6 +56,23 @@ def slot(days: int = 3, hour: int = 10, hours: int = 4) -> tuple[datetime.dateti
     day = timezone.localdate() + datetime.timedelta(days=days)
     starts = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
     return starts, starts + datetime.timedelta(hours=hours)
+
+
+def plan_session(*, by, qualification, chair, experts, days=3, hour=10, hours=4, capacity=5, **kwargs):
+    """A session planned through the service ``days`` ahead, at ``hour`` local time, for ``hours``."""
+    starts, ends = slot(days, hour, hours)
+    return services.session_create(
+        by=by,
+        qualification=qualification,
+        starts_at=starts,
+        ends_at=ends,
+        venue_address="Санкт-Петербург, ул. Автомобильная, 1",
+        venue_room="101",
+        capacity=capacity,
+        chair=chair,
+        experts=experts,
+        **kwargs,
+    )
 
 
 def make_bank(qualification, *, per_topic: int = 4, topics=TOPICS, prefix: str = "Q") -> list[Question]:
@@ -115,25 +133,11 @@ def criteria_of(qualification) -> list:
 
 
 def accepted_application(*, candidate, qualification, staff):
-    """An application taken from draft to accepted through the candidates services."""
+    """An application taken from draft to accepted through the candidates services (``tests.builders``),
+    the candidate's profile made first if they have none."""
     if not CandidateProfile.objects.filter(user=candidate).exists():
         CandidateProfileFactory(user=candidate)
-    application = candidate_services.application_create(candidate=candidate, qualification=qualification)
-    for required in qualification.required_documents.filter(is_mandatory=True):
-        candidate_services.application_attach_document(
-            application=application,
-            required_document=required,
-            uploaded_file=pdf_upload(f"doc-{required.pk}.pdf"),
-            by=candidate,
-        )
-    application = candidate_services.application_submit(
-        application=application,
-        by=candidate,
-        consent=candidate_services.Consent(personal_data=True, exam_rules=True, ip="192.0.2.10"),
-    )
-    return candidate_services.application_accept(
-        application=application, by=staff, expected_version=application.version
-    )
+    return builders.accepted_application(candidate=candidate, qualification=qualification, staff=staff)
 
 
 def fresh(enrolment) -> Enrolment:
@@ -156,16 +160,8 @@ def score(enrolment, expert, first: int, second: int, *, qualification=None):
 
 
 def admit(enrolment, staff):
-    """Mark present on the identity document of the application (Decree 1204 p.10)."""
-    enrolment = fresh(enrolment)
-    identity = enrolment.application.identity
-    services.mark_presence(
-        enrolment=enrolment,
-        by=staff,
-        present=True,
-        id_document_type=identity.id_doc_type,
-        id_document_tail=identity.id_doc_number[-4:],
-    )
+    """Mark present on the identity document of the application (Decree 1204 p.10), read afresh."""
+    builders.admit(fresh(enrolment), staff=staff)
 
 
 def start_session(session, staff, enrolments):
@@ -298,3 +294,12 @@ def ics(message) -> tuple[str, dict, str]:
 
 def utc(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def refused(call, error=services.ExamError) -> str:
+    """The message ``call()`` is refused with, once checked that ``state()`` did not change (after-commit work run)."""
+    before = state()
+    with TestCase.captureOnCommitCallbacks(execute=True), pytest.raises(error) as exc:
+        call()
+    assert state() == before
+    return str(exc.value)

@@ -12,7 +12,8 @@ from lxml import etree
 from candidates.models import ApplicantIdentity
 from qac.certificates.models import IssuedDocument
 from qac.exams.models import CommissionMember
-from qac.registry.models import ExportBatch, ExportRecord
+from qac.registry.document_records import CSV_COLUMNS
+from qac.registry.models import BatchTransition, ExportBatch, ExportRecord
 
 SCHEMA = Path(__file__).resolve().parents[2] / "qac" / "registry" / "schema" / "registry-export-2.0.xsd"
 
@@ -20,31 +21,8 @@ SCHEMA = Path(__file__).resolve().parents[2] / "qac" / "registry" / "schema" / "
 QAC = "78.033"
 
 
-# docs/registry-export.md, "Fields": the CSV columns in order.
-CSV_HEADER = [
-    "qac",
-    "record_type",
-    "record_id",
-    "exam_date",
-    "qualification_code",
-    "qualification_name",
-    "qualification_level",
-    "surname",
-    "name",
-    "patronymic",
-    "birth_date",
-    "snils",
-    "decision",
-    "council_decision_number",
-    "council_decision_date",
-    "certificate_number",
-    "original_number",
-    "issue_date",
-    "valid_until",
-    "revocation_date",
-    "revocation_reason",
-    "commission_chair",
-]
+# The export's CSV columns, in order (docs/registry-export.md, "Fields", names each).
+CSV_HEADER = CSV_COLUMNS
 
 
 def file_name_re(batch_pk: int, ext: str) -> str:
@@ -205,4 +183,5 @@ def registry_state() -> dict:
             )
         ),
         "records": list(ExportRecord.objects.order_by("pk").values_list("batch", "document", "record_type")),
+        "history": list(BatchTransition.objects.order_by("pk").values_list("batch", "from_status", "to_status")),
     }

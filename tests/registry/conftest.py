@@ -1,5 +1,7 @@
 """Fixtures for the registry tests: approved sessions and issued documents built through the real
-services (``tests.certificates.conftest.exam`` and ``issue``), and readers for the exported files.
+services (``tests.helpers.certificates.exam`` and ``issue``; the session, commission and media fixtures
+are those of ``tests/helpers/exam_fixtures.py``, with a chair of its own), and readers for the
+exported files.
 
 The readers do not trust the service: the XML is validated here with lxml against the shipped
 XSD, the CSV is checked byte by byte (BOM, separator, CRLF), and ``expected_xml`` /
@@ -16,8 +18,8 @@ import pytest
 from qac.accounts.roles import Role
 from qac.certificates.models import Kind
 from qac.demo.seed import snils_with_checksum
-from tests.helpers.certificates import FAIL_THEORY, PASS, REMOVED, exam, issue, make_candidate
-from tests.helpers.exams import make_qualification
+from tests.helpers.certificates import FAIL_THEORY, PASS, REMOVED, issue, make_candidate
+from tests.helpers.exam_fixtures import commission, make_exam, media, qualification  # noqa: F401
 
 # --- Reading what the export wrote ----------------------------------------------------------------
 
@@ -28,13 +30,6 @@ from tests.helpers.exams import make_qualification
 # --- Fixtures ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    return settings.MEDIA_ROOT
-
-
 @pytest.fixture
 def chair(make_user):
     """The chair of every session built here; the register gets "Кузнецов Д. С."."""
@@ -42,26 +37,7 @@ def chair(make_user):
 
 
 @pytest.fixture
-def commission(chair, make_user):
-    return [chair, make_user(Role.EXPERT), make_user(Role.EXPERT)]
-
-
-@pytest.fixture
-def qualification(db):
-    return make_qualification()
-
-
-@pytest.fixture
-def make_exam(staff, commission, qualification):
-    def make(outcomes, **kwargs):
-        kwargs.setdefault("qualification", qualification)
-        return exam(staff=staff, commission=commission, outcomes=outcomes, **kwargs)
-
-    return make
-
-
-@pytest.fixture
-def issued(make_exam):
+def issued(make_exam):  # noqa: F811 (the fixture imported above)
     """One approved session with every kind of original: two certificates (one holder without a
     patronymic), a conclusion for a failed theory test and one for a removed candidate."""
     holders = [

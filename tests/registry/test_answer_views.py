@@ -39,7 +39,7 @@ def media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def no_render(monkeypatch):
-    monkeypatch.setattr(certificate_services, "render_soon", lambda ids: None)
+    monkeypatch.setattr(certificate_services.rendering, "render_soon", lambda ids: None)
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def media(settings, tmp_path):
 def renders(monkeypatch):
     """The ids ``document_register`` queued for rendering (the renderer itself is the certificates' concern)."""
     queued = []
-    monkeypatch.setattr(certificate_services, "render_soon", lambda ids: queued.append(list(ids)))
+    monkeypatch.setattr(certificate_services.rendering, "render_soon", lambda ids: queued.append(list(ids)))
     return queued
 
 

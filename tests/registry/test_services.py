@@ -353,14 +353,35 @@ def test_a_crash_between_writing_and_marking_marks_nothing_and_the_next_run_expo
     assert len(reported()) == 4 and ExportBatch.objects.exclude(status="failed").count() == 1
 
 
+def test_an_error_while_the_rows_stream_in_marks_nothing_and_leaves_the_connection_usable(issued, monkeypatch):
+    """On PostgreSQL the rows come from a query still streaming: it is closed, so the rollback and the
+    failed batch go through (an open stream would hold the connection and the rollback would wait)."""
+    real = document_records._records
+
+    def broken(record_type, rows, qac):
+        for written in real(record_type, rows, qac):
+            yield written
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(document_records, "_records", broken)
+
+    with pytest.raises(RuntimeError):
+        export()
+
+    assert ExportRecord.objects.count() == 0
+    assert "disk full" in ExportBatch.objects.get().error
+    monkeypatch.undo()
+    assert export().batch.counts == {"certificate": 2, "conclusion": 2}
+
+
 def test_a_file_that_fails_the_schema_raises_export_invalid_and_marks_nothing(issued, monkeypatch, media):
-    real = document_records._record
+    real = document_records._records
 
-    def level_twelve(record_type, row, qac):
-        xml, cells = real(record_type, row, qac)
-        return re.sub("<level>[^<]*</level>", "<level>12</level>", xml), cells
+    def level_twelve(record_type, rows, qac):
+        for key, xml, line, held in real(record_type, rows, qac):
+            yield key, re.sub(b"<level>[^<]*</level>", b"<level>12</level>", xml), line, held
 
-    monkeypatch.setattr(document_records, "_record", level_twelve)
+    monkeypatch.setattr(document_records, "_records", level_twelve)
 
     with pytest.raises(services.ExportInvalid) as exc:
         export()
@@ -390,7 +411,7 @@ def test_only_the_centers_staff_export(issued, candidate, expert, head):
     for who in (candidate, expert):
         with pytest.raises(services.ExportBusy):
             export(by=who)
-        assert registry_state() == {"batches": [], "records": []}
+        assert registry_state() == {"batches": [], "records": [], "history": []}
 
     batch = export(by=head, trigger="manual").batch
     assert batch.started_by == head and batch.trigger == "manual"
@@ -411,7 +432,7 @@ def test_a_dry_run_writes_the_files_where_asked_prints_them_and_marks_nothing(is
     assert out[2] == "4 records would report (certificate: 2, conclusion: 2); 0 held back"
     _attrs, records = read_xml(files[1])
     assert len(records) == len(read_csv(files[0])) == 4
-    assert registry_state() == {"batches": [], "records": []}
+    assert registry_state() == {"batches": [], "records": [], "history": []}
     assert stored_registry_files(media) == []
 
     # The same again, for real: the files go to the directory too, and everything is marked.
@@ -456,6 +477,10 @@ def test_a_batch_is_marked_submitted_then_acknowledged(batch, staff, head):
     assert batch.status == acknowledged.status == BatchStatus.ACKNOWLEDGED
     assert batch.acknowledged_at >= batch.submitted_at
     assert batch.note == "Загружено в ЛК\nПринято"
+    assert [(h.from_status, h.to_status, h.by, h.note) for h in batch.history.all()] == [
+        (BatchStatus.EXPORTED, BatchStatus.SUBMITTED, staff, "Загружено в ЛК"),
+        (BatchStatus.SUBMITTED, BatchStatus.ACKNOWLEDGED, head, "Принято"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -645,13 +670,13 @@ def test_a_large_export_is_checked_in_a_second_process_and_a_schema_error_there_
     started = []
     real_popen = writer.subprocess.Popen
     monkeypatch.setattr(writer.subprocess, "Popen", lambda *a, **k: started.append(a) or real_popen(*a, **k))
-    real = document_records._record
+    real = document_records._records
 
-    def level_fifteen(record_type, row, qac):
-        xml, cells = real(record_type, row, qac)
-        return xml.replace("<level>", "<level>1"), cells
+    def level_fifteen(record_type, rows, qac):
+        for key, xml, line, held in real(record_type, rows, qac):
+            yield key, xml.replace(b"<level>", b"<level>1"), line, held
 
-    monkeypatch.setattr(document_records, "_record", level_fifteen)
+    monkeypatch.setattr(document_records, "_records", level_fifteen)
 
     with pytest.raises(services.ExportInvalid) as exc:
         export()
@@ -659,6 +684,28 @@ def test_a_large_export_is_checked_in_a_second_process_and_a_schema_error_there_
     assert started and "level" in str(exc.value)
     assert ExportRecord.objects.count() == 0
     assert stored_registry_files(media) == []
-    monkeypatch.setattr(document_records, "_record", real)
+    monkeypatch.setattr(document_records, "_records", real)
     assert export().batch.counts == {"certificate": 2, "conclusion": 2}
     assert len(started) == 2
+
+
+def test_the_export_streams_exactly_the_documents_pending_querysets_lists_each_type_in_pk_order(issued, staff):
+    """Certificates and conclusions come from one query of their own; it must agree with the per-type ones."""
+    certificate = next(d for d in issued.documents if d.kind == "certificate")
+    conclusion = next(d for d in issued.documents if d.kind == "conclusion")
+    batch = ExportBatch.objects.create(trigger="test", status=BatchStatus.EXPORTED)
+    # Reported as what it is, so no longer pending; and a mark of another type, which does not count.
+    ExportRecord.objects.create(batch=batch, document=certificate, record_type="certificate")
+    ExportRecord.objects.create(batch=batch, document=conclusion, record_type="certificate")
+    expected = {
+        record_type: sorted(qs.values_list("pk", flat=True))
+        for record_type, qs in selectors.pending_querysets()
+        if qs.exists()
+    }
+
+    rows = selectors.pending_document_rows()
+    streamed = {record_type: [row[0] for row in group] for record_type, group in rows}
+
+    assert {t: pks for t, pks in streamed.items() if pks} == expected
+    assert conclusion.pk in streamed["conclusion"] and certificate.pk not in streamed["certificate"]
+    assert list(streamed)[:2] == ["certificate", "conclusion"]

@@ -83,13 +83,13 @@ def test_export_now_runs_the_export_for_staff_and_changes_nothing_for_anyone_els
         assert messages_of(response) == [ru("The export is running; the batch appears here when it is done.")]
     else:
         refused(response, persona)
-        assert registry_state() == {"batches": [], "records": []}
+        assert registry_state() == {"batches": [], "records": [], "history": []}
 
 
 def test_export_now_is_a_post(client, staff, issued):
     client.force_login(staff)
     assert client.get(EXPORT).status_code == 405
-    assert registry_state() == {"batches": [], "records": []}
+    assert registry_state() == {"batches": [], "records": [], "history": []}
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

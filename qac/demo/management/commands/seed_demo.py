@@ -22,7 +22,7 @@ class Command(BaseCommand):
         password = demo.demo_password()
         try:
             results = demo.seed(password=password)
-            # The appeals' demo builds on the exams above (qac.demo.appeals uses seed's builders).
+            # The appeals' demo builds on the exams above (it uses qac.demo.exams' builders).
             demo_appeals.seed_appeals()
             started = time.monotonic()
             bulk = demo.seed_volume(volume, password=password) if volume else 0

@@ -1,0 +1,105 @@
+"""Every state change of exam sessions, enrolments, theory attempts, practical scores and results.
+
+One room per state machine: ``sessions`` (planning, the session's moves, approval and
+the protocol), ``enrolment`` (enrolment and admission), ``theory`` (the theory test)
+and ``results`` (the practical scores and the results); ``base`` holds what they share.
+Import from here: ``from qac.exams import services``.
+"""
+
+from .base import LIVE_STATUSES, SS, AttemptClosed, ExamError, _session_label
+from .enrolment import (
+    ID_TAIL_LENGTH,
+    ID_TAIL_RE,
+    _enrol,
+    enrol,
+    enrolment_grant_extra_time,
+    mark_presence,
+    unenrol,
+)
+from .results import (
+    RESULT_FIELDS,
+    enrolments_supersede,
+    practical_save_scores,
+    result_compute,
+    result_correct,
+    result_set_special,
+)
+from .sessions import (
+    CHAIR_SESSION_WORK,
+    EXPERT_SESSION_WORK,
+    MIN_COMMISSION,
+    SESSION,
+    SESSION_MOVES,
+    SESSION_TRANSITIONS,
+    STAFF_SESSION_WORK,
+    allowed_session_actions,
+    check_tools_approved,
+    protocol_fail,
+    protocol_store,
+    session_approve,
+    session_cancel,
+    session_complete,
+    session_create,
+    session_open,
+    session_reschedule,
+    session_start,
+    session_transition,
+)
+from .theory import (
+    draw_variant,
+    finalize_expired_attempts,
+    theory_network_allowed,
+    theory_record_paper,
+    theory_save_answer,
+    theory_start,
+    theory_submit,
+    theory_time_limit,
+)
+
+__all__ = [
+    "CHAIR_SESSION_WORK",
+    "EXPERT_SESSION_WORK",
+    "ID_TAIL_LENGTH",
+    "ID_TAIL_RE",
+    "LIVE_STATUSES",
+    "MIN_COMMISSION",
+    "RESULT_FIELDS",
+    "SESSION",
+    "SESSION_MOVES",
+    "SESSION_TRANSITIONS",
+    "SS",
+    "STAFF_SESSION_WORK",
+    "AttemptClosed",
+    "ExamError",
+    "_enrol",
+    "_session_label",
+    "allowed_session_actions",
+    "check_tools_approved",
+    "draw_variant",
+    "enrol",
+    "enrolment_grant_extra_time",
+    "enrolments_supersede",
+    "finalize_expired_attempts",
+    "mark_presence",
+    "practical_save_scores",
+    "protocol_fail",
+    "protocol_store",
+    "result_compute",
+    "result_correct",
+    "result_set_special",
+    "session_approve",
+    "session_cancel",
+    "session_complete",
+    "session_create",
+    "session_open",
+    "session_reschedule",
+    "session_start",
+    "session_transition",
+    "theory_network_allowed",
+    "theory_record_paper",
+    "theory_save_answer",
+    "theory_start",
+    "theory_submit",
+    "theory_time_limit",
+    "unenrol",
+]
