@@ -34,17 +34,16 @@ CANDIDATE_MARKS = {
     "choose_date": 'data-testid="choose-date"',
 }
 REVIEW = {"accept", "request_documents", "reject"}
+# The moves the exams app makes: set directly, the pages only read the status.
+BY_EXAMS = (S.SCHEDULED, S.PASSED, S.FAILED, S.ABSENT)
+# Out of the review and the candidate's hands: neither page offers anything.
+CLOSED = dict.fromkeys((S.REJECTED, S.WITHDRAWN, *BY_EXAMS), frozenset())
 STAFF_ACTIONS = {
     S.SUBMITTED: REVIEW,
     S.DOCUMENTS_REQUESTED: set(),
     S.RESUBMITTED: REVIEW,
     S.ACCEPTED: {"offer_dates"},
-    S.REJECTED: set(),
-    S.WITHDRAWN: set(),
-    S.SCHEDULED: set(),
-    S.PASSED: set(),
-    S.FAILED: set(),
-    S.ABSENT: set(),
+    **CLOSED,
 }
 CANDIDATE_ACTIONS = {
     S.DRAFT: {"submit", "delete", "edit_contact", "upload"},
@@ -52,15 +51,8 @@ CANDIDATE_ACTIONS = {
     S.DOCUMENTS_REQUESTED: {"resubmit", "withdraw", "upload"},
     S.RESUBMITTED: {"withdraw"},
     S.ACCEPTED: {"withdraw"},
-    S.REJECTED: set(),
-    S.WITHDRAWN: set(),
-    S.SCHEDULED: set(),
-    S.PASSED: set(),
-    S.FAILED: set(),
-    S.ABSENT: set(),
+    **CLOSED,
 }
-# The moves the exams app makes: set directly, the pages only read the status.
-BY_EXAMS = (S.SCHEDULED, S.PASSED, S.FAILED, S.ABSENT)
 
 
 @pytest.fixture
