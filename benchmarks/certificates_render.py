@@ -153,42 +153,13 @@ def parse_args() -> argparse.Namespace:
 
 
 def environment(database_url: str, media_root: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("REDIS_URL", None)  # in-process tasks: one process renders, as one worker would
+    """The bench's development environment (``_common``), with in-process tasks: one process renders, as
+    one worker would."""
+    env = _common.environment(database_url)
+    env.pop("REDIS_URL", None)
     env.pop("QAC_RENDER_BATCH_SIZE", None)
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="qac.settings.dev",
-        DEBUG="false",
-        MEDIA_ROOT=media_root,
-    )
+    env["MEDIA_ROOT"] = media_root
     return env
-
-
-def ensure_database(database_url: str) -> None:
-    import psycopg
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    params = conninfo_to_dict(database_url)
-    if params.get("host", "127.0.0.1") not in ("127.0.0.1", "localhost"):
-        raise SystemExit("DATABASE_URL must point at 127.0.0.1")
-    name = params.get("dbname")
-    if not name:
-        raise SystemExit("DATABASE_URL must name a database")
-    with psycopg.connect(make_conninfo(database_url, dbname="postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
-    if not exists:
-        command = ["createdb", "-h", params.get("host", "127.0.0.1"), "-p", str(params.get("port", 5432))]
-        if params.get("user"):
-            command += ["-U", params["user"]]
-        print("$", " ".join([*command, name]), flush=True)
-        env = dict(os.environ, PGPASSWORD=params["password"]) if params.get("password") else None
-        subprocess.run([*command, name], check=True, env=env)
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    print("$ manage.py", " ".join(args), flush=True)
-    subprocess.run([sys.executable, str(PROJECT / "manage.py"), *args], cwd=PROJECT, env=env, check=True)
 
 
 def child(
@@ -357,8 +328,9 @@ def main() -> int:
     print(f"render.py, tasks.py and templates/certificates/pdf/ fingerprint: {fingerprint}", flush=True)
     try:
         if not args.skip_setup:
-            ensure_database(args.database_url)
-            manage(env, "migrate", "--noinput", "-v", "0")
+            _common.require_local(args.database_url)
+            _common.ensure_database(args.database_url)
+            _common.manage(env, "migrate", "--noinput", "-v", "0")
         seed = child(env, "seed", args.count)
         print(
             f"session {seed['session_id']}: {seed['count']} certificates "

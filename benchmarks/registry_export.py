@@ -82,41 +82,12 @@ def parse_args() -> argparse.Namespace:
 
 
 def environment(database_url: str, media_root: str) -> dict[str, str]:
-    env = dict(os.environ)
+    """The bench's development environment (``_common``), with in-process tasks: one process renders, as
+    one worker would."""
+    env = _common.environment(database_url)
     env.pop("REDIS_URL", None)
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="qac.settings.dev",
-        DEBUG="false",
-        MEDIA_ROOT=media_root,
-    )
+    env["MEDIA_ROOT"] = media_root
     return env
-
-
-def ensure_database(database_url: str) -> None:
-    import psycopg
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    params = conninfo_to_dict(database_url)
-    if params.get("host", "127.0.0.1") not in ("127.0.0.1", "localhost"):
-        raise SystemExit("DATABASE_URL must point at 127.0.0.1")
-    name = params.get("dbname")
-    if not name:
-        raise SystemExit("DATABASE_URL must name a database")
-    with psycopg.connect(make_conninfo(database_url, dbname="postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
-    if not exists:
-        command = ["createdb", "-h", params.get("host", "127.0.0.1"), "-p", str(params.get("port", 5432))]
-        if params.get("user"):
-            command += ["-U", params["user"]]
-        print("$", " ".join([*command, name]), flush=True)
-        env = dict(os.environ, PGPASSWORD=params["password"]) if params.get("password") else None
-        subprocess.run([*command, name], check=True, env=env)
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    print("$ manage.py", " ".join(args), flush=True)
-    subprocess.run([sys.executable, str(PROJECT / "manage.py"), *args], cwd=PROJECT, env=env, check=True)
 
 
 def child(env: dict[str, str], kind: str, count: int, directory: str = "") -> dict:
@@ -214,8 +185,9 @@ def main() -> int:
     env = environment(args.database_url, media_root)
     try:
         if not args.skip_setup:
-            ensure_database(args.database_url)
-            manage(env, "migrate", "--noinput", "-v", "0")
+            _common.require_local(args.database_url)
+            _common.ensure_database(args.database_url)
+            _common.manage(env, "migrate", "--noinput", "-v", "0")
             print(f"seeding {args.count} documents ...", flush=True)
         seed = child(env, "seed" if not args.skip_setup else "count", args.count)
         if seed.get("created") is not None:

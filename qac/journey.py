@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from candidates.models import Application, ApplicationStatus
+from candidates.services import CANDIDATE, allowed_application_actions
 
 S = ApplicationStatus
 STEPS = (
@@ -87,7 +88,7 @@ def _action(application: Application | None, step: str, *, enrolment, document) 
             _("The center reviews your application within %(n)s days.") % {"n": days},
         )
     if status == S.ACCEPTED:
-        if application.date_offered_at:
+        if "choose_date" in allowed_application_actions(application, actor=CANDIDATE):
             return _("Choose the exam date"), reverse("exams:my_date_offer", args=[application.pk]), ""
         return _("Open the application"), page, _("The center will offer you exam dates.")
     if step == "exam" and enrolment is not None:

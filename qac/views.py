@@ -18,7 +18,7 @@ from candidates.selectors import application_list_for_candidate, profile_get
 from qac import board, charts, journey, stats
 from qac.accounts.decorators import head_required
 from qac.accounts.roles import Role, has_role, is_qac_staff
-from qac.certificates.selectors import documents_for_holder
+from qac.certificates.selectors import allowed_document_actions, documents_for_holder
 from qac.council.package_pdfs import blank_application_pdf
 from qac.exams.homes import expert_home_sessions
 from qac.exams.selectors import enrolments_for_candidate, sessions_public_upcoming
@@ -44,6 +44,8 @@ def home(request):
         applications = list(application_list_for_candidate(user=user)[:20])
         enrolments = list(enrolments_for_candidate(user=user)[:20])
         documents = list(documents_for_holder(user=user))
+        for document in documents:
+            document.actions = allowed_document_actions(document, user)
         context["journey"] = journey.journey(
             has_profile=profile_get(user=user) is not None,
             applications=applications,

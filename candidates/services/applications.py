@@ -102,6 +102,38 @@ def allowed_moves(application: Application, *, actor: str) -> set[str]:
     return APPLICATION.moves_from(application.status, actor)
 
 
+def exam_date_open(application: Application) -> bool:
+    """Whether an exam date may be agreed for ``application``: the table lets the exams app schedule it."""
+    return S.SCHEDULED in APPLICATION.moves_from(application.status, EXAMS)
+
+
+# The buttons of each move, by who makes it.
+MOVE_ACTIONS = {
+    STAFF: {S.ACCEPTED: "accept", S.DOCUMENTS_REQUESTED: "request_documents", S.REJECTED: "reject"},
+    CANDIDATE: {S.SUBMITTED: "submit", S.RESUBMITTED: "resubmit", S.WITHDRAWN: "withdraw"},
+}
+
+
+def allowed_application_actions(application: Application, *, actor: str) -> set[str]:
+    """The buttons and forms ``actor``'s page of ``application`` shows; the services decide again on submit.
+
+    The moves come from ``TRANSITIONS``; the other actions use the rule their service checks.
+    """
+    actions = {MOVE_ACTIONS[actor][to] for to in allowed_moves(application, actor=actor) if to in MOVE_ACTIONS[actor]}
+    if actor == STAFF:
+        if exam_date_open(application):
+            actions.add("offer_dates")
+        return actions
+    if application.status == S.DRAFT:
+        # A draft is deleted, not withdrawn: it was never registered. Its contact details are still its own.
+        actions = (actions - {"withdraw"}) | {"delete", "edit_contact"}
+    if application.status in UPLOAD_STATUSES:
+        actions.add("upload")
+    if exam_date_open(application) and application.date_offered_at:
+        actions.add("choose_date")
+    return actions
+
+
 def review_due_date(start: datetime.datetime) -> datetime.date:
     """The review deadline: N calendar days from registration (Decree No. 1204)."""
     return timezone.localdate(start) + datetime.timedelta(days=settings.QAC_APPLICATION_REVIEW_DAYS)

@@ -167,7 +167,6 @@ def application_detail(request, pk: int):
 
 
 def _candidate_context(request, application, **forms):
-    moves = services.allowed_moves(application, actor=services.CANDIDATE)
     return {
         "application": application,
         "upload_form": forms.get("upload_form") or DocumentUploadForm(application=application),
@@ -178,12 +177,7 @@ def _candidate_context(request, application, **forms):
         else None,
         "submit_form": forms.get("submit_form") or SubmitForm(),
         "note_form": NoteForm(),
-        "can_upload": application.status in services.UPLOAD_STATUSES,
-        "can_submit": ApplicationStatus.SUBMITTED in moves,
-        "can_resubmit": ApplicationStatus.RESUBMITTED in moves,
-        # A draft is deleted, not withdrawn: it was never registered.
-        "can_withdraw": ApplicationStatus.WITHDRAWN in moves and application.status != ApplicationStatus.DRAFT,
-        "can_delete": application.status == ApplicationStatus.DRAFT,
+        "actions": services.allowed_application_actions(application, actor=services.CANDIDATE),
         "missing": services.missing_documents(application),
         "has_profile": not services.profile_missing(request.user),
         "consent_version": settings.QAC_CONSENT_TEXT_VERSION,

@@ -23,7 +23,7 @@ from ..forms import (
     QueueFilterForm,
     StaffActionForm,
 )
-from ..models import ApplicationStatus, ChangeRequestStatus, PersonalDataAccess
+from ..models import ChangeRequestStatus, PersonalDataAccess
 from .files import file_suffix
 
 
@@ -73,7 +73,6 @@ def staff_application(request, pk: int):
 
 
 def _staff_context(application, form=None):
-    moves = services.allowed_moves(application, actor=services.STAFF)
     profile = getattr(application.candidate, "candidate_profile", None)
     identity = selectors.identity_of(application)
     return {
@@ -82,9 +81,7 @@ def _staff_context(application, form=None):
         "identity": identity,
         "identity_changed": selectors.identity_changes(identity, profile) if identity else [],
         "form": form,
-        "can_accept": ApplicationStatus.ACCEPTED in moves,
-        "can_request": ApplicationStatus.DOCUMENTS_REQUESTED in moves,
-        "can_reject": ApplicationStatus.REJECTED in moves,
+        "actions": services.allowed_application_actions(application, actor=services.STAFF),
         "days_left": selectors.days_left(application),
         "calls_due": [c for c in application.calls.all() if c.called_at is None],
         "calls_done": [c for c in application.calls.all() if c.called_at is not None],

@@ -71,14 +71,23 @@ def duplicate_requests_for(*, document: IssuedDocument):
     )
 
 
+def document_downloadable(document: IssuedDocument) -> bool:
+    """Whether the PDF of ``document`` may be downloaded (by whoever may see it): it is rendered."""
+    return document.render_status == RenderStatus.RENDERED
+
+
 def allowed_document_actions(document: IssuedDocument, user) -> set[str]:
-    """What ``user`` may do with a document now: the page shows exactly these forms."""
+    """What ``user`` may do with a document now: the pages show exactly these forms and links.
+
+    The holder may only download their own paper; staff do the rest.
+    """
     if not is_qac_staff(user):
-        return set()
+        holder = getattr(user, "is_authenticated", False) and document.holder_id == user.pk
+        return {"download"} if holder and document_downloadable(document) else set()
     actions = set()
     numbered = document.number_source != NumberSource.AWAITING
     live = document.is_current and not document.revoked_on
-    if document.render_status == RenderStatus.RENDERED:
+    if document_downloadable(document):
         actions.add("download")
     if document.render_status == RenderStatus.FAILED:
         actions.add("retry")

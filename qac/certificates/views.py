@@ -15,7 +15,7 @@ from qac.forms_util import form_errors_text
 
 from . import selectors, services
 from .forms import DeliveryForm, DuplicateRequestForm, ExtendForm, ReasonForm, RevokeForm, VerifyForm
-from .models import DeliveryMethod, RenderStatus
+from .models import DeliveryMethod
 from .verification import rate_limited, read_token
 
 # --- Public verification -------------------------------------------------------------------------
@@ -64,7 +64,7 @@ def verify_signed(request, token: str):
 def document_file(request, pk: int):
     """A rendered PDF for its holder or staff; 404 for everyone else."""
     document = selectors.document_get_for_user(user=request.user, pk=pk)
-    if document.render_status != RenderStatus.RENDERED:
+    if not selectors.document_downloadable(document):
         raise Http404
     return private_file_response(
         document.file, filename=services.document_file_name(document), content_type="application/pdf"
@@ -75,7 +75,7 @@ def document_file(request, pk: int):
 def session_zip(request, pk: int):
     """Every rendered document of a session as one ZIP, streamed as it is built."""
     session = session_get_for_staff(user=request.user, pk=pk, detail=False)
-    documents = [d for d in selectors.session_documents(session=session) if d.render_status == RenderStatus.RENDERED]
+    documents = [d for d in selectors.session_documents(session=session) if selectors.document_downloadable(d)]
     if not documents:
         raise Http404
     archive = ZipStream(sized=False)

@@ -74,9 +74,14 @@ def contract_get_for_candidate(*, user, pk: int) -> Contract:
     return contract
 
 
+def paper_downloadable(paper: ContractPaper) -> bool:
+    """Whether ``paper`` may be downloaded by whoever may see its contract: it is rendered."""
+    return paper.status == RenderStatus.RENDERED
+
+
 def paper_get(*, contract: Contract, kind: str) -> ContractPaper:
     """The contract's rendered paper of this kind; 404 while it is not ready."""
-    paper = next((p for p in contract.papers.all() if p.kind == kind and p.status == RenderStatus.RENDERED), None)
+    paper = next((p for p in contract.papers.all() if p.kind == kind and paper_downloadable(p)), None)
     if paper is None:
         raise Http404
     return paper
@@ -158,14 +163,20 @@ def contracts_for_candidate(*, user) -> list[ContractLine]:
 
 
 def allowed_contract_actions(contract: Contract, user) -> set[str]:
-    """The buttons a contract's page shows to this user: from the transitions table, plus payment and papers."""
+    """The buttons a contract's page shows to this user: from the transitions table, plus payment and papers.
+
+    ``download_<kind>`` for each paper ready: staff, and the candidate who pays for themself, download it.
+    """
+    ready = {p.kind for p in contract.papers.all() if paper_downloadable(p)}
+    downloads = {f"download_{kind}" for kind in ready}
     if not is_qac_staff(user):
-        return set()
+        # The rule of ``contract_get_for_candidate``: an employer's contract lists other people.
+        return downloads if contract.payer.person_id == user.pk else set()
     actions = {CONTRACT_TRANSITIONS[(contract.status, to)] for to in CONTRACT.moves_from(contract.status)} - {"pay"}
+    actions |= downloads
     if contract.status in PAYABLE:
         actions.add("payment")
     # Printed once; printed again while a draft (the center's details may have been corrected) or after a failure.
-    ready = {p.kind for p in contract.papers.all() if p.status == RenderStatus.RENDERED}
     if contract.status != CS.CANCELLED and (contract.status == CS.DRAFT or len(ready) < len(PaperKind.values)):
         actions.add("papers")
     if contract.status in PAYABLE and contract.payer.email and len(ready) == len(PaperKind.values):

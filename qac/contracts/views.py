@@ -162,9 +162,10 @@ def statement_import(request):
 @candidate_required
 @require_safe
 def my_contracts(request):
-    return render(
-        request, "contracts/my_contracts.html", {"lines": selectors.contracts_for_candidate(user=request.user)}
-    )
+    lines = selectors.contracts_for_candidate(user=request.user)
+    for line in lines:
+        line.contract.actions = selectors.allowed_contract_actions(line.contract, request.user)
+    return render(request, "contracts/my_contracts.html", {"lines": lines})
 
 
 @candidate_required

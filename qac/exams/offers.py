@@ -141,7 +141,7 @@ def _move(
 def _book(offer: DateOffer, session: ExamSession | None, by) -> None:
     if session is None or not offer.sessions.filter(pk=session.pk).exists():
         raise OfferError(_("Choose one of the sessions offered."))
-    if offer.application.status != ApplicationStatus.ACCEPTED:
+    if not offer_allowed(application=offer.application):
         raise OfferError(
             _("The application is «%(status)s»: an exam date is agreed only for an accepted application.")
             % {"status": offer.application.get_status_display()}
@@ -275,8 +275,11 @@ def offer_notice_release(*, offer_id: int) -> None:
 
 
 def offer_allowed(*, application) -> bool:
-    """Whether dates may be offered for ``application`` now (the staff page shows the form only then)."""
-    return application.status == ApplicationStatus.ACCEPTED
+    """Whether dates may be offered for ``application`` now (the staff pages show the form only then).
+
+    The application's own rule (``offer_dates`` among its staff actions): the exams app may schedule it.
+    """
+    return candidate_services.exam_date_open(application)
 
 
 # The buttons of each move, by who makes it.
@@ -288,7 +291,7 @@ OFFER_BUTTONS = {
 
 def allowed_actions(offer: DateOffer, user) -> set[str]:
     """The buttons a page shows for ``offer``, from ``OFFER_TRANSITIONS``; the services decide again on submit."""
-    if offer.application.status != ApplicationStatus.ACCEPTED:
+    if not offer_allowed(application=offer.application):
         return set()
     if is_qac_staff(user):
         actor = STAFF

@@ -363,8 +363,8 @@ def my_exam(request, pk: int):
     attempt = getattr(enrolment, "theory_attempt", None) if hasattr(enrolment, "theory_attempt") else None
     # A page load writes nothing: a test whose time ran out is submitted by the beat job within a
     # minute, or at once by the candidate's button (a POST to theory_submit).
-    time_over = bool(attempt and attempt.submitted_at is None and attempt.deadline_at <= timezone.now())
-    context = {"enrolment": enrolment, "attempt": attempt, "time_over": time_over, "S": SessionStatus}
+    actions = services.allowed_theory_actions(enrolment, attempt, now=timezone.now())
+    context = {"enrolment": enrolment, "attempt": attempt, "actions": actions, "S": SessionStatus}
     return render(request, "exams/candidate/my_exam.html", context)
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from candidates.models import CandidateProfile
 from qac.certificates import render, services, verification
 from qac.certificates.models import DocumentEvent, IssuedDocument, RenderStatus, Variant
+from qac.certificates.selectors import allowed_document_actions
 from qac.certificates.urls import urlpatterns
 from tests.helpers.access import PERSONAS
 from tests.helpers.certificates import (
@@ -304,6 +305,26 @@ def test_the_holder_cannot_fetch_another_holders_file_by_id(client, rendered_cer
 def test_a_file_not_rendered_yet_is_not_found_even_for_staff(client, certificate, staff):
     client.force_login(staff)
     assert client.get(reverse("certificates:file", args=[certificate.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("status", RenderStatus.values)
+def test_the_holders_home_offers_the_pdf_exactly_when_the_file_view_serves_it(
+    client, certificate, candidate, other_candidate, status
+):
+    """One rule, ``document_downloadable``, behind the home page's link and the file view (issue 15 item 4)."""
+    IssuedDocument.objects.filter(pk=certificate.pk).update(render_status=status)
+    certificate.refresh_from_db()
+    allowed = status == RenderStatus.RENDERED
+    assert allowed_document_actions(certificate, candidate) == ({"download"} if allowed else set())
+    assert allowed_document_actions(certificate, other_candidate) == set()
+    url = reverse("certificates:file", args=[certificate.pk])
+    client.force_login(candidate)
+    response = client.get(reverse("home"))
+    (shown,) = response.context["my_documents"]
+    assert shown.actions == ({"download"} if allowed else set())
+    assert (f'href="{url}"' in response.content.decode()) is allowed
+    if not allowed:
+        assert client.get(url).status_code == 404
 
 
 def test_actions_need_post(client, certificate, staff):

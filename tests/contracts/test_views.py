@@ -9,8 +9,8 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from qac.contracts import services
-from qac.contracts.models import Contract, ContractPaper, ContractStatus, Payer, Payment
+from qac.contracts import selectors, services
+from qac.contracts.models import Contract, ContractPaper, ContractStatus, Payer, Payment, RenderStatus
 from tests.helpers.contracts import EMPLOYER_INN, PRICE, payment_order, statement_bytes
 from tests.helpers.exams import ru
 
@@ -100,6 +100,38 @@ def test_the_candidate_downloads_their_own_contract_and_no_one_elses(
     client.force_login(other_candidate)
     assert client.get(reverse("contracts:my_paper", args=[own_contract.pk, "contract"])).status_code == 404
     assert client.get(reverse("contracts:my_paper", args=[own_contract.pk, "bogus"])).status_code == 404
+
+
+@pytest.mark.parametrize("status", RenderStatus.values)
+def test_the_pages_link_each_paper_exactly_when_allowed_contract_actions_allows_its_download(
+    client, staff, candidate, own_contract, employer_contract, status
+):
+    """One rule, ``paper_downloadable``, behind both pages' links and ``paper_get`` (issue 15 item 4)."""
+    client.force_login(staff)
+    generate(client, own_contract)
+    generate(client, employer_contract)
+    ContractPaper.objects.filter(kind="invoice").update(status=status)
+    expected = {"download_contract"} | ({"download_invoice"} if status == RenderStatus.RENDERED else set())
+    links = {
+        f"download_{kind}"
+        for kind in ("contract", "invoice")
+        if reverse("contracts:paper", args=[own_contract.pk, kind])
+        in client.get(reverse("contracts:detail", args=[own_contract.pk])).content.decode()
+    }
+    assert links == expected
+    assert expected <= selectors.allowed_contract_actions(own_contract, staff)
+    client.force_login(candidate)
+    response = client.get(reverse("contracts:mine"))
+    (line,) = response.context["lines"]
+    assert line.contract.actions == expected
+    page = response.content.decode()
+    links = {k for k in ("contract", "invoice") if reverse("contracts:my_paper", args=[own_contract.pk, k]) in page}
+    assert {f"download_{k}" for k in links} == expected
+    if status != RenderStatus.RENDERED:
+        assert client.get(reverse("contracts:my_paper", args=[own_contract.pk, "invoice"])).status_code == 404
+    # An employee listed on the employer's contract downloads nothing of it.
+    employee = employer_contract.lines.first().application.candidate
+    assert selectors.allowed_contract_actions(employer_contract, employee) == set()
 
 
 def test_a_wrong_amount_on_the_page_is_refused_with_a_message(client, staff, own_contract):

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from candidates import services as candidate_services
 from candidates.models import Application, ApplicationStatus, CallTask, NotifyBy
 from qac.accounts.roles import Role
 from qac.exams import offers, services
@@ -85,6 +86,25 @@ def test_an_offer_marks_the_application_as_waiting_and_mails_the_candidate(offer
     assert offer.status == O.OFFERED and offer.sessions.count() == 2
     assert [m.to for m in mail.outbox if "exam-date" in m.body] == [[candidate.email]]
     assert list(offer.events.values_list("from_status", "to_status")) == [("", O.OFFERED)]
+
+
+@pytest.mark.parametrize("status", [s for s in ApplicationStatus.values if s != ApplicationStatus.DRAFT])
+def test_dates_are_offered_by_the_rule_the_application_page_shows(application, staff, make_session, status):
+    """The staff page's "offer exam dates" button and ``date_offer_make`` ask one rule, ``exam_date_open``."""
+    Application.objects.filter(pk=application.pk).update(status=status)
+    application.refresh_from_db()
+    allowed = status == ApplicationStatus.ACCEPTED
+    assert ("offer_dates" in candidate_services.allowed_application_actions(application, actor="staff")) is allowed
+    assert offers.offer_allowed(application=application) is allowed
+    page = client_for(staff).get(reverse("candidates:staff_application", args=[application.pk])).content.decode()
+    assert ('data-testid="agree-date"' in page) is allowed
+    if allowed:
+        return
+    session = make_session()
+    before = snapshot()
+    with translation.override("en"), pytest.raises(offers.OfferError, match="offered only for an accepted"):
+        offers.date_offer_make(application=application, sessions=[session], by=staff)
+    assert snapshot() == before
 
 
 def test_an_offer_of_another_qualifications_session_is_refused(application, staff, make_session):

@@ -46,12 +46,14 @@ from .sessions import (
     session_transition,
 )
 from .theory import (
+    allowed_theory_actions,
     draw_variant,
     finalize_expired_attempts,
     theory_network_allowed,
     theory_record_paper,
     theory_save_answer,
     theory_start,
+    theory_start_refusal,
     theory_submit,
     theory_time_limit,
 )
@@ -74,6 +76,7 @@ __all__ = [
     "_enrol",
     "_session_label",
     "allowed_session_actions",
+    "allowed_theory_actions",
     "check_tools_approved",
     "draw_variant",
     "enrol",
@@ -99,6 +102,7 @@ __all__ = [
     "theory_record_paper",
     "theory_save_answer",
     "theory_start",
+    "theory_start_refusal",
     "theory_submit",
     "theory_time_limit",
     "unenrol",

@@ -72,6 +72,37 @@ def draw_variant(*, spec: ExamSpecification, seed: int) -> list[int]:
     return chosen
 
 
+def theory_start_refusal(enrolment: Enrolment) -> str | None:
+    """Why ``enrolment``'s candidate may not start the theory test now, or ``None`` when they may.
+
+    ``theory_start`` refuses by it, and the exam page shows the button by it (``allowed_theory_actions``).
+    """
+    if enrolment.session.status != SS.IN_PROGRESS:
+        return _("The theory test opens when the staff start the session.")
+    if enrolment.status != EnrolmentStatus.ENROLLED or enrolment.present is False:
+        return _("You are not admitted to this session's test.")
+    if not enrolment.admitted:
+        # Decree 1204 p.10: admission on an identity document, checked at the venue.
+        return _(
+            "The test opens once the staff at the venue have checked your identity document and marked you present."
+        )
+    if hasattr(enrolment, "result") and enrolment.result.theory_on_paper:
+        return _("Your theory stage is recorded on paper.")
+    return None
+
+
+def allowed_theory_actions(enrolment: Enrolment, attempt: TheoryAttempt | None, *, now: datetime.datetime) -> set[str]:
+    """The theory test's buttons on the candidate's exam page: start, continue, or submit once its time is over.
+
+    The services decide again on submit; a test started is continued (``theory_start`` resumes it).
+    """
+    if attempt is None:
+        return set() if theory_start_refusal(enrolment) else {"start"}
+    if attempt.submitted_at is not None:
+        return set()
+    return {"submit_expired"} if attempt.deadline_at <= now else {"continue"}
+
+
 def theory_start(*, enrolment: Enrolment, by) -> TheoryAttempt:
     """Start (or resume) the candidate's theory test; the deadline is fixed on the server at the start."""
     if enrolment.application.candidate_id != by.pk:
@@ -81,22 +112,10 @@ def theory_start(*, enrolment: Enrolment, by) -> TheoryAttempt:
         existing = TheoryAttempt.objects.filter(enrolment=enrolment).first()
         if existing:
             return existing
-        session = enrolment.session
-        if session.status != SS.IN_PROGRESS:
-            raise ExamError(_("The theory test opens when the staff start the session."))
-        if enrolment.status != EnrolmentStatus.ENROLLED or enrolment.present is False:
-            raise ExamError(_("You are not admitted to this session's test."))
-        if enrolment.present is not True or enrolment.id_checked_at is None:
-            # Decree 1204 p.10: admission on an identity document, checked at the venue.
-            raise ExamError(
-                _(
-                    "The test opens once the staff at the venue have checked your identity document "
-                    "and marked you present."
-                )
-            )
-        if hasattr(enrolment, "result") and enrolment.result.theory_on_paper:
-            raise ExamError(_("Your theory stage is recorded on paper."))
-        spec = session.qualification.exam_spec
+        refusal = theory_start_refusal(enrolment)
+        if refusal:
+            raise ExamError(refusal)
+        spec = enrolment.session.qualification.exam_spec
         seed = secrets.randbits(62)
         now = timezone.now()
         return TheoryAttempt.objects.create(
