@@ -22,7 +22,6 @@ from ..models import (
     ApplicantIdentity,
     Application,
     ApplicationDocument,
-    ApplicationStatus,
     ApplicationTransition,
     CallTask,
     CandidateProfile,
@@ -34,6 +33,7 @@ from ..models import (
 # The queue's reads live in .queue; pages and tests read them from here, like every other selector.
 from .queue import AWAITING_REVIEW_FILTER as AWAITING_REVIEW_FILTER
 from .queue import DEFAULT_SORT as DEFAULT_SORT
+from .queue import REGISTERED as REGISTERED
 from .queue import SORTS as SORTS
 from .queue import application_queue as application_queue
 from .queue import application_queue_page as application_queue_page
@@ -76,11 +76,11 @@ def application_get_for_candidate(*, user, pk: int) -> Application:
 
 
 def application_get_for_staff(*, user, pk: int) -> Application:
-    """Any registered application; a draft is the candidate's own business until submitted
-    (they have not yet consented to processing), so staff get 404 for it."""
+    """Any registered application; a draft (also one the candidate withdrew without submitting) is the
+    candidate's own business (they have not yet consented to processing), so staff get 404 for it."""
     if not is_qac_staff(user):
         raise Http404
-    application = _with_detail(Application.objects.exclude(status=ApplicationStatus.DRAFT).filter(pk=pk)).first()
+    application = _with_detail(Application.objects.filter(REGISTERED, pk=pk)).first()
     if application is None:
         raise Http404
     return application
@@ -89,7 +89,7 @@ def application_get_for_staff(*, user, pk: int) -> Application:
 def call_task_get_for_staff(*, user, pk: int) -> CallTask:
     if not is_qac_staff(user):
         raise Http404
-    task = CallTask.objects.select_related("application").exclude(application__status=ApplicationStatus.DRAFT)
+    task = CallTask.objects.select_related("application").filter(application__submitted_at__isnull=False)
     task = task.filter(pk=pk).first()
     if task is None:
         raise Http404
@@ -100,7 +100,7 @@ def document_get_for_user(*, user, pk: int) -> ApplicationDocument:
     """A document file: its candidate or QAC staff; everyone else gets 404."""
     qs = ApplicationDocument.objects.select_related("application")
     if is_qac_staff(user):
-        qs = qs.exclude(application__status=ApplicationStatus.DRAFT)
+        qs = qs.filter(application__submitted_at__isnull=False)
     elif has_role(user, Role.CANDIDATE):
         qs = qs.filter(application__candidate=user)
     else:

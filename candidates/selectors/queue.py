@@ -18,6 +18,10 @@ from ..models import AWAITING_REVIEW, NO_DUE_FIRST, NO_DUE_LAST, Application, Ap
 from ..templatetags.application_status import status_badge
 from ..validators import normalize_snils
 
+#: What staff may see: an application registered at least once (it has a number and a registration date).
+#: A draft, and a draft the candidate withdrew without submitting it, are the candidate's own business.
+REGISTERED = Q(submitted_at__isnull=False)
+
 # Far dates stand in for "no deadline" so that rows without one sort last in
 # both directions and the sort key has no NULLs for keyset paging to compare;
 # Application's expression indexes hold exactly these expressions.
@@ -61,12 +65,13 @@ def application_queue(
     date: str = "",
     sort: str = DEFAULT_SORT,
 ) -> QuerySet[Application]:
-    """The staff review queue: drafts are the candidate's business and never listed.
+    """The staff review queue: drafts are the candidate's business and never listed, nor is a draft the
+    candidate withdrew without ever submitting it (it has no number and no registration date).
 
     ``date``: "to_agree", accepted applications with no exam date offered yet; "awaiting_answer",
     those whose offered dates wait for the candidate's answer (Decree 1204 p.9).
     """
-    qs = Application.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
+    qs = Application.objects.filter(REGISTERED).select_related(
         "qualification", "candidate", "candidate__candidate_profile"
     )
     if status == AWAITING_REVIEW_FILTER:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from candidates import services as candidate_services
 from candidates.models import Application, ApplicationStatus, CallTask
+from candidates.selectors import REGISTERED
 from qac.accounts.roles import Role, has_role, is_qac_staff
 from qac.enqueue import enqueue
 from qac.statemachine import Machine, move
@@ -326,8 +327,7 @@ def offers_for_staff(*, user, application_pk: int) -> tuple[Application, list[Da
     if not is_qac_staff(user):
         raise Http404
     application = (
-        Application.objects.exclude(status=ApplicationStatus.DRAFT)
-        .filter(pk=application_pk)
+        Application.objects.filter(REGISTERED, pk=application_pk)
         .select_related("qualification", "candidate__candidate_profile", "identity")
         .first()
     )

@@ -120,7 +120,9 @@ def test_an_accepted_application_keeps_the_deadline_to_agree_the_date(applicatio
 def test_the_queue_filters_date_to_agree_and_waiting_for_the_answer(application_in, staff):
     accepted = application_in(ApplicationStatus.ACCEPTED)
     other = services.application_create(candidate=UserFactory(role=Role.CANDIDATE), qualification=qualification())
-    Application.objects.filter(pk=other.pk).update(status=ApplicationStatus.ACCEPTED, number="2026-999999")
+    Application.objects.filter(pk=other.pk).update(
+        status=ApplicationStatus.ACCEPTED, number="2026-999999", submitted_at=timezone.now()
+    )
     services.application_date_offered(application=other, at=timezone.now())
 
     assert list(selectors.application_queue(date="to_agree")) == [accepted]

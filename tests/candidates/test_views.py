@@ -304,6 +304,21 @@ def test_a_draft_stays_private_to_its_candidate_until_submitted(persona_client, 
     assert state(draft) == before
 
 
+@pytest.mark.parametrize("persona", ["staff", "head"])
+def test_a_draft_withdrawn_without_submission_stays_private_too(persona_client, persona, draft):
+    """Withdrawing a draft registers nothing: it has no number and no date, and staff never see it
+    (before, the queue listed it as «None» with no registration date)."""
+    attach_mandatory(draft)
+    services.application_withdraw(application=draft, by=draft.candidate)
+    client, _user = persona_client(persona)
+    queue = client.get(reverse("candidates:staff_queue") + "?status=withdrawn")
+    assert queue.status_code == 200
+    assert reverse("candidates:staff_application", args=[draft.pk]) not in queue.content.decode()
+    assert ">None<" not in queue.content.decode()
+    assert client.get(reverse("candidates:staff_application", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("candidates:document", args=[draft.documents.first().pk])).status_code == 404
+
+
 STAFF_ONLY = {"anonymous": None, "candidate": 403, "other_candidate": 403, "expert": 403, "staff": 200, "head": 200}
 
 
