@@ -9,6 +9,7 @@ from standards.selectors import center_get
 
 from .models import Contract, ContractPaper, PaperKind
 from .selectors import bank_details
+from .words import rubles_in_words
 
 TEMPLATES = {PaperKind.CONTRACT: "contracts/pdf/contract.html", PaperKind.INVOICE: "contracts/pdf/invoice.html"}
 
@@ -24,6 +25,7 @@ def paper_html(contract: Contract, kind: str) -> str:
         "center": center_get(),
         "bank": bank_details(),
         "count": len(lines),
+        "amount_in_words": rubles_in_words(contract.amount),
     }
     with translation.override(settings.LANGUAGE_CODE):
         return render_to_string(TEMPLATES[kind], context)

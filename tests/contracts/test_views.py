@@ -70,6 +70,9 @@ def test_staff_generate_the_contract_and_the_invoice_as_pdfs(client, staff, empl
     for line in employer_contract.lines.select_related("application__identity"):
         assert line.application.number in invoice_text
     assert "36 000,00" in invoice_text and "36 000,00" in contract_text
+    # The sum in words, as Russian payment papers state it beside the figures.
+    assert "Тридцать шесть тысяч рублей 00 копеек" in invoice_text
+    assert "Тридцать шесть тысяч рублей 00 копеек" in contract_text
 
 
 def test_papers_not_generated_yet_are_not_found(client, staff, candidate, own_contract):
