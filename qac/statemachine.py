@@ -62,7 +62,7 @@ class TransitionRecord(models.Model):
     each keeps the columns it always had.
     """
 
-    #: The name of the foreign key to the record that moves (the ``link`` of its :class:`Machine`).
+    #: The name of the foreign key to the record that moves (``move`` writes it).
     link = ""
 
     by = done_by()
@@ -81,9 +81,8 @@ class TransitionRecord(models.Model):
 @dataclass(frozen=True)
 class Machine:
     model: type[models.Model]
-    #: The history model and the name of its foreign key to ``model``.
+    #: The history model (a :class:`TransitionRecord`; its ``link`` names the foreign key to ``model``).
     history: type[models.Model]
-    link: str
     #: ``{(from, to): who}``; a plain collection of pairs when any actor may make every move.
     table: Mapping[tuple[str, str], object] | Collection[tuple[str, str]]
     #: The exception a refused move raises, and its message: a (lazy) string with
@@ -165,6 +164,6 @@ def move(
         if effect is not None:
             extra.update(effect(locked) or {})
         locked.save()
-        fields = {machine.link: locked, "from_status": from_status, "to_status": to, "by": by, "note": note}
+        fields = {machine.history.link: locked, "from_status": from_status, "to_status": to, "by": by, "note": note}
         row = machine.history.objects.create(**(fields | extra))
     return locked, row

@@ -13,6 +13,7 @@ from qac.contracts.rules import CONTRACT
 from qac.council.services import DECISION, PACKAGE
 from qac.exams.offers import OFFER
 from qac.exams.services.sessions import SESSION
+from qac.registry.services import BATCH
 from qac.retention.models import ActStatus, ActTransition, DestructionAct
 from qac.retention.services import ACT
 from qac.statemachine import Machine, TransitionRecord, move
@@ -32,7 +33,6 @@ def machine(table, **kwargs) -> Machine:
     options = {
         "model": DestructionAct,
         "history": ActTransition,
-        "link": "act",
         "table": table,
         "error": Refused,
         "refusal": "«%(status)s» -> «%(to)s»",
@@ -141,14 +141,13 @@ def test_a_callable_refusal_reads_the_locked_row():
         move(m, act, A.EXECUTED, actor="system")
 
 
-MACHINES = [APPLICATION, CHANGE_REQUEST, CONTRACT, SESSION, OFFER, PACKAGE, DECISION, DUPLICATE, APPEAL, ACT]
+MACHINES = [APPLICATION, CHANGE_REQUEST, CONTRACT, SESSION, OFFER, PACKAGE, DECISION, DUPLICATE, APPEAL, BATCH, ACT]
 
 
 @pytest.mark.parametrize("m", MACHINES, ids=lambda m: m.history.__name__)
-def test_every_history_is_a_transition_record_linked_as_its_machine_says(m):
+def test_every_history_is_a_transition_record_linked_to_its_machines_model(m):
     assert issubclass(m.history, TransitionRecord)
-    assert m.history.link == m.link
-    assert m.history._meta.get_field(m.link).related_model is m.model
+    assert m.history._meta.get_field(m.history.link).related_model is m.model
 
 
 @pytest.mark.django_db

@@ -86,7 +86,6 @@ UPLOAD_STATUSES = (S.DRAFT, S.DOCUMENTS_REQUESTED)
 APPLICATION = Machine(
     model=Application,
     history=ApplicationTransition,
-    link="application",
     table=TRANSITIONS,
     error=IllegalTransition,
     refusal=gettext_lazy("An application that is «%(status)s» cannot become «%(to)s»."),

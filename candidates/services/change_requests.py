@@ -41,7 +41,6 @@ _DATE_FIELDS = {"date_of_birth", "id_doc_issued_on"}
 CHANGE_REQUEST = Machine(
     model=IdentityChangeRequest,
     history=IdentityChangeTransition,
-    link="request",
     table=CHANGE_TRANSITIONS,
     error=IllegalTransition,
     refusal=gettext_lazy("A change request that is «%(status)s» cannot become «%(to)s»."),

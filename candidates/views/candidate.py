@@ -266,28 +266,25 @@ def _note_or_error(request, pk):
     return None, redirect("candidates:application", pk=pk)
 
 
-@candidate_required
-@require_POST
-def application_resubmit(request, pk: int):
+def _noted_action(request, pk: int, service):
+    """A candidate's move that takes their optional comment (resubmit, withdraw)."""
     selectors.application_get_for_candidate(user=request.user, pk=pk)
     text, refused = _note_or_error(request, pk)
     if refused:
         return refused
-    return _candidate_action(
-        request, pk, lambda a: services.application_resubmit(application=a, by=request.user, note=text)
-    )
+    return _candidate_action(request, pk, lambda a: service(application=a, by=request.user, note=text))
+
+
+@candidate_required
+@require_POST
+def application_resubmit(request, pk: int):
+    return _noted_action(request, pk, services.application_resubmit)
 
 
 @candidate_required
 @require_POST
 def application_withdraw(request, pk: int):
-    selectors.application_get_for_candidate(user=request.user, pk=pk)
-    text, refused = _note_or_error(request, pk)
-    if refused:
-        return refused
-    return _candidate_action(
-        request, pk, lambda a: services.application_withdraw(application=a, by=request.user, note=text)
-    )
+    return _noted_action(request, pk, services.application_withdraw)
 
 
 @candidate_required

@@ -53,7 +53,6 @@ class AppealError(Exception):
 APPEAL = Machine(
     model=Appeal,
     history=AppealTransition,
-    link="appeal",
     table=TRANSITIONS,
     error=AppealError,
     refusal=gettext_lazy("An appeal that is «%(status)s» cannot become «%(to)s»."),

@@ -43,7 +43,6 @@ def _refusal(contract: Contract, to: str) -> str:
 CONTRACT = Machine(
     model=Contract,
     history=ContractTransition,
-    link="contract",
     table=CONTRACT_TRANSITIONS,
     error=ContractError,
     refusal=_refusal,

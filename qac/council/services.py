@@ -69,7 +69,6 @@ class CouncilError(Exception):
 PACKAGE = Machine(
     model=CouncilPackage,
     history=PackageTransition,
-    link="package",
     table=PACKAGE_TRANSITIONS,
     error=CouncilError,
     refusal=gettext_lazy("A package that is «%(status)s» cannot become «%(to)s»."),
@@ -81,7 +80,6 @@ PACKAGE = Machine(
 DECISION = Machine(
     model=CouncilDecision,
     history=DecisionTransition,
-    link="decision",
     table=DECISION_TRANSITIONS,
     error=CouncilError,
     refusal=gettext_lazy("This decision cannot be corrected."),

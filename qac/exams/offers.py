@@ -89,7 +89,6 @@ def _check_bookable(session: ExamSession, *, now: datetime.datetime) -> None:
 OFFER = Machine(
     model=DateOffer,
     history=DateOfferEvent,
-    link="offer",
     table=OFFER_TRANSITIONS,
     error=OfferError,
     refusal=gettext_lazy("An offer that is «%(status)s» cannot become «%(to)s»."),

@@ -246,7 +246,6 @@ BATCH_TRANSITIONS = {(BatchStatus.EXPORTED, BatchStatus.SUBMITTED), (BatchStatus
 BATCH = Machine(
     model=ExportBatch,
     history=BatchTransition,
-    link="batch",
     table=BATCH_TRANSITIONS,
     error=ExportBusy,
     refusal=gettext_lazy("A batch that is «%(status)s» cannot be marked «%(to)s»."),

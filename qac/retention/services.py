@@ -85,7 +85,6 @@ def _refusal(act: DestructionAct, to: str) -> str:
 ACT = Machine(
     model=DestructionAct,
     history=ActTransition,
-    link="act",
     table=TRANSITIONS,
     error=RetentionError,
     refusal=_refusal,

@@ -45,7 +45,6 @@ STALE = gettext_lazy("Someone else has handled this application in the meantime;
 DUPLICATE = Machine(
     model=DuplicateRequest,
     history=DuplicateTransition,
-    link="request",
     table=DUPLICATE_TRANSITIONS,
     error=DocumentError,
     refusal=gettext_lazy("An application for a duplicate that is «%(status)s» cannot become «%(to)s»."),

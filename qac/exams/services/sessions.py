@@ -186,7 +186,6 @@ def _session_refusal(locked: ExamSession, to: str) -> str:
 SESSION = Machine(
     model=ExamSession,
     history=SessionEvent,
-    link="session",
     table=SESSION_TRANSITIONS,
     error=ExamError,
     refusal=_session_refusal,
